@@ -1,0 +1,54 @@
+"""Webhook function: POST /webhooks/forms/{provider} and /webhooks/chat/{provider}."""
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from leadwire import runtime
+from leadwire.errors import LeadwireError, UnknownProvider
+from leadwire.http import error_response, receipt_response, webhook_request
+from leadwire.log import get_logger
+from leadwire.models import Channel
+
+app = APIGatewayHttpResolver()
+logger = get_logger()
+
+
+@app.post("/webhooks/forms/<provider>")
+def form_webhook(provider: str) -> Response:
+    return _receive(Channel.FORM, provider)
+
+
+@app.post("/webhooks/chat/<provider>")
+def chat_webhook(provider: str) -> Response:
+    return _receive(Channel.CHAT, provider)
+
+
+def _receive(channel: Channel, provider: str) -> Response:
+    receipt = runtime.intake().receive(channel, provider, webhook_request(app.current_event))
+    logger.info(
+        "webhook",
+        status=receipt.status,
+        event_id=receipt.event_id,
+        lead_id=receipt.lead_id,
+        provider=provider,
+        reason=receipt.reason,
+        transitions=[f"{t.from_stage}->{t.to_stage}" for t in receipt.transitions],
+    )
+    return receipt_response(receipt)
+
+
+@app.exception_handler(LeadwireError)
+def refused(error: LeadwireError) -> Response:
+    logger.warning("webhook refused", code=error.code, status=error.status, detail=error.message)
+    return error_response(error)
+
+
+@app.not_found
+def not_found(_: Exception) -> Response:
+    return error_response(UnknownProvider("no such route; POST /webhooks/{forms|chat}/{provider}"))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)

@@ -1,0 +1,1 @@
+"""leadwire: serverless lead scoring. The shared Lambda layer: domain, providers, adapters."""

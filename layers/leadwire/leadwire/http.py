@@ -1,0 +1,52 @@
+"""API Gateway (HTTP API, payload 2.0) in and out: raw request bytes, JSON answers and errors."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+
+from aws_lambda_powertools.event_handler import Response, content_types
+from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
+
+from leadwire.errors import LeadwireError, MalformedPayload
+from leadwire.intake import Receipt
+from leadwire.providers import WebhookRequest
+
+
+def webhook_request(event: APIGatewayProxyEventV2) -> WebhookRequest:
+    """The bytes the sender signed: API Gateway base64-encodes bodies it considers binary."""
+    body = event.body or ""
+    try:
+        raw = base64.b64decode(body, validate=True) if event.is_base64_encoded else body.encode()
+    except binascii.Error as e:
+        raise MalformedPayload("the body is not valid base64") from e
+    headers = {k.lower(): v for k, v in (event.headers or {}).items()}
+    return WebhookRequest(
+        headers=headers, body=raw, query=dict(event.query_string_parameters or {})
+    )
+
+
+def receipt_response(receipt: Receipt) -> Response:
+    """202 with the event id (never the score); a browser form with a redirect gets a 303."""
+    body = {"status": receipt.status, "eventId": receipt.event_id}
+    if receipt.reason:
+        body["reason"] = receipt.reason
+    if receipt.redirect:
+        return Response(
+            status_code=303,
+            content_type=content_types.APPLICATION_JSON,
+            body=json.dumps(body),
+            headers={"Location": receipt.redirect},
+        )
+    return json_response(202, body)
+
+
+def error_response(error: LeadwireError) -> Response:
+    return json_response(error.status, {"error": {"code": error.code, "message": error.message}})
+
+
+def json_response(status: int, body: object) -> Response:
+    return Response(
+        status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body)
+    )

@@ -1,0 +1,31 @@
+"""Structured JSON logs that never carry a raw email address or phone number.
+
+Code logs lead ids, not addresses; this formatter is the safety net for everything else
+(exception messages, third-party log lines): it masks whatever looks like one.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from aws_lambda_powertools import Logger
+from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+
+_EMAIL = re.compile(r"([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*@([A-Za-z0-9.\-]+\.[A-Za-z]{2,})")
+# International numbers (+...) and North American ones (555 123 4567); not dates or times.
+_PHONE = re.compile(r"\+\d[\d\s().\-]{6,}\d|(?<!\d)\(?\d{3}\)?[\s.\-]\d{3}[\s.\-]\d{4}(?!\d)")
+
+
+def mask(text: str) -> str:
+    text = _EMAIL.sub(r"\1***@\2", text)
+    return _PHONE.sub(lambda m: "***" + re.sub(r"\D", "", m.group())[-2:], text)
+
+
+class MaskingFormatter(LambdaPowertoolsFormatter):
+    def serialize(self, log: dict[str, Any]) -> str:
+        return mask(super().serialize(log))
+
+
+def get_logger(service: str = "leadwire") -> Logger:
+    return Logger(service=service, logger_formatter=MaskingFormatter())

@@ -1,0 +1,192 @@
+"""The domain's vocabulary: leads, the events that score them, stages and transitions.
+
+Frozen pydantic models, so the same types validate input, serialize to DynamoDB and to
+the HTTP API (camelCase), and can never be changed in place by the pure scoring code.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import datetime
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
+from pydantic.alias_generators import to_camel
+
+
+class Frozen(BaseModel):
+    model_config = ConfigDict(
+        frozen=True, alias_generator=to_camel, populate_by_name=True, extra="ignore"
+    )
+
+
+class Stage(StrEnum):
+    LEAD = "lead"
+    MQL = "mql"
+    SQL = "sql"
+
+    @property
+    def rank(self) -> int:
+        return _STAGE_RANK[self]
+
+
+_STAGE_RANK = {Stage.LEAD: 0, Stage.MQL: 1, Stage.SQL: 2}
+
+
+class Urgency(StrEnum):
+    NORMAL = "normal"
+    HIGH = "high"
+
+
+class Channel(StrEnum):
+    FORM = "form"
+    CHAT = "chat"
+
+
+class Profile(Frozen):
+    """Who the lead is, as far as the forms and chats they sent have told us."""
+
+    email: str | None = None
+    first_name: str | None = None
+    last_name: str | None = None
+    name: str | None = None
+    company: str | None = None
+    job_title: str | None = None
+    company_size: str | None = None
+    industry: str | None = None
+    country: str | None = None
+    phone: str | None = None
+
+    def updated_with(self, newer: Profile) -> Profile:
+        """What a later event says wins; what it leaves out is kept."""
+        changes = {k: v for k, v in newer.model_dump().items() if v not in (None, "")}
+        return self.model_copy(update=changes) if changes else self
+
+    @property
+    def display_name(self) -> str:
+        full = " ".join(p for p in (self.first_name, self.last_name) if p)
+        return full or self.name or "(no name)"
+
+    @property
+    def email_domain(self) -> str | None:
+        return self.email.rsplit("@", 1)[1] if self.email and "@" in self.email else None
+
+
+class LeadEvent(Frozen):
+    """One form submission or chat message, normalized from whatever a provider sent."""
+
+    event_id: str = Field(max_length=300)
+    provider: str
+    channel: Channel
+    form: str | None = None
+    occurred_at: datetime
+    visitor_id: str | None = None
+    profile: Profile = Profile()
+    budget: str | None = None
+    timeline: str | None = None
+    message: str | None = None
+    attributes: dict[str, str] = {}
+
+    @model_validator(mode="after")
+    def _identifies_someone(self) -> LeadEvent:
+        if not self.profile.email and not self.visitor_id:
+            raise ValueError("an event needs an email or a visitor id")
+        return self
+
+    @property
+    def email(self) -> str | None:
+        return self.profile.email
+
+
+def lead_id_for(email: str | None, visitor_id: str | None = None) -> str:
+    """A stable id from the identity, so concurrent first events meet on one item.
+
+    Hashed, so ids in URLs and logs do not reveal the address.
+    """
+    identity = f"email:{email.strip().lower()}" if email else f"visitor:{visitor_id}"
+    if not email and not visitor_id:
+        raise ValueError("no identity")
+    return "ld_" + hashlib.sha256(identity.encode()).hexdigest()[:24]
+
+
+class Bant(Frozen):
+    """Budget, authority, need, timeline: what sales needs known before taking a lead."""
+
+    budget: str | None = None
+    budget_amount: float | None = None
+    authority: str | None = None
+    need: str | None = None
+    timeline: str | None = None
+    timeline_days: int | None = None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def known(self) -> int:
+        return sum(1 for v in (self.budget, self.authority, self.need, self.timeline) if v)
+
+
+class Transition(Frozen):
+    from_stage: Stage
+    to_stage: Stage
+    cause: str
+    event_id: str | None = None
+    at: datetime
+
+
+class LedgerEntry(Frozen):
+    """What one event was worth, rule by rule: the explanation behind every point."""
+
+    event_id: str
+    provider: str
+    action: str
+    form: str | None = None
+    points: int
+    rules: dict[str, int]
+    rules_version: str
+    at: datetime
+
+
+class Lead(Frozen):
+    lead_id: str
+    profile: Profile = Profile()
+    visitor_ids: list[str] = []
+    stage: Stage = Stage.LEAD
+    fit: int = 0
+    fit_rules: dict[str, int] = {}
+    # Engagement as of `engaged_at`; it fades with the rules' half-life from then on.
+    engagement: float = 0.0
+    engaged_at: datetime | None = None
+    action_points: dict[str, int] = {}
+    bant: Bant = Bant()
+    urgency: Urgency = Urgency.NORMAL
+    last_action: str | None = None
+    last_hand_raise_at: datetime | None = None
+    urgent_said_at: datetime | None = None
+    transitions: list[Transition] = []
+    events: int = 0
+    created_at: datetime
+    updated_at: datetime
+    # Optimistic-locking counter: every stored change bumps it by one.
+    version: int = 0
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def score(self) -> int:
+        return round(self.fit + self.engagement)
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def email(self) -> str | None:
+        return self.profile.email
+
+    @classmethod
+    def new(cls, lead_id: str, now: datetime) -> Lead:
+        return cls(lead_id=lead_id, created_at=now, updated_at=now)
+
+
+class Outcome(Frozen):
+    """What scoring one event produced: the new lead, its ledger entry, its stage changes."""
+
+    lead: Lead
+    entry: LedgerEntry
+    transitions: list[Transition] = []

@@ -1,0 +1,102 @@
+"""`html`: a plain browser form posting to the webhook (urlencoded or multipart).
+
+A browser cannot sign a request, so nothing is verified; a submission is deduplicated by its
+content, and the thank-you redirect is only followed to an allowed origin (checked by intake).
+Field names are PRODUCT.md's: email, first_name, ..., visitor_id, form, redirect.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.policy import HTTP
+from urllib.parse import parse_qsl
+
+from leadwire.errors import MalformedPayload
+from leadwire.models import Channel
+from leadwire.providers.base import (
+    Parsed,
+    WebhookRequest,
+    clean_text,
+    content_id,
+    event_from_fields,
+    require_media_type,
+)
+
+URLENCODED = "application/x-www-form-urlencoded"
+MULTIPART = "multipart/form-data"
+_MAX_FIELDS = 100
+
+
+class HtmlFormProvider:
+    slug = "html"
+    channels = frozenset({Channel.FORM})
+    signed = False
+
+    def verify(self, request: WebhookRequest, secrets: Sequence[str], now: datetime) -> None:
+        return None
+
+    def parse(
+        self, request: WebhookRequest, channel: Channel, delivery_id: str | None, now: datetime
+    ) -> Parsed:
+        media = require_media_type(request, URLENCODED, MULTIPART)
+        fields = _multipart_fields(request) if media == MULTIPART else _urlencoded_fields(request)
+        form = fields.pop("form", None) or request.query.get("form")
+        redirect = clean_text("redirect", fields.pop("redirect", None))
+        event = event_from_fields(
+            provider=self.slug,
+            channel=channel,
+            fields=fields,
+            form=form,
+            event_id=content_id(self.slug, form, fields),
+            occurred_at=now,
+        )
+        return Parsed(event=event, redirect=redirect)
+
+
+def _urlencoded_fields(request: WebhookRequest) -> dict[str, str]:
+    try:
+        text = request.body.decode("utf-8")
+        pairs = parse_qsl(
+            text,
+            keep_blank_values=True,
+            strict_parsing=bool(text),
+            max_num_fields=_MAX_FIELDS,
+            errors="strict",
+        )
+    except UnicodeDecodeError as e:
+        raise MalformedPayload("the form body is not valid UTF-8") from e
+    except ValueError as e:
+        raise MalformedPayload(f"the form body is not valid urlencoded data: {e}") from e
+    return dict(pairs)
+
+
+def _multipart_fields(request: WebhookRequest) -> dict[str, str]:
+    header = request.headers.get("content-type", "")
+    if "boundary=" not in header:
+        raise MalformedPayload("multipart/form-data needs a boundary")
+    message = BytesParser(policy=HTTP).parsebytes(
+        b"Content-Type: " + header.encode("latin-1", "replace") + b"\r\n\r\n" + request.body
+    )
+    if not isinstance(message, EmailMessage) or not message.is_multipart():
+        raise MalformedPayload("the multipart body could not be read")
+    fields: dict[str, str] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not isinstance(name, str) or part.get_filename():
+            continue  # files are not lead data
+        if len(fields) >= _MAX_FIELDS:
+            raise MalformedPayload(f"more than {_MAX_FIELDS} form fields")
+        payload = part.get_payload(decode=True)
+        try:
+            fields[name] = (payload if isinstance(payload, bytes) else b"").decode(
+                part.get_content_charset() or "utf-8"
+            )
+        except (UnicodeDecodeError, LookupError) as e:
+            raise MalformedPayload(f"form field {name!r} is not valid text") from e
+    return fields
+
+
+provider = HtmlFormProvider()

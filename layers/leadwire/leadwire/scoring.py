@@ -1,0 +1,247 @@
+"""Lead scoring as a pure function: (lead, event, rules, now) -> lead, ledger entry, transitions.
+
+No AWS, no clock, no I/O: everything it needs comes in as arguments, so it is tested
+without moto and a what-if replay of history is just a loop over it.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+from leadwire import bant as bant_text
+from leadwire.models import (
+    Bant,
+    Channel,
+    Lead,
+    LeadEvent,
+    LedgerEntry,
+    Outcome,
+    Profile,
+    Stage,
+    Transition,
+    Urgency,
+    lead_id_for,
+)
+from leadwire.rules import FitRules, ScoringRules, SeniorityRule
+
+_SIZE_NUMBER = re.compile(r"\d[\d,.]*\s*k?", re.IGNORECASE)
+_SECONDS_PER_DAY = 86_400
+
+
+def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetime) -> Outcome:
+    """Score one event for a lead (None for a lead not seen before)."""
+    current = lead or Lead.new(lead_id_for(event.email, event.visitor_id), now)
+    profile = current.profile.updated_with(event.profile)
+
+    fit_rules = fit_of(profile, rules.fit)
+    fit_points = sum(fit_rules.values())
+
+    action = action_of(event, rules)
+    rule = rules.action(action)
+    earned = current.action_points.get(action, 0)
+    awarded = rule.points if rule.cap is None else min(rule.points, max(0, rule.cap - earned))
+    engagement = faded(current, now, rules) + awarded
+    if rules.engagement.cap is not None:
+        engagement = min(engagement, float(rules.engagement.cap))
+
+    hand_raise_at = now if rule.hand_raise else current.last_hand_raise_at
+    message = (event.message or "").lower()
+    urgent_said = bool(
+        rules.urgency.phrase_pattern and rules.urgency.phrase_pattern.search(message)
+    )
+    new_bant = bant_of(current.bant, event, profile, action, rules, now)
+
+    explained = {f"action.{action}": awarded}
+    for name in fit_rules.keys() | current.fit_rules.keys():
+        delta = fit_rules.get(name, 0) - current.fit_rules.get(name, 0)
+        if delta:
+            explained[name] = delta
+    entry = LedgerEntry(
+        event_id=event.event_id,
+        provider=event.provider,
+        action=action,
+        form=event.form,
+        points=sum(explained.values()),
+        rules=explained,
+        rules_version=rules.version,
+        at=event.occurred_at,
+    )
+
+    candidate = current.model_copy(
+        update={
+            "profile": profile,
+            "visitor_ids": _with(current.visitor_ids, event.visitor_id),
+            "fit": fit_points,
+            "fit_rules": fit_rules,
+            "engagement": round(engagement, 2),
+            "engaged_at": now,
+            "action_points": {**current.action_points, action: earned + max(awarded, 0)},
+            "bant": new_bant,
+            "last_action": action,
+            "last_hand_raise_at": hand_raise_at,
+            "urgent_said_at": now if urgent_said else current.urgent_said_at,
+            "events": current.events + 1,
+            "updated_at": now,
+        }
+    )
+    transitions = _stage_change(candidate, rules, now, event.event_id, cause_action=action)
+    new_lead = candidate.model_copy(
+        update={
+            "stage": transitions[-1].to_stage if transitions else candidate.stage,
+            "urgency": urgency_of(candidate, rules, now),
+            "transitions": [*current.transitions, *transitions],
+        }
+    )
+    return Outcome(lead=new_lead, entry=entry, transitions=transitions)
+
+
+def faded(lead: Lead, now: datetime, rules: ScoringRules) -> float:
+    """Engagement as of `now`: it halves every `half_life_days` since it was last earned."""
+    if lead.engaged_at is None or lead.engagement == 0:
+        return lead.engagement
+    days = max(0.0, (now - lead.engaged_at).total_seconds() / _SECONDS_PER_DAY)
+    return lead.engagement * 0.5 ** (days / rules.engagement.half_life_days)
+
+
+def action_of(event: LeadEvent, rules: ScoringRules) -> str:
+    """Which engagement action an event is: per form name, or what a chat message asks."""
+    if event.channel is Channel.CHAT:
+        pattern = rules.chat.pricing_pattern
+        if pattern and pattern.search((event.message or "").lower()):
+            return rules.chat.pricing_action
+        return rules.chat.message_action
+    form = (event.form or "").strip().lower()
+    return rules.forms.get(form, rules.default_form_action)
+
+
+def fit_of(profile: Profile, rules: FitRules) -> dict[str, int]:
+    """Fit points by rule, from who the lead is; only rules that gave points appear."""
+    points: dict[str, int] = {}
+    if (seniority := seniority_of(profile.job_title, rules)) is not None:
+        points[f"fit.seniority.{seniority.level}"] = seniority.points
+    employees = employee_count(profile.company_size)
+    if employees is not None:
+        for band in rules.company_size:
+            if band.up_to is None or employees <= band.up_to:
+                label = f"up_to_{band.up_to}" if band.up_to is not None else "larger"
+                points[f"fit.company_size.{label}"] = band.points
+                break
+    if domain := profile.email_domain:
+        kind = (
+            "competitor"
+            if domain in rules.competitor_domains
+            else "disposable"
+            if domain in rules.disposable_domains
+            else "personal"
+            if domain in rules.personal_domains
+            else "business"
+        )
+        points[f"fit.email.{kind}"] = getattr(rules.email, kind)
+    if profile.industry:
+        industry = profile.industry.strip().lower()
+        if industry in rules.industries:
+            points[f"fit.industry.{industry}"] = rules.industries[industry]
+    if profile.country:
+        country = profile.country.strip().lower()
+        for name, value in rules.countries.items():
+            if name.lower() == country:
+                points[f"fit.country.{country}"] = value
+    return {name: value for name, value in points.items() if value}
+
+
+def seniority_of(title: str | None, rules: FitRules) -> SeniorityRule | None:
+    if not title or not title.strip():
+        return None
+    lowered = title.lower()
+    fallback = None
+    for rule, pattern in rules.title_patterns:
+        if pattern is None:
+            fallback = fallback or rule
+        elif pattern.search(lowered):
+            return rule
+    return fallback
+
+
+def employee_count(size: str | None) -> int | None:
+    """Employees from "120", "51-200" (upper end), "1,000+" or "5k"."""
+    if not size:
+        return None
+    numbers = []
+    for raw in _SIZE_NUMBER.findall(size):
+        text = raw.strip().lower().replace(",", "")
+        multiplier = 1000 if text.endswith("k") else 1
+        try:
+            numbers.append(int(float(text.rstrip("k").strip()) * multiplier))
+        except ValueError:
+            continue
+    return max(numbers) if numbers else None
+
+
+def bant_of(
+    known: Bant, event: LeadEvent, profile: Profile, action: str, rules: ScoringRules, now: datetime
+) -> Bant:
+    """BANT as far as the lead's events have told us; a later answer replaces an earlier one."""
+    update: dict[str, object] = {}
+    if bant_text.is_known(event.budget):
+        update |= {"budget": event.budget, "budget_amount": bant_text.budget_amount(event.budget)}
+    if bant_text.is_known(event.timeline):
+        update |= {
+            "timeline": event.timeline,
+            "timeline_days": bant_text.timeline_days(event.timeline, now),
+        }
+    seniority = seniority_of(profile.job_title, rules.fit)
+    update["authority"] = seniority.level if seniority is not None and seniority.authority else None
+    if not known.need:
+        rule = rules.action(action)
+        if rule.hand_raise or action in (rules.chat.pricing_action, "contact_form"):
+            update["need"] = action
+        elif event.channel is Channel.FORM and bant_text.is_known(event.message):
+            update["need"] = "message"
+    return known.model_copy(update=update)
+
+
+def urgency_of(lead: Lead, rules: ScoringRules, now: datetime) -> Urgency:
+    """High when the timeline is short, a hand-raise is fresh, or they said it is urgent."""
+    window = rules.urgency.hand_raise_hours * 3600
+    days = lead.bant.timeline_days
+    fresh = [t for t in (lead.last_hand_raise_at, lead.urgent_said_at) if t is not None]
+    if (days is not None and days <= rules.urgency.timeline_days) or any(
+        (now - t).total_seconds() <= window for t in fresh
+    ):
+        return Urgency.HIGH
+    return Urgency.NORMAL
+
+
+def _stage_change(
+    lead: Lead, rules: ScoringRules, now: datetime, event_id: str | None, cause_action: str
+) -> list[Transition]:
+    stages, total = rules.stages, lead.score
+    if lead.stage is Stage.SQL:
+        return []  # only sales takes a lead out of SQL (disposition)
+    bant_ok = lead.bant.known >= stages.bant_min_known
+    raised = lead.last_hand_raise_at is not None and lead.fit >= stages.hand_raise_min_fit
+    target, cause = lead.stage, ""
+    if total >= stages.sql and (bant_ok or raised):
+        gate = f"BANT {lead.bant.known}/4" if bant_ok else f"hand-raise from fit {lead.fit}"
+        target, cause = Stage.SQL, f"score {total} >= SQL threshold {stages.sql}; {gate}"
+    elif total >= stages.mql and lead.stage is Stage.LEAD:
+        target, cause = Stage.MQL, f"score {total} >= MQL threshold {stages.mql}"
+    elif lead.stage is Stage.MQL and total < stages.mql - stages.demotion_margin:
+        floor = stages.mql - stages.demotion_margin
+        target, cause = Stage.LEAD, f"score {total} < {floor} (MQL threshold - margin)"
+    if target is lead.stage:
+        return []
+    return [
+        Transition(
+            from_stage=lead.stage,
+            to_stage=target,
+            cause=f"{cause} after {cause_action}",
+            event_id=event_id,
+            at=now,
+        )
+    ]
+
+
+def _with(items: list[str], item: str | None) -> list[str]:
+    return items if item is None or item in items else [*items, item]

@@ -1,0 +1,46 @@
+"""The function's configuration: environment variables declared in template.yaml, read once."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+
+class Settings(BaseModel):
+    model_config = ConfigDict(frozen=True, populate_by_name=True)
+
+    table_name: str = Field("leadwire-leads", alias="TABLE_NAME")
+    topic_arn: str | None = Field(None, alias="ALERTS_TOPIC_ARN")
+    # `env`: LEADWIRE_SECRET_<PROVIDER> (local stack, tests); `ssm`: Parameter Store (deployed).
+    secrets_source: Literal["env", "ssm"] = Field("env", alias="SECRETS_SOURCE")
+    secrets_prefix: str = Field("/leadwire/secrets/", alias="SECRETS_PARAMETER_PREFIX")
+    secrets_max_age: int = Field(300, alias="SECRETS_MAX_AGE_SECONDS")
+    rules_file: str | None = Field(None, alias="RULES_FILE")
+    mql_threshold: int | None = Field(None, alias="MQL_THRESHOLD")
+    sql_threshold: int | None = Field(None, alias="SQL_THRESHOLD")
+    max_body_bytes: int = Field(65_536, alias="MAX_BODY_BYTES")
+    redirect_origins: tuple[str, ...] = Field((), alias="REDIRECT_ORIGINS")
+    write_attempts: int = Field(10, alias="WRITE_ATTEMPTS", ge=1)
+
+    @field_validator("redirect_origins", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
+        return value
+
+    @field_validator("mql_threshold", "sql_threshold", "topic_arn", "rules_file", mode="before")
+    @classmethod
+    def _blank_is_unset(cls, value: object) -> object:
+        return None if value == "" else value
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        return cls.model_validate({name: env[name] for name in _ALIASES if name in env})
+
+
+_ALIASES = [f.alias for f in Settings.model_fields.values() if f.alias]

@@ -1,0 +1,97 @@
+"""Webhook signature checks shared by providers: HMAC on raw bytes, constant time, rotation."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+
+from leadwire.errors import SignatureInvalid, StaleTimestamp
+
+TOLERANCE_SECONDS = 300
+
+
+def hmac_sha256(key: bytes, message: bytes) -> bytes:
+    return hmac.new(key, message, hashlib.sha256).digest()
+
+
+def any_match(expected: Iterable[bytes], received: Iterable[bytes]) -> bool:
+    """True when any received signature equals any expected one (each compared in constant time)."""
+    found = False
+    received = list(received)
+    for good in expected:
+        for candidate in received:
+            found |= hmac.compare_digest(good, candidate)
+    return found
+
+
+def check_timestamp(raw: str | None, now: datetime, tolerance: int = TOLERANCE_SECONDS) -> int:
+    """A signed timestamp (unix seconds) must be within ±tolerance of now: replays are refused."""
+    try:
+        stamp = int(raw or "")
+    except ValueError as e:
+        raise SignatureInvalid("the signature timestamp is missing or not a number") from e
+    if abs(now.timestamp() - stamp) > tolerance:
+        raise StaleTimestamp(f"the signed timestamp is more than {tolerance} s from now")
+    return stamp
+
+
+def standard_webhooks_key(secret: str) -> bytes:
+    """A Standard Webhooks secret: `whsec_` + base64 of the key bytes."""
+    encoded = secret.removeprefix("whsec_")
+    try:
+        return base64.b64decode(encoded, validate=True)
+    except binascii.Error as e:
+        raise ValueError("a Standard Webhooks secret must be whsec_ followed by base64") from e
+
+
+def verify_standard_webhook(
+    headers: Mapping[str, str], body: bytes, secrets: Sequence[str], now: datetime
+) -> str:
+    """Verify a Standard Webhooks request (webhook-id/-timestamp/-signature); return its id.
+
+    Signed content is `{id}.{timestamp}.{body}`; the header may hold several space-separated
+    `v1,<base64>` signatures (the sender's own rotation); we try every secret we hold (ours).
+    """
+    message_id = headers.get("webhook-id")
+    stamp = headers.get("webhook-timestamp")
+    header = headers.get("webhook-signature")
+    if not message_id or not stamp or not header:
+        raise SignatureInvalid("missing webhook-id, webhook-timestamp or webhook-signature header")
+    received = []
+    for part in header.split():
+        version, _, value = part.partition(",")
+        if version == "v1" and value:
+            try:
+                received.append(base64.b64decode(value, validate=True))
+            except binascii.Error:
+                continue
+    signed = f"{message_id}.{stamp}.".encode() + body
+    expected = [hmac_sha256(key, signed) for key in _usable_keys(secrets)]
+    if not received or not any_match(expected, received):
+        raise SignatureInvalid("the webhook signature does not match")
+    check_timestamp(stamp, now)
+    return message_id
+
+
+def _usable_keys(secrets: Sequence[str]) -> list[bytes]:
+    keys = []
+    for secret in secrets:
+        try:
+            keys.append(standard_webhooks_key(secret))
+        except ValueError:
+            continue  # a mistyped secret must not take the valid one down with it
+    if not keys:
+        raise SignatureInvalid("no usable signing secret is configured for this provider")
+    return keys
+
+
+def sign_standard_webhook(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    """The webhook-signature header a sender would send (tests, `leadwire invoke`)."""
+    digest = hmac_sha256(
+        standard_webhooks_key(secret), f"{message_id}.{timestamp}.".encode() + body
+    )
+    return "v1," + base64.b64encode(digest).decode()

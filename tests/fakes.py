@@ -1,0 +1,61 @@
+"""Small hand-written fakes of the ports, for behaviour tests without moto."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from leadwire.alerts import Alert
+from leadwire.errors import DuplicateEvent, VersionConflict
+from leadwire.models import Lead, LedgerEntry, Outcome
+
+
+class InMemoryLeadStore:
+    def __init__(self) -> None:
+        self.leads: dict[str, Lead] = {}
+        self.entries: dict[tuple[str, str], LedgerEntry] = {}
+        self.markers: dict[tuple[str, str], str] = {}
+        self.conflicts_to_raise = 0
+
+    def load(self, lead_id: str) -> Lead | None:
+        return self.leads.get(lead_id)
+
+    def record(self, outcome: Outcome, expected_version: int) -> Lead:
+        lead = outcome.lead
+        if (lead.lead_id, outcome.entry.event_id) in self.entries:
+            raise DuplicateEvent(outcome.entry.event_id)
+        stored = self.leads.get(lead.lead_id)
+        if self.conflicts_to_raise or (stored.version if stored else 0) != expected_version:
+            self.conflicts_to_raise = max(0, self.conflicts_to_raise - 1)
+            raise VersionConflict(lead.lead_id)
+        saved = lead.model_copy(update={"version": expected_version + 1})
+        self.leads[lead.lead_id] = saved
+        self.entries[(lead.lead_id, outcome.entry.event_id)] = outcome.entry
+        return saved
+
+    def ledger(self, lead_id: str) -> list[LedgerEntry]:
+        return [e for (lid, _), e in self.entries.items() if lid == lead_id]
+
+    def claim(self, lead_id: str, marker: str, now: datetime) -> bool:
+        if self.markers.get((lead_id, marker)) == "sent":
+            return False
+        self.markers[(lead_id, marker)] = "sending"
+        return True
+
+    def confirm(self, lead_id: str, marker: str, message_id: str, now: datetime) -> None:
+        self.markers[(lead_id, marker)] = "sent"
+
+    def release(self, lead_id: str, marker: str) -> None:
+        self.markers.pop((lead_id, marker), None)
+
+
+class RecordingPublisher:
+    def __init__(self, failures: int = 0) -> None:
+        self.sent: list[Alert] = []
+        self.failures = failures
+
+    def publish(self, alert: Alert) -> str:
+        if self.failures:
+            self.failures -= 1
+            raise ConnectionError("SNS is down")
+        self.sent.append(alert)
+        return f"msg-{len(self.sent)}"

@@ -1,0 +1,54 @@
+"""Every sample in events/ (the files `sam local invoke -e` takes) gives its documented answer."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from leadwire_local.cli import main
+from leadwire_local.lambda_events import LambdaContext
+from leadwire_local.senders import refresh_signature
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+WEBHOOK_SAMPLES = sorted(EVENTS.glob("webhook-*.json"))
+
+
+def test_there_is_a_sample_per_function_and_provider():
+    names = {p.name for p in EVENTS.glob("*.json")}
+    assert {
+        "webhook-json-form.json",
+        "webhook-json-chat.json",
+        "webhook-html-form.json",
+        "sql_alert-stream.json",
+    } <= names
+
+
+@pytest.mark.parametrize("sample", WEBHOOK_SAMPLES, ids=lambda p: p.name)
+def test_webhook_samples_are_accepted(sandbox, sample):
+    event = refresh_signature(json.loads(sample.read_text()))
+    response = sandbox.handler("WebhookFunction")(event, LambdaContext())
+    assert response["statusCode"] == 202, response
+    assert json.loads(response["body"])["status"] == "accepted"
+
+
+def test_signed_sample_as_written_is_stale(sandbox):
+    event = json.loads((EVENTS / "webhook-json-form.json").read_text())
+    response = sandbox.handler("WebhookFunction")(event, LambdaContext())
+    assert response["statusCode"] == 409
+
+
+def test_stream_sample_alerts_sales_once(sandbox):
+    event = json.loads((EVENTS / "sql_alert-stream.json").read_text())
+    handler = sandbox.handler("SqlAlertFunction")
+    assert handler(event, LambdaContext()) == {"batchItemFailures": []}
+    assert handler(event, LambdaContext()) == {"batchItemFailures": []}
+    [alert] = sandbox.received_alerts()
+    assert alert.subject.startswith("[URGENT] SQL: Cleo (CEO, BigCo)")
+
+
+def test_leadwire_invoke_prints_the_handlers_response(capsys, restored_environ):
+    assert main(["invoke", "WebhookFunction", "-e", str(EVENTS / "webhook-json-form.json")]) == 0
+    printed = capsys.readouterr().out
+    assert '"statusCode": 202' in printed

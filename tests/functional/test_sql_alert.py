@@ -1,0 +1,102 @@
+"""The stream -> sql_alert -> SNS path, fed with the table's real moto stream records."""
+
+from __future__ import annotations
+
+import json
+
+import boto3
+
+from leadwire import runtime
+from leadwire_local import senders
+from leadwire_local.demo import BOB, play_bob
+from leadwire_local.lambda_events import LambdaContext, stream_event
+from leadwire_local.streams import StreamReader
+
+# One demo request is enough for this lead: fit 45 (CEO, 800 people, business email) + 60.
+READY = {
+    "email": "cleo@bigco.example",
+    "first_name": "Cleo",
+    "job_title": "CEO",
+    "company_size": "800",
+    "budget": "$200k",
+    "timeline": "next year",
+}
+
+
+def post(sandbox, form, fields, delivery_id=None):
+    headers, body = senders.json_webhook(senders.json_form(form, fields), delivery_id=delivery_id)
+    return sandbox.request("POST", "/webhooks/forms/json", headers, body)
+
+
+def dead_letters(sandbox) -> list[dict]:
+    sqs = boto3.client("sqs")
+    url = sandbox.stack.ref("AlertDeadLetterQueue")
+    messages = sqs.receive_message(QueueUrl=url, MaxNumberOfMessages=10).get("Messages", [])
+    return [json.loads(m["Body"]) for m in messages]
+
+
+def test_bob_reaches_sql_and_sales_gets_exactly_one_alert(sandbox):
+    results = play_bob(sandbox, say=lambda _: None)
+    assert [r["stage"] for r in results] == ["lead", "mql", "mql", "mql", "sql", "sql"]
+    assert results[-1]["status"] == "duplicate"
+    alerts = [a for r in results for a in r["alerts"]]
+    assert len(alerts) == 1
+    [alert] = alerts
+    assert alert["stage"] == "sql" and alert["urgency"] == "high"
+    assert "Bob Baker" in alert["subject"] and "score 125" in alert["subject"]
+    assert "BANT" in alert["message"] and BOB["email"] in alert["message"]
+
+
+def test_only_a_change_to_sql_invokes_the_alert_function(sandbox):
+    post(sandbox, "webinar", {"email": "ann@corp.example"})
+    post(sandbox, "content-download", {"email": "ann@corp.example"})
+    assert sandbox.pump() == 0
+    assert sandbox.received_alerts() == []
+
+
+def test_retried_stream_batch_alerts_once(sandbox):
+    post(sandbox, "demo-request", READY)
+    # Read the stream's records ourselves, then deliver the same batch twice, as Lambda does
+    # when it retries a batch.
+    records = [
+        r
+        for r in StreamReader(sandbox.trigger.stream_arn).read()
+        if r["eventName"] == "INSERT" and "stage" in r["dynamodb"]["NewImage"]
+    ]
+    assert records, "the lead's INSERT must be on the stream"
+    handler = sandbox.handler("SqlAlertFunction")
+    event = stream_event(records, sandbox.trigger.stream_arn)
+    assert handler(event, LambdaContext()) == {"batchItemFailures": []}
+    assert handler(event, LambdaContext()) == {"batchItemFailures": []}
+    assert len(sandbox.received_alerts()) == 1
+
+
+def test_sns_outage_parks_the_record_in_the_dead_letter_queue_then_redrive_alerts_once(
+    sandbox, monkeypatch
+):
+    publisher = runtime.publisher()
+    real = publisher._client.publish
+
+    def outage(**kwargs):
+        raise ConnectionError("SNS unavailable")
+
+    monkeypatch.setattr(publisher._client, "publish", outage)
+    post(sandbox, "demo-request", READY)
+    sandbox.pump()
+    assert sandbox.received_alerts() == []
+    [parked] = dead_letters(sandbox)
+    assert parked["requestContext"]["condition"] == "RetryAttemptsExhausted"
+    assert parked["requestContext"]["approximateInvokeCount"] == 4  # 1 + MaximumRetryAttempts
+    # After recovery, replaying the parked records sends the alert, once.
+    monkeypatch.setattr(publisher._client, "publish", real)
+    sandbox.trigger.deliver(parked["records"])
+    sandbox.trigger.deliver(parked["records"])
+    assert len(sandbox.received_alerts()) == 1
+
+
+def test_alert_carries_urgency_for_subscription_filter_policies(sandbox):
+    post(sandbox, "demo-request", READY)
+    sandbox.pump()
+    [alert] = sandbox.received_alerts()
+    assert alert.urgency == "high"  # a fresh hand-raise
+    assert alert.stage == "sql"

@@ -1,0 +1,270 @@
+"""The webhook function called as Lambda calls it, on moto resources built from template.yaml."""
+
+from __future__ import annotations
+
+import base64
+import io
+import logging
+import time
+
+import pytest
+from botocore.exceptions import ClientError
+
+from leadwire import runtime
+from leadwire.models import lead_id_for
+from leadwire_local import senders
+from leadwire_local.sandbox import Sandbox
+
+FORMS = "/webhooks/forms/json"
+DEMO = {
+    "email": "Bob@Acme-Robotics.example",
+    "first_name": "Bob",
+    "job_title": "Team Lead",
+    "company_size": "120",
+    "budget": "$40k",
+    "timeline": "1 month",
+    "phone": "+1 555 010 9999",
+}
+
+
+def post_form(sandbox: Sandbox, form: str, fields: dict, **signing):
+    headers, body = senders.json_webhook(senders.json_form(form, fields), **signing)
+    return sandbox.request("POST", FORMS, headers, body)
+
+
+def test_signed_json_form_becomes_a_scored_lead(sandbox):
+    response = post_form(sandbox, "webinar", DEMO, delivery_id="msg_1")
+    assert response.status == 202
+    assert response.json() == {"status": "accepted", "eventId": "json:msg_1"}  # never a score
+    lead = runtime.store().load(lead_id_for("bob@acme-robotics.example"))
+    assert lead is not None and lead.email == "bob@acme-robotics.example"
+    assert (lead.stage.value, lead.score, lead.fit) == ("mql", 40, 25)
+    [entry] = runtime.store().ledger(lead.lead_id)
+    assert entry.event_id == "json:msg_1" and entry.rules["action.webinar"] == 15
+
+
+def test_redelivered_webhook_is_counted_once(sandbox):
+    first = post_form(sandbox, "webinar", DEMO, delivery_id="msg_same")
+    again = post_form(sandbox, "webinar", DEMO, delivery_id="msg_same")
+    assert first.json()["status"] == "accepted"
+    assert again.status == 202 and again.json() == {
+        "status": "duplicate",
+        "eventId": "json:msg_same",
+    }
+    lead = runtime.store().load(lead_id_for(DEMO["email"]))
+    assert lead.events == 1 and len(runtime.store().ledger(lead.lead_id)) == 1
+
+
+def test_bad_signature_is_401_and_writes_nothing(sandbox):
+    response = post_form(
+        sandbox,
+        "demo-request",
+        DEMO,
+        secret="whsec_" + base64.b64encode(b"someone-elses-secret").decode(),
+    )
+    assert response.status == 401
+    assert response.json()["error"]["code"] == "invalid_signature"
+    assert sandbox.items() == []
+
+
+def test_missing_signature_is_401_and_writes_nothing(sandbox):
+    response = sandbox.request(
+        "POST",
+        FORMS,
+        {"content-type": "application/json"},
+        b'{"form": "trial", "fields": {"email": "a@b.example"}}',
+    )
+    assert response.status == 401 and sandbox.items() == []
+
+
+def test_replayed_old_delivery_is_409_and_writes_nothing(sandbox):
+    response = post_form(sandbox, "demo-request", DEMO, timestamp=int(time.time()) - 301)
+    assert response.status == 409
+    assert response.json()["error"]["code"] == "stale_timestamp"
+    assert sandbox.items() == []
+
+
+def test_previous_secret_is_accepted_during_rotation(sandbox, monkeypatch):
+    old = senders.DEV_SECRETS["json"]
+    new = "whsec_" + base64.b64encode(b"the-new-secret-after-rotation!!").decode()
+    monkeypatch.setenv("LEADWIRE_SECRET_JSON", f"{new},{old}")
+    assert post_form(sandbox, "trial", DEMO, secret=old).status == 202
+    assert post_form(sandbox, "webinar", DEMO, secret=new).status == 202
+    monkeypatch.setenv("LEADWIRE_SECRET_JSON", new)
+    assert post_form(sandbox, "contact", DEMO, secret=old).status == 401
+
+
+@pytest.mark.parametrize(
+    ("path", "headers", "body", "status", "code"),
+    [
+        (
+            "/webhooks/forms/nosuch",
+            {"content-type": "application/json"},
+            b"{}",
+            404,
+            "unknown_provider",
+        ),
+        (
+            "/webhooks/chat/html",
+            {"content-type": "application/x-www-form-urlencoded"},
+            b"email=a%40b.example",
+            404,
+            "unknown_provider",
+        ),
+        (
+            "/webhooks/forms/html",
+            {"content-type": "text/plain"},
+            b"email=a@b.example",
+            415,
+            "unsupported_media_type",
+        ),
+        (
+            "/webhooks/forms/html",
+            {"content-type": "application/x-www-form-urlencoded"},
+            b"email=" + b"a" * 70_000,
+            413,
+            "payload_too_large",
+        ),
+        (
+            "/webhooks/forms/html",
+            {"content-type": "application/x-www-form-urlencoded"},
+            b"first_name=Anon",
+            400,
+            "missing_identity",
+        ),
+        (
+            "/webhooks/forms/html",
+            {"content-type": "application/x-www-form-urlencoded"},
+            b"email=not-an-email",
+            400,
+            "malformed_payload",
+        ),
+        (
+            "/webhooks/forms/html",
+            {"content-type": "application/x-www-form-urlencoded"},
+            b"email=a%40b.example%0D%0ABcc%3A+x%40y.example",
+            400,
+            "malformed_payload",
+        ),
+        (
+            "/webhooks/forms/html",
+            {"content-type": "application/x-www-form-urlencoded"},
+            b"email=a%40b.example&redirect=https%3A%2F%2Fevil.example%2F",
+            400,
+            "redirect_not_allowed",
+        ),
+    ],
+)
+def test_rejected_requests_get_a_json_error_and_write_nothing(
+    sandbox, path, headers, body, status, code
+):
+    response = sandbox.request("POST", path, headers, body)
+    assert response.status == status
+    assert response.headers["content-type"] == "application/json"
+    assert response.json()["error"]["code"] == code
+    assert sandbox.items() == []
+
+
+def test_malformed_json_is_400_after_a_valid_signature(sandbox):
+    headers, _ = senders.json_webhook({})
+    body = b'{"form": "trial", "fields": '
+    signed, _ = senders.json_webhook({}, delivery_id="msg_x")
+    signed["webhook-signature"] = senders.sign_standard_webhook(
+        senders.DEV_SECRETS["json"], "msg_x", int(signed["webhook-timestamp"]), body
+    )
+    response = sandbox.request("POST", FORMS, signed, body)
+    assert response.status == 400 and response.json()["error"]["code"] == "malformed_payload"
+    assert sandbox.items() == []
+
+
+def test_html_form_with_allowed_redirect_gets_303(sandbox, monkeypatch):
+    monkeypatch.setenv("REDIRECT_ORIGINS", "https://www.acme.example")
+    runtime.reset()
+    headers, body = senders.html_form(
+        {
+            "form": "contact",
+            "email": "ann@corp.example",
+            "redirect": "https://www.acme.example/thanks",
+        }
+    )
+    response = sandbox.request("POST", "/webhooks/forms/html", headers, body)
+    assert response.status == 303
+    assert response.headers["location"] == "https://www.acme.example/thanks"
+    assert runtime.store().load(lead_id_for("ann@corp.example")).last_action == "contact_form"
+
+
+def test_multipart_html_form_is_read(sandbox):
+    boundary = "----leadwire"
+    parts = [("email", "mia@corp.example"), ("form", "trial"), ("company", "Corp")]
+    body = (
+        "".join(
+            f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+            for k, v in parts
+        )
+        + f"--{boundary}--\r\n"
+    )
+    response = sandbox.request(
+        "POST",
+        "/webhooks/forms/html",
+        {"content-type": f"multipart/form-data; boundary={boundary}"},
+        body.encode(),
+    )
+    assert response.status == 202
+    lead = runtime.store().load(lead_id_for("mia@corp.example"))
+    assert lead.profile.company == "Corp" and lead.last_action == "trial"
+
+
+def test_same_html_form_content_twice_is_a_duplicate(sandbox):
+    headers, body = senders.html_form({"form": "newsletter", "email": "leo@corp.example"})
+    assert sandbox.request("POST", "/webhooks/forms/html", headers, body).json()["status"] == (
+        "accepted"
+    )
+    assert sandbox.request("POST", "/webhooks/forms/html", headers, body).json()["status"] == (
+        "duplicate"
+    )
+
+
+def test_chat_message_about_pricing_scores_the_visitor(sandbox):
+    headers, body = senders.json_webhook(
+        senders.json_chat(
+            "conv_1",
+            "m_1",
+            "What does the Pro plan cost?",
+            visitor_id="v_9",
+            email="zoe@corp.example",
+        )
+    )
+    response = sandbox.request("POST", "/webhooks/chat/json", headers, body)
+    assert response.status == 202
+    lead = runtime.store().load(lead_id_for("zoe@corp.example"))
+    assert lead.last_action == "pricing_question" and lead.visitor_ids == ["v_9"]
+
+
+def test_storage_failure_is_503_and_the_senders_retry_succeeds(sandbox, monkeypatch):
+    store = runtime.store()
+    real = store._client.transact_write_items
+
+    def throttled(**kwargs):
+        raise ClientError(
+            {"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "TransactWriteItems"
+        )
+
+    monkeypatch.setattr(store._client, "transact_write_items", throttled)
+    response = post_form(sandbox, "trial", DEMO, delivery_id="msg_retry")
+    assert response.status == 503
+    assert response.json()["error"]["code"] == "storage_unavailable"
+    assert sandbox.items() == []
+    monkeypatch.setattr(store._client, "transact_write_items", real)
+    assert post_form(sandbox, "trial", DEMO, delivery_id="msg_retry").json()["status"] == "accepted"
+
+
+def test_logs_never_contain_the_raw_email_or_phone(sandbox):
+    stream = io.StringIO()
+    for handler in logging.getLogger("leadwire").handlers:
+        handler.setStream(stream)  # type: ignore[attr-defined]
+    post_form(sandbox, "demo-request", DEMO)
+    post_form(sandbox, "demo-request", {**DEMO, "email": "broken"})
+    logged = stream.getvalue()
+    assert "webhook" in logged
+    assert "acme-robotics.example" not in logged.lower().replace("***@acme-robotics.example", "")
+    assert "bob@" not in logged.lower() and "555 010 9999" not in logged

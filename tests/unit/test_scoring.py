@@ -1,0 +1,216 @@
+"""The scoring model, pure: no AWS, no clock. PRODUCT.md's scenarios under the default rules."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from leadwire.models import Channel, Lead, LeadEvent, Profile, Stage, Urgency
+from leadwire.rules import ScoringRules
+from leadwire.scoring import employee_count, faded, score
+
+BOB = Profile(
+    email="bob@acme-corp.example",
+    first_name="Bob",
+    last_name="Builder",
+    job_title="Team Lead",
+    company="Acme",
+    company_size="120",
+)
+
+
+def form(form: str, profile: Profile, at: datetime, n: int = 0, **fields: str) -> LeadEvent:
+    return LeadEvent(
+        event_id=f"json:{form}-{n}-{at.isoformat()}",
+        provider="json",
+        channel=Channel.FORM,
+        form=form,
+        occurred_at=at,
+        profile=profile,
+        **fields,
+    )
+
+
+def chat(text: str, at: datetime, email: str | None = None, n: int = 0) -> LeadEvent:
+    return LeadEvent(
+        event_id=f"json:chat-{n}",
+        provider="json",
+        channel=Channel.CHAT,
+        occurred_at=at,
+        profile=Profile(email=email),
+        visitor_id="v-1",
+        message=text,
+    )
+
+
+def play(events: list[LeadEvent], rules: ScoringRules, now: datetime) -> list[Lead]:
+    lead, seen = None, []
+    for i, event in enumerate(events):
+        lead = score(lead, event, rules, now + timedelta(minutes=i)).lead
+        seen.append(lead)
+    return seen
+
+
+def test_bob_goes_from_lead_to_mql_to_sql_with_high_urgency(rules, now):
+    # Given Bob, a team lead at a 120-person company with a business email
+    steps = play(
+        [
+            form("newsletter", BOB, now),
+            form("content-download", BOB, now, 1),
+            form("content-download", BOB, now, 2),
+            form("webinar", BOB, now),
+            form("demo-request", BOB, now, budget="$40k", timeline="within one month"),
+        ],
+        rules,
+        now,
+    )
+    # Then the blog subscription leaves him a lead, the research makes him an MQL...
+    assert steps[0].stage is Stage.LEAD and steps[0].score == 30
+    assert steps[3].stage is Stage.MQL
+    # ...and the demo request with budget and a one-month timeline makes him an SQL
+    bob = steps[4]
+    assert bob.stage is Stage.SQL and bob.score >= rules.stages.sql
+    assert bob.urgency is Urgency.HIGH
+    assert bob.bant.budget_amount == 40_000 and bob.bant.timeline_days == 30
+    assert [(t.from_stage, t.to_stage) for t in bob.transitions] == [
+        (Stage.LEAD, Stage.MQL),
+        (Stage.MQL, Stage.SQL),
+    ]
+    assert "SQL threshold" in bob.transitions[-1].cause
+
+
+def test_student_with_personal_email_never_becomes_sql(rules, now):
+    student = Profile(email="sam@gmail.com", job_title="Student")
+    leads = play([form("content-download", student, now, i) for i in range(10)], rules, now)
+    assert all(lead.stage is Stage.LEAD for lead in leads)
+    assert leads[-1].action_points["content_download"] == rules.action("content_download").cap
+
+
+def test_vp_asking_about_pricing_then_booking_a_demo_becomes_sql(rules, now):
+    vp = Profile(
+        email="vera@bigco.example",
+        first_name="Vera",
+        job_title="VP of Operations",
+        company_size="500",
+    )
+    first = score(None, chat("Hi, what does your pricing look like?", now, vp.email), rules, now)
+    assert first.entry.action == "pricing_question"
+    later = score(first.lead, form("demo-request", vp, now), rules, now)
+    assert later.lead.stage is Stage.SQL
+    assert later.lead.bant.authority == "vp"
+
+
+def test_ledger_entry_names_the_points_each_rule_gave(rules, now):
+    outcome = score(None, form("newsletter", BOB, now), rules, now)
+    assert outcome.entry.rules == {
+        "action.newsletter": 5,
+        "fit.seniority.manager": 10,
+        "fit.company_size.up_to_200": 10,
+        "fit.email.business": 5,
+    }
+    assert outcome.entry.points == 30 and outcome.entry.rules_version == rules.version
+    # A second event only explains what it changed
+    again = score(outcome.lead, form("webinar", BOB, now), rules, now)
+    assert again.entry.rules == {"action.webinar": 15}
+
+
+def test_action_cap_gives_zero_points_once_reached(rules, now):
+    leads = play([form("newsletter", BOB, now, i) for i in range(3)], rules, now)
+    assert leads[-1].action_points["newsletter"] == 5
+    assert round(leads[-1].engagement) == 5
+
+
+def test_unknown_form_counts_as_a_generic_form_fill(rules, now):
+    outcome = score(None, form("spring-promo", BOB, now), rules, now)
+    assert outcome.entry.action == "form_fill"
+
+
+def test_sql_needs_the_bant_gate_or_a_hand_raise_from_a_good_fit(rules, now):
+    # Given a low-fit lead (no title, small company) with lots of engagement but no BANT
+    nobody = Profile(email="kim@tiny.example", company_size="5")
+    events = [
+        form(f, nobody, now, i)
+        for i, f in enumerate(["content-download"] * 3 + ["webinar"] * 2 + ["contact", "trial"])
+    ]
+    lead = play(events, rules, now)[-1]
+    assert lead.score >= rules.stages.sql
+    # Then the gate holds it at MQL: fit 5 < hand_raise_min_fit and BANT 1/4 (need only)
+    assert lead.stage is Stage.MQL
+
+
+def test_mql_falls_back_to_lead_only_below_the_hysteresis_margin(rules, now):
+    lead = play([form("newsletter", BOB, now), form("content-download", BOB, now, 1)], rules, now)[
+        -1
+    ]
+    assert lead.stage is Stage.MQL and lead.score == 40
+    # An unsubscribe a day later (-15) takes the score to 25: below 40 - 10
+    later = score(lead, form("unsubscribe", BOB, now), rules, now + timedelta(days=1)).lead
+    assert later.stage is Stage.LEAD
+    assert later.transitions[-1].cause.startswith("score 25 < 30")
+
+
+def test_sql_is_left_to_sales_even_when_the_score_drops(rules, now):
+    sql = play(
+        [form("demo-request", BOB, now, budget="50k", timeline="Q1"), form("webinar", BOB, now)],
+        rules,
+        now,
+    )[-1]
+    assert sql.stage is Stage.SQL
+    after = score(sql, form("unsubscribe", BOB, now, 9), rules, now + timedelta(days=300)).lead
+    assert after.stage is Stage.SQL
+
+
+def test_urgent_phrase_in_chat_makes_urgency_high(rules, now):
+    outcome = score(None, chat("can someone call me today?", now, "a@b.example"), rules, now)
+    assert outcome.lead.urgency is Urgency.HIGH
+    calm = score(None, chat("just looking around", now, "c@d.example", 2), rules, now)
+    assert calm.lead.urgency is Urgency.NORMAL
+
+
+def test_engagement_halves_every_half_life(rules, now):
+    lead = score(None, form("webinar", BOB, now), rules, now).lead
+    later = now + timedelta(days=rules.engagement.half_life_days)
+    assert faded(lead, later, rules) == lead.engagement / 2
+
+
+def test_employee_count_reads_what_forms_send():
+    assert employee_count("51-200") == 200
+    assert employee_count("1,000+") == 1000
+    assert employee_count("5k") == 5000
+    assert employee_count("about 120 people") == 120
+    assert employee_count("lots") is None
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    forms=st.lists(
+        st.sampled_from(
+            [
+                "newsletter",
+                "content-download",
+                "webinar",
+                "contact",
+                "trial",
+                "demo-request",
+                "unsubscribe",
+                "other",
+            ]
+        ),
+        min_size=1,
+        max_size=25,
+    ),
+    gaps=st.lists(st.integers(min_value=0, max_value=90 * 24), min_size=25, max_size=25),
+)
+def test_caps_are_never_exceeded_and_decay_never_raises(rules, now, forms, gaps):
+    lead, moment = None, now
+    for i, name in enumerate(forms):
+        moment = moment + timedelta(hours=gaps[i])
+        if lead is not None:
+            assert faded(lead, moment, rules) <= lead.engagement or lead.engagement < 0
+        lead = score(lead, form(name, BOB, moment, i), rules, moment).lead
+        for action, earned in lead.action_points.items():
+            cap = rules.action(action).cap
+            assert cap is None or earned <= cap
+        assert lead.engagement <= (rules.engagement.cap or float("inf"))
