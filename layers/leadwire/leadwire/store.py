@@ -180,12 +180,17 @@ class DynamoLeadStore:
                         "claimedAt": int(now.timestamp()),
                     }
                 ),
-                # A claim left by a crashed invocation expires after the lease.
-                ConditionExpression="attribute_not_exists(pk) OR "
+                # A released claim is free again; one left by a crashed invocation expires
+                # after the lease.
+                ConditionExpression="attribute_not_exists(pk) OR #status = :released OR "
                 "(#status = :sending AND claimedAt < :stale)",
                 ExpressionAttributeNames={"#status": "status"},
                 ExpressionAttributeValues=_typed(
-                    {":sending": "sending", ":stale": int(now.timestamp()) - ALERT_LEASE_SECONDS}
+                    {
+                        ":sending": "sending",
+                        ":released": "released",
+                        ":stale": int(now.timestamp()) - ALERT_LEASE_SECONDS,
+                    }
                 ),
             )
             return True
@@ -213,13 +218,15 @@ class DynamoLeadStore:
             )
 
     def release(self, lead_id: str, marker: str) -> None:
+        """Free the claim after a failed publish (an update, so the function needs no delete)."""
         try:
-            self._client.delete_item(
+            self._client.update_item(
                 TableName=self.table_name,
                 Key=_typed({"pk": lead_pk(lead_id), "sk": ALERT_PREFIX + marker}),
+                UpdateExpression="SET #status = :released",
                 ConditionExpression="#status = :sending",
                 ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=_typed({":sending": "sending"}),
+                ExpressionAttributeValues=_typed({":sending": "sending", ":released": "released"}),
             )
         except ClientError as e:
             if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
