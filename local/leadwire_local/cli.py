@@ -62,6 +62,26 @@ def invoke(args: argparse.Namespace) -> int:
     return 0
 
 
+def serve(args: argparse.Namespace) -> int:
+    """The local stack: moto, the real handlers over HTTP, the stream wired to alerts."""
+    from leadwire_local.server import ServeOptions
+    from leadwire_local.server import serve as run_stack
+
+    options = ServeOptions(
+        host=args.host,
+        port=args.port,
+        data_dir=Path(args.data_dir),
+        poll_interval=args.poll_interval,
+        log_level=args.log_level,
+        template=Path(args.template),
+    )
+    try:
+        return run_stack(options)
+    except OSError as e:  # typically the port is taken
+        print(f"leadwire serve: {e}", file=sys.stderr)
+        return 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="leadwire", description="leadwire's local stack and tools (no AWS account needed)."
@@ -86,6 +106,30 @@ def main(argv: Sequence[str] | None = None) -> int:
         "since signed timestamps expire after 300 s)",
     )
     p.set_defaults(run=invoke)
+
+    p = commands.add_parser(
+        "serve", help="run the local stack: moto, the handlers over HTTP, alerts (make run)"
+    )
+    p.add_argument("--host", default="127.0.0.1", help="address to serve on (%(default)s)")
+    p.add_argument("--port", type=int, default=3000, help="port to serve on (%(default)s)")
+    p.add_argument(
+        "--data-dir",
+        default=".leadwire",
+        help="alerts.jsonl and the leads snapshot (%(default)s)",
+    )
+    p.add_argument(
+        "--poll-interval",
+        type=float,
+        default=0.1,
+        help="seconds between reads of the table's stream (%(default)s)",
+    )
+    p.add_argument(
+        "--log-level",
+        default="WARNING",
+        choices=["DEBUG", "INFO", "WARNING", "ERROR"],
+        help="the functions' Powertools log level (%(default)s; INFO logs every webhook)",
+    )
+    p.set_defaults(run=serve)
 
     args = parser.parse_args(argv)
     return int(args.run(args))

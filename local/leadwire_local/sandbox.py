@@ -8,7 +8,8 @@ import base64
 import json
 import os
 import re
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
@@ -76,6 +77,7 @@ class Sandbox:
         self._apply_environment(environment or {})
         self.routes = list(self._routes())
         self._handlers: dict[str, Any] = {}
+        self._handlers_lock = threading.Lock()
         self.trigger = StreamTrigger(
             self.stack, ALERT_FUNCTION, ALERT_STREAM_EVENT, self.handler(ALERT_FUNCTION), region
         )
@@ -95,9 +97,12 @@ class Sandbox:
         runtime.reset()
 
     def handler(self, function: str) -> Any:
-        if function not in self._handlers:
-            self._handlers[function] = self.stack.handler(function)
-        return self._handlers[function]
+        """The function's handler as one Lambda instance: invocations run one at a time, since
+        a handler module keeps per-request state on module-level objects (Powertools' `app`)."""
+        with self._handlers_lock:
+            if function not in self._handlers:
+                self._handlers[function] = _one_at_a_time(self.stack.handler(function))
+            return self._handlers[function]
 
     def _routes(self) -> list[Route]:
         routes = []
@@ -147,7 +152,8 @@ class Sandbox:
         return self.trigger.poll()
 
     def _subscribe_alerts_queue(self) -> str:
-        sqs = boto3.client("sqs", region_name=self.region)
+        # One client, made here: creating boto3 clients while other threads do is not safe.
+        self._sqs = sqs = boto3.client("sqs", region_name=self.region)
         url = sqs.create_queue(QueueName="leadwire-local-alert-subscriber")["QueueUrl"]
         arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
         for logical in self.template.resources("AWS::SNS::Topic"):
@@ -160,7 +166,7 @@ class Sandbox:
 
     def received_alerts(self) -> list[ReceivedAlert]:
         """Alerts as a subscriber to the topic receives them (drains the subscriber queue)."""
-        sqs = boto3.client("sqs", region_name=self.region)
+        sqs = self._sqs
         alerts = []
         while True:
             batch = sqs.receive_message(
@@ -193,6 +199,16 @@ class Sandbox:
         for page in client.get_paginator("scan").paginate(TableName=runtime.settings().table_name):
             items.extend(page["Items"])
         return items
+
+
+def _one_at_a_time(handler: Callable[[dict, Any], Any]) -> Callable[[dict, Any], Any]:
+    lock = threading.Lock()
+
+    def invoke(event: dict, context: Any) -> Any:
+        with lock:
+            return handler(event, context)
+
+    return invoke
 
 
 def _http_response(result: Mapping[str, Any]) -> HttpResponse:

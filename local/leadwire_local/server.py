@@ -1,0 +1,359 @@
+"""`leadwire serve`: the whole stack on a laptop, no Docker and no AWS account.
+
+An embedded moto server holds the template's resources; a stdlib HTTP server routes each request
+to the real handlers through the Sandbox (as API Gateway would); a background thread follows the
+table's stream into the alert function and writes every alert to the terminal and to
+`<data-dir>/alerts.jsonl`. The table is snapshotted on clean shutdown and restored at start.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import threading
+import time
+import traceback
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from types import FrameType
+from typing import Any
+
+import boto3
+from moto.moto_server.werkzeug_app import (
+    DomainDispatcherApplication,
+    MotoRequestHandler,
+    create_backend_app,
+)
+from moto.server import ThreadedMotoServer
+from werkzeug.serving import make_server
+
+from leadwire import runtime
+from leadwire.providers import PROVIDERS
+from leadwire.signing_secrets import DEV_SECRETS
+from leadwire_local.pages import FORM_PAGE
+from leadwire_local.sandbox import HttpResponse, ReceivedAlert, Sandbox
+from leadwire_local.template import TEMPLATE, Template
+
+Say = Callable[[str], None]
+MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
+SNAPSHOT_VERSION = 1
+
+
+@dataclass(frozen=True)
+class ServeOptions:
+    host: str = "127.0.0.1"
+    port: int = 3000
+    data_dir: Path = Path(".leadwire")
+    poll_interval: float = 0.1
+    log_level: str = "WARNING"
+    template: Path = TEMPLATE
+
+
+def say(line: str) -> None:
+    print(line, flush=True)
+
+
+# -- moto ---------------------------------------------------------------------------------------
+
+
+class SerialMotoServer(ThreadedMotoServer):
+    """moto's server, answering one request at a time: its backends are not thread-safe (a
+    transaction deep-copies the table while a stream read or another write may change it)."""
+
+    def _server_entry(self) -> None:  # moto 5.2.5's, with the app wrapped in a lock
+        app = _serialized(DomainDispatcherApplication(create_backend_app))
+        self._server = make_server(
+            self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
+        )
+        self._server_ready_event.set()
+        self._server.serve_forever()
+
+
+def _serialized(app: Any) -> Any:
+    lock = threading.Lock()
+
+    def serial_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        with lock:
+            return list(app(environ, start_response))  # consume the body inside the lock
+
+    return serial_app
+
+
+def start_moto() -> SerialMotoServer:
+    """moto on a free loopback port, and boto3 (in this process) pointed at it."""
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per AWS call
+    moto = SerialMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    moto.start()
+    host, port = moto.get_host_and_port()
+    os.environ["AWS_ENDPOINT_URL"] = f"http://{host}:{port}"
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": "testing",
+        "AWS_SECRET_ACCESS_KEY": "testing",
+        "AWS_DEFAULT_REGION": "us-east-1",
+    }.items():
+        os.environ[name] = value  # fake credentials, always: nothing can reach a real account
+    for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE"):
+        os.environ.pop(name, None)
+    return moto
+
+
+# -- alerts and snapshots -----------------------------------------------------------------------
+
+
+class AlertLog:
+    """Every alert as one readable terminal line and one JSON line in `alerts.jsonl`."""
+
+    def __init__(self, path: Path, say: Say = say) -> None:
+        self.path = path
+        self._say = say
+
+    def record(self, alert: ReceivedAlert) -> None:
+        with self.path.open("a", encoding="utf-8") as file:
+            file.write(json.dumps(alert.as_line()) + "\n")
+        self._say(f"ALERT [{alert.urgency}] {alert.subject} (lead {alert.lead_id})")
+
+
+def save_snapshot(sandbox: Sandbox, path: Path) -> int:
+    """Write the table's items (DynamoDB JSON, as scanned) atomically; return how many."""
+    items = sandbox.items()
+    document = {"version": SNAPSHOT_VERSION, "items": items}
+    temporary = path.with_name(path.name + ".tmp")
+    temporary.write_text(json.dumps(document), encoding="utf-8")
+    os.replace(temporary, path)
+    return len(items)
+
+
+def load_snapshot(sandbox: Sandbox, path: Path) -> int:
+    """Put a snapshot's items back into the (empty) table; return how many."""
+    document = json.loads(path.read_text(encoding="utf-8"))
+    if document.get("version") != SNAPSHOT_VERSION:
+        raise ValueError(f"{path}: unknown snapshot version {document.get('version')!r}")
+    items: list[dict[str, Any]] = document["items"]
+    client = boto3.client("dynamodb", region_name=sandbox.region)
+    table = runtime.settings().table_name
+    for start in range(0, len(items), 25):  # BatchWriteItem's limit
+        requests = [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
+        while requests:
+            answer = client.batch_write_item(RequestItems={table: requests})
+            requests = answer.get("UnprocessedItems", {}).get(table, [])
+    return len(items)
+
+
+def skip_stream_backlog(sandbox: Sandbox) -> int:
+    """Move the alert trigger past every record on the stream without delivering them: a
+    restored SQL lead was alerted in the run that scored it."""
+    skipped = 0
+    while batch := sandbox.trigger.reader.read():
+        skipped += len(batch)
+    return skipped
+
+
+# -- HTTP ---------------------------------------------------------------------------------------
+
+
+class LocalHttpServer(ThreadingHTTPServer):
+    """Routes every request through the Sandbox; bound before the stack exists so the port is
+    known (and reserved) while the Sandbox is built."""
+
+    daemon_threads = False  # finish in-flight requests before the snapshot is taken
+    block_on_close = True
+    sandbox: Sandbox | None = None
+    say: Say = staticmethod(say)
+
+
+class RequestHandler(BaseHTTPRequestHandler):
+    server: LocalHttpServer
+    protocol_version = "HTTP/1.0"  # one request per connection: no idle keep-alive threads
+    timeout = 30  # a client that stops sending does not hold a thread forever
+
+    def do_GET(self) -> None:
+        if self.path.split("?", 1)[0] == "/":
+            self._send(
+                HttpResponse(200, {"content-type": "text/html; charset=utf-8"}, FORM_PAGE.encode())
+            )
+            return
+        self._route()
+
+    def do_POST(self) -> None:
+        self._route()
+
+    do_PUT = do_PATCH = do_DELETE = do_POST
+
+    def _route(self) -> None:
+        started = time.monotonic()
+        if "chunked" in self.headers.get("transfer-encoding", "").lower():
+            self._send(_error(411, "length_required", "send a Content-Length"))
+            return
+        length = int(self.headers.get("content-length") or 0)
+        if length > MAX_REQUEST_BYTES:
+            self._send(_error(413, "payload_too_large", "the body is over 10 MB"))
+            return
+        body = self.rfile.read(length) if length else b""
+        headers: dict[str, str] = {}
+        for name, value in self.headers.items():  # API Gateway joins repeated headers
+            key = name.lower()
+            headers[key] = f"{headers[key]},{value}" if key in headers else value
+        assert self.server.sandbox is not None
+        try:
+            response = self.server.sandbox.request(self.command, self.path, headers, body)
+        except Exception:
+            traceback.print_exc()
+            response = _error(500, "internal_error", "the function failed; see the terminal")
+        self._send(response)
+        elapsed = (time.monotonic() - started) * 1000
+        self.server.say(f"{self.command} {self.path} -> {response.status} ({elapsed:.0f} ms)")
+
+    def _send(self, response: HttpResponse) -> None:
+        self.send_response(response.status)
+        for name, value in response.headers.items():
+            if name != "content-length":
+                self.send_header(name, value)
+        self.send_header("content-length", str(len(response.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Quiet: `_route` prints one line per request itself."""
+
+
+def _error(status: int, code: str, message: str) -> HttpResponse:
+    body = json.dumps({"error": {"code": code, "message": message}}).encode()
+    return HttpResponse(status, {"content-type": "application/json"}, body)
+
+
+# -- the stack ----------------------------------------------------------------------------------
+
+
+class LocalStack:
+    """moto, the Sandbox, the HTTP server and the stream follower, started and stopped as one."""
+
+    def __init__(self, options: ServeOptions, say: Say = say) -> None:
+        self.options = options
+        self.say = say
+        self.data_dir = options.data_dir
+        self.alerts = AlertLog(self.data_dir / "alerts.jsonl", say)
+        self.snapshot = self.data_dir / "snapshot.json"
+        self._stopping = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.moto: SerialMotoServer | None = None
+        self.http: LocalHttpServer | None = None
+        self.sandbox: Sandbox | None = None
+        self._serving = False  # only a stack that started completely writes a snapshot
+
+    @property
+    def base_url(self) -> str:
+        assert self.http is not None
+        return f"http://{self.options.host}:{self.http.server_address[1]}"
+
+    def start(self) -> None:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        self.http = LocalHttpServer((self.options.host, self.options.port), RequestHandler)
+        self.http.say = self.say
+        self.moto = start_moto()
+        port = self.http.server_address[1]
+        origins = [os.environ.get("REDIRECT_ORIGINS", ""), f"http://127.0.0.1:{port}"]
+        origins += [f"http://localhost:{port}", f"http://{self.options.host}:{port}"]
+        self.sandbox = Sandbox(
+            Template(self.options.template),
+            environment={
+                "POWERTOOLS_LOG_LEVEL": self.options.log_level,
+                "REDIRECT_ORIGINS": ",".join(dict.fromkeys(o for o in origins if o)),
+            },
+        )
+        restored = skipped = 0
+        if self.snapshot.exists():
+            restored = load_snapshot(self.sandbox, self.snapshot)
+        skipped = skip_stream_backlog(self.sandbox)
+        # Build the lazily-made adapters here, before threads race to make them.
+        runtime.intake()
+        runtime.publisher()
+        self.sandbox.received_alerts()
+        if restored:
+            self.say(f"restored {restored} item(s) from {self.snapshot} ({skipped} not re-alerted)")
+        self.http.sandbox = self.sandbox
+        self._start_thread("http", self.http.serve_forever)
+        self._start_thread("stream", self._follow_stream)
+        self._serving = True
+
+    def _start_thread(self, name: str, target: Callable[[], None]) -> None:
+        thread = threading.Thread(target=target, name=f"leadwire-{name}")
+        thread.start()
+        self._threads.append(thread)
+
+    def _follow_stream(self) -> None:
+        while not self._stopping.wait(self.options.poll_interval):
+            self.deliver_alerts()
+
+    def deliver_alerts(self) -> None:
+        """One poll of the stream into the alert function, then its alerts out."""
+        assert self.sandbox is not None
+        try:
+            self.sandbox.pump()
+            for alert in self.sandbox.received_alerts():
+                self.alerts.record(alert)
+        except Exception:
+            traceback.print_exc()  # keep following the stream; the next poll retries
+
+    def stop(self) -> None:
+        """Stop taking requests, deliver what is pending, snapshot the table, stop moto."""
+        self._stopping.set()
+        if self.http is not None:
+            if self._threads:  # serve_forever runs: shutdown() waits for it to return
+                self.http.shutdown()
+            self.http.server_close()
+        for thread in self._threads:
+            thread.join()
+        if self._serving and self.sandbox is not None:
+            self.deliver_alerts()
+            count = save_snapshot(self.sandbox, self.snapshot)
+            self.say(f"saved {count} item(s) to {self.snapshot}")
+        if self.moto is not None:
+            self.moto.stop()
+
+    def banner(self, seconds: float) -> str:
+        base = self.base_url
+        forms = sorted(s for s, p in PROVIDERS.items() if "form" in {c.value for c in p.channels})
+        chats = sorted(s for s, p in PROVIDERS.items() if "chat" in {c.value for c in p.channels})
+        secret = os.environ.get("LEADWIRE_SECRET_JSON") or DEV_SECRETS["json"]
+        source = "LEADWIRE_SECRET_JSON" if os.environ.get("LEADWIRE_SECRET_JSON") else "dev default"
+        lines = [
+            f"leadwire local stack ready in {seconds:.1f} s",
+            f"  lead form page   {base}/",
+            *(f"  form webhook     POST {base}/webhooks/forms/{slug}" for slug in forms),
+            *(f"  chat webhook     POST {base}/webhooks/chat/{slug}" for slug in chats),
+            f"  json secret      {secret}  ({source}; Standard Webhooks signature)",
+            f"  alerts           {self.alerts.path} (one JSON line each, and printed here)",
+            f"  leads snapshot   {self.snapshot} (written on stop, loaded on start)",
+            f"  AWS (moto)       AWS_ENDPOINT_URL={os.environ['AWS_ENDPOINT_URL']}",
+            "Ctrl-C to stop.",
+        ]
+        return "\n".join(lines)
+
+
+def serve(options: ServeOptions, say: Say = say) -> int:
+    """Run until Ctrl-C or SIGTERM; both stop cleanly and exit 0."""
+    started = time.monotonic()
+    stop = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stop.set()
+
+    previous = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    stack = LocalStack(options, say)
+    try:
+        stack.start()
+        say(stack.banner(time.monotonic() - started))
+        while not stop.wait(0.5):
+            pass
+        say("stopping...")
+    finally:
+        stack.stop()
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
+    say("stopped")
+    return 0
