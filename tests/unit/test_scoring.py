@@ -4,12 +4,29 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leadwire.models import Channel, Lead, LeadEvent, Profile, Stage, Urgency
+from leadwire.errors import DispositionNotAllowed
+from leadwire.intake import Intake
+from leadwire.models import (
+    Channel,
+    DispositionOutcome,
+    Lead,
+    LeadEvent,
+    Profile,
+    Stage,
+    Urgency,
+    lead_id_for,
+)
+from leadwire.providers import WebhookRequest
 from leadwire.rules import ScoringRules
-from leadwire.scoring import employee_count, faded, score
+from leadwire.scoring import decay, dispose, employee_count, faded, score
+from leadwire.settings import Settings
+from leadwire.signing_secrets import EnvSigningSecrets
+from leadwire_local import senders
+from tests.fakes import InMemoryLeadStore
 
 BOB = Profile(
     email="bob@acme-corp.example",
@@ -214,3 +231,69 @@ def test_caps_are_never_exceeded_and_decay_never_raises(rules, now, forms, gaps)
             cap = rules.action(action).cap
             assert cap is None or earned <= cap
         assert lead.engagement <= (rules.engagement.cap or float("inf"))
+
+
+def test_decay_demotes_a_cooled_mql_and_explains_it(rules, now):
+    mql = play([form("webinar", BOB, now), form("content-download", BOB, now, 1)], rules, now)[-1]
+    assert mql.stage is Stage.MQL
+    assert decay(mql, rules, now + timedelta(days=1)) is None  # still warm: no write
+    outcome = decay(mql, rules, now + timedelta(days=120))
+    assert outcome is not None and outcome.lead.stage is Stage.LEAD
+    assert outcome.entry.action == "decay" and outcome.entry.points < 0
+    assert outcome.lead.score == mql.score + outcome.entry.points
+
+
+def test_recycling_resets_engagement_but_keeps_the_transitions(rules, now):
+    sql = play(
+        [form("demo-request", BOB, now, budget="50k", timeline="Q1"), form("webinar", BOB, now)],
+        rules,
+        now,
+    )[-1]
+    outcome = dispose(sql, DispositionOutcome.RECYCLED, "later", rules, now, "disposition:1")
+    lead = outcome.lead
+    assert lead.stage is Stage.LEAD and lead.engagement == 0 and lead.action_points == {}
+    assert len(lead.transitions) == len(sql.transitions) + 1
+    assert outcome.entry.points == -round(sql.engagement)
+
+
+def test_accepting_a_lead_that_is_not_an_sql_is_refused(rules, now):
+    lead = score(None, form("newsletter", BOB, now), rules, now).lead
+    with pytest.raises(DispositionNotAllowed):
+        dispose(lead, DispositionOutcome.ACCEPTED, None, rules, now, "disposition:2")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    forms=st.lists(
+        st.sampled_from(
+            ["newsletter", "content-download", "webinar", "trial", "demo-request", "unsubscribe"]
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    repeat=st.integers(min_value=0, max_value=11),
+)
+def test_a_redelivered_event_never_changes_the_outcome(rules, now, forms, repeat):
+    """Through the intake on a fake store: the same delivery twice is counted once."""
+    store = InMemoryLeadStore()
+    service = Intake(
+        store=store,
+        secrets=EnvSigningSecrets({}),
+        rules=rules,
+        settings=Settings(),
+        clock=lambda: now,
+        sleep=lambda _: None,
+    )
+    sent = []
+    for i, name in enumerate(forms):
+        headers, body = senders.json_webhook(
+            senders.json_form(name, {"email": "bob@acme.example", "job_title": "Team Lead"}),
+            delivery_id=f"msg_{i}",
+            timestamp=int(now.timestamp()),
+        )
+        sent.append(WebhookRequest(headers=headers, body=body))
+        service.receive(Channel.FORM, "json", sent[-1])
+    before = store.leads[lead_id_for("bob@acme.example")]
+    receipt = service.receive(Channel.FORM, "json", sent[repeat % len(sent)])
+    assert receipt.status == "duplicate"
+    assert store.leads[lead_id_for("bob@acme.example")] == before

@@ -40,6 +40,10 @@ class StaleTimestamp(LeadwireError):
     status, code = 409, "stale_timestamp"
 
 
+class DispositionNotAllowed(LeadwireError):
+    status, code = 409, "disposition_not_allowed"
+
+
 class PayloadTooLarge(LeadwireError):
     status, code = 413, "payload_too_large"
 

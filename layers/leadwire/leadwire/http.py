@@ -23,8 +23,29 @@ def webhook_request(event: APIGatewayProxyEventV2) -> WebhookRequest:
         raise MalformedPayload("the body is not valid base64") from e
     headers = {k.lower(): v for k, v in (event.headers or {}).items()}
     return WebhookRequest(
-        headers=headers, body=raw, query=dict(event.query_string_parameters or {})
+        headers=headers,
+        body=raw,
+        query=dict(event.query_string_parameters or {}),
+        method=event.request_context.http.method,
+        url=public_url(event, headers),
     )
+
+
+def public_url(event: APIGatewayProxyEventV2, headers: dict[str, str]) -> str:
+    """The URL as the sender called it (API Gateway passes the host and scheme it was given)."""
+    scheme = headers.get("x-forwarded-proto", "https").split(",")[0].strip() or "https"
+    host = headers.get("host") or event.request_context.domain_name
+    query = f"?{event.raw_query_string}" if event.raw_query_string else ""
+    return f"{scheme}://{host}{event.raw_path}{query}"
+
+
+def json_request_body(event: APIGatewayProxyEventV2) -> object:
+    """A JSON request body, or a 400 that says why it is not one."""
+    raw = webhook_request(event).body
+    try:
+        return json.loads(raw.decode("utf-8")) if raw else None
+    except (UnicodeDecodeError, ValueError, RecursionError) as e:
+        raise MalformedPayload("the body is not valid JSON") from e
 
 
 def receipt_response(receipt: Receipt) -> Response:

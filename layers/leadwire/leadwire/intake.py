@@ -6,7 +6,6 @@ the answer is given only after the ledger entry and the lead are written togethe
 
 from __future__ import annotations
 
-import random
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -19,9 +18,8 @@ from leadwire.errors import (
     PayloadTooLarge,
     RedirectNotAllowed,
     SignatureInvalid,
-    StorageUnavailable,
-    VersionConflict,
 )
+from leadwire.leads import update_lead
 from leadwire.models import Channel, Transition, lead_id_for
 from leadwire.providers import WebhookRequest, provider_for
 from leadwire.rules import ScoringRules
@@ -75,19 +73,18 @@ class Intake:
         redirect = self._allowed_redirect(parsed.redirect)
         event = parsed.event
         lead_id = lead_id_for(event.email, event.visitor_id)
-        for attempt in range(self.settings.write_attempts):
-            lead = self.store.load(lead_id)
-            outcome = score(lead, event, self.rules, self.clock())
-            try:
-                self.store.record(outcome, expected_version=lead.version if lead else 0)
-            except DuplicateEvent:
-                return Receipt("duplicate", event.event_id, lead_id, redirect)
-            except VersionConflict:
-                # Someone scored this lead meanwhile: back off a little, re-read, re-score.
-                self.sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
-                continue
-            return Receipt("accepted", event.event_id, lead_id, redirect, outcome.transitions)
-        raise StorageUnavailable("the lead is too busy right now; retry the delivery")
+        try:
+            outcome = update_lead(
+                self.store,
+                lead_id,
+                lambda lead: score(lead, event, self.rules, self.clock()),
+                self.settings.write_attempts,
+                self.sleep,
+            )
+        except DuplicateEvent:
+            return Receipt("duplicate", event.event_id, lead_id, redirect)
+        transitions = outcome.transitions if outcome else []
+        return Receipt("accepted", event.event_id, lead_id, redirect, transitions)
 
     def _allowed_redirect(self, wanted: str | None) -> str | None:
         if not wanted:

@@ -125,6 +125,20 @@ class Bant(Frozen):
         return sum(1 for v in (self.budget, self.authority, self.need, self.timeline) if v)
 
 
+class DispositionOutcome(StrEnum):
+    ACCEPTED = "accepted"
+    REJECTED = "rejected"
+    RECYCLED = "recycled"
+
+
+class Disposition(Frozen):
+    """Sales' verdict on a lead they were handed: the feedback that tunes the rules."""
+
+    outcome: DispositionOutcome
+    reason: str | None = Field(default=None, max_length=500)
+    at: datetime
+
+
 class Transition(Frozen):
     from_stage: Stage
     to_stage: Stage
@@ -144,6 +158,8 @@ class LedgerEntry(Frozen):
     rules: dict[str, int]
     rules_version: str
     at: datetime
+    # The normalized event itself, so a what-if can replay history under other rules.
+    event: LeadEvent | None = None
 
 
 class Lead(Frozen):
@@ -163,6 +179,11 @@ class Lead(Frozen):
     last_hand_raise_at: datetime | None = None
     urgent_said_at: datetime | None = None
     transitions: list[Transition] = []
+    # When the lead entered its current stage: lists are newest first by it.
+    stage_at: datetime | None = None
+    disposition: Disposition | None = None
+    # After sales rejects a lead, it cannot become an SQL again before this moment.
+    requalify_after: datetime | None = None
     events: int = 0
     created_at: datetime
     updated_at: datetime
@@ -181,7 +202,7 @@ class Lead(Frozen):
 
     @classmethod
     def new(cls, lead_id: str, now: datetime) -> Lead:
-        return cls(lead_id=lead_id, created_at=now, updated_at=now)
+        return cls(lead_id=lead_id, created_at=now, updated_at=now, stage_at=now)
 
 
 class Outcome(Frozen):

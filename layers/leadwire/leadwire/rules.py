@@ -29,6 +29,7 @@ class StageRules(_Rules):
     demotion_margin: int = Field(ge=0)
     bant_min_known: int = Field(ge=0, le=4)
     hand_raise_min_fit: int
+    rejected_cooldown_days: float = Field(default=90, ge=0)
 
     @model_validator(mode="after")
     def _ordered(self) -> StageRules:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from functools import lru_cache
 
 from leadwire.alerts import SnsAlertPublisher
-from leadwire.intake import Intake
+from leadwire.intake import Intake, utc_now
+from leadwire.leads import LeadsApi
 from leadwire.rules import DEFAULT_RULES_FILE, ScoringRules, load_rules
 from leadwire.settings import Settings
 from leadwire.signing_secrets import signing_secrets
@@ -43,7 +44,12 @@ def intake() -> Intake:
     return Intake(store=store(), secrets=signing_secrets(config), rules=rules(), settings=config)
 
 
+@lru_cache(maxsize=1)
+def leads_api() -> LeadsApi:
+    return LeadsApi(store=store(), rules=rules(), clock=utc_now, attempts=settings().write_attempts)
+
+
 def reset() -> None:
     """Forget every cached adapter (tests, and the local stack after changing the environment)."""
-    for factory in (settings, rules, store, publisher, intake):
+    for factory in (settings, rules, store, publisher, intake, leads_api):
         factory.cache_clear()

@@ -7,12 +7,15 @@ without moto and a what-if replay of history is just a loop over it.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from leadwire import bant as bant_text
+from leadwire.errors import DispositionNotAllowed
 from leadwire.models import (
     Bant,
     Channel,
+    Disposition,
+    DispositionOutcome,
     Lead,
     LeadEvent,
     LedgerEntry,
@@ -66,6 +69,7 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
         rules=explained,
         rules_version=rules.version,
         at=event.occurred_at,
+        event=event,
     )
 
     candidate = current.model_copy(
@@ -85,15 +89,102 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
             "updated_at": now,
         }
     )
-    transitions = _stage_change(candidate, rules, now, event.event_id, cause_action=action)
-    new_lead = candidate.model_copy(
-        update={
-            "stage": transitions[-1].to_stage if transitions else candidate.stage,
-            "urgency": urgency_of(candidate, rules, now),
-            "transitions": [*current.transitions, *transitions],
-        }
+    transitions = _stage_change(candidate, rules, now, event.event_id, cause=action)
+    return Outcome(
+        lead=_settled(candidate, transitions, rules, now), entry=entry, transitions=transitions
     )
-    return Outcome(lead=new_lead, entry=entry, transitions=transitions)
+
+
+def as_of(lead: Lead, rules: ScoringRules, now: datetime) -> Lead:
+    """The lead as it stands at `now`: engagement faded, urgency re-read. Nothing is stored."""
+    return lead.model_copy(
+        update={"engagement": round(faded(lead, now, rules), 2), "engaged_at": now}
+    ).model_copy(update={"urgency": urgency_of(lead, rules, now)})
+
+
+def decay(lead: Lead, rules: ScoringRules, now: datetime) -> Outcome | None:
+    """Let engagement fade; an Outcome only when that changes the stage (an MQL demoted)."""
+    candidate = as_of(lead, rules, now).model_copy(update={"updated_at": now})
+    transitions = _stage_change(candidate, rules, now, None, cause="engagement faded")
+    if not transitions:
+        return None
+    delta = candidate.score - lead.score
+    entry = LedgerEntry(
+        event_id=f"decay:{lead.version}",
+        provider="leadwire",
+        action="decay",
+        points=delta,
+        rules={"engagement.half_life": delta},
+        rules_version=rules.version,
+        at=now,
+    )
+    return Outcome(
+        lead=_settled(candidate, transitions, rules, now), entry=entry, transitions=transitions
+    )
+
+
+def dispose(
+    lead: Lead,
+    outcome: DispositionOutcome,
+    reason: str | None,
+    rules: ScoringRules,
+    now: datetime,
+    event_id: str,
+) -> Outcome:
+    """Sales' feedback. Accepted keeps an SQL; rejected and recycled send the lead back to
+    nurture with its engagement reset (its history stays in the ledger); a rejected lead
+    cannot requalify before the cooldown."""
+    if outcome is DispositionOutcome.ACCEPTED and lead.stage is not Stage.SQL:
+        raise DispositionNotAllowed(f"only an SQL can be accepted; this lead is {lead.stage}")
+    if outcome is not DispositionOutcome.ACCEPTED and lead.stage is Stage.LEAD:
+        raise DispositionNotAllowed(f"a lead in stage {lead.stage} is already in nurture")
+    disposition = Disposition(outcome=outcome, reason=reason, at=now)
+    update: dict[str, object] = {"disposition": disposition, "updated_at": now}
+    transitions: list[Transition] = []
+    points = 0
+    if outcome is not DispositionOutcome.ACCEPTED:
+        points = -round(faded(lead, now, rules))
+        cause = f"sales {outcome.value}" + (f": {reason}" if reason else "")
+        transitions = [
+            Transition(
+                from_stage=lead.stage, to_stage=Stage.LEAD, cause=cause, event_id=event_id, at=now
+            )
+        ]
+        update |= {
+            "engagement": 0.0,
+            "engaged_at": now,
+            "action_points": {},
+            "last_hand_raise_at": None,
+            "urgent_said_at": None,
+        }
+        if outcome is DispositionOutcome.REJECTED:
+            cooldown = timedelta(days=rules.stages.rejected_cooldown_days)
+            update["requalify_after"] = now + cooldown
+    entry = LedgerEntry(
+        event_id=event_id,
+        provider="sales",
+        action=f"disposition.{outcome.value}",
+        points=points,
+        rules={f"disposition.{outcome.value}": points},
+        rules_version=rules.version,
+        at=now,
+    )
+    candidate = lead.model_copy(update=update)
+    return Outcome(
+        lead=_settled(candidate, transitions, rules, now), entry=entry, transitions=transitions
+    )
+
+
+def _settled(lead: Lead, transitions: list[Transition], rules: ScoringRules, now: datetime) -> Lead:
+    """Apply the stage transitions and re-read urgency: the last step of every change."""
+    update: dict[str, object] = {"urgency": urgency_of(lead, rules, now)}
+    if transitions:
+        update |= {
+            "stage": transitions[-1].to_stage,
+            "stage_at": now,
+            "transitions": [*lead.transitions, *transitions],
+        }
+    return lead.model_copy(update=update)
 
 
 def faded(lead: Lead, now: datetime, rules: ScoringRules) -> float:
@@ -214,29 +305,30 @@ def urgency_of(lead: Lead, rules: ScoringRules, now: datetime) -> Urgency:
 
 
 def _stage_change(
-    lead: Lead, rules: ScoringRules, now: datetime, event_id: str | None, cause_action: str
+    lead: Lead, rules: ScoringRules, now: datetime, event_id: str | None, cause: str
 ) -> list[Transition]:
     stages, total = rules.stages, lead.score
     if lead.stage is Stage.SQL:
         return []  # only sales takes a lead out of SQL (disposition)
     bant_ok = lead.bant.known >= stages.bant_min_known
     raised = lead.last_hand_raise_at is not None and lead.fit >= stages.hand_raise_min_fit
-    target, cause = lead.stage, ""
-    if total >= stages.sql and (bant_ok or raised):
+    cooling = lead.requalify_after is not None and now < lead.requalify_after
+    target, why = lead.stage, ""
+    if total >= stages.sql and (bant_ok or raised) and not cooling:
         gate = f"BANT {lead.bant.known}/4" if bant_ok else f"hand-raise from fit {lead.fit}"
-        target, cause = Stage.SQL, f"score {total} >= SQL threshold {stages.sql}; {gate}"
+        target, why = Stage.SQL, f"score {total} >= SQL threshold {stages.sql}; {gate}"
     elif total >= stages.mql and lead.stage is Stage.LEAD:
-        target, cause = Stage.MQL, f"score {total} >= MQL threshold {stages.mql}"
+        target, why = Stage.MQL, f"score {total} >= MQL threshold {stages.mql}"
     elif lead.stage is Stage.MQL and total < stages.mql - stages.demotion_margin:
         floor = stages.mql - stages.demotion_margin
-        target, cause = Stage.LEAD, f"score {total} < {floor} (MQL threshold - margin)"
+        target, why = Stage.LEAD, f"score {total} < {floor} (MQL threshold - margin)"
     if target is lead.stage:
         return []
     return [
         Transition(
             from_stage=lead.stage,
             to_stage=target,
-            cause=f"{cause} after {cause_action}",
+            cause=f"{why} after {cause}",
             event_id=event_id,
             at=now,
         )

@@ -7,10 +7,12 @@ alert markers (`ALERT#<lead version>`). A lead and its whole history are one Que
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any, Protocol
 
@@ -18,10 +20,19 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from leadwire.errors import AlertInFlight, DuplicateEvent, StorageUnavailable, VersionConflict
-from leadwire.models import Lead, LedgerEntry, Outcome
+from leadwire.errors import (
+    AlertInFlight,
+    DuplicateEvent,
+    MalformedPayload,
+    StorageUnavailable,
+    VersionConflict,
+)
+from leadwire.models import Lead, LedgerEntry, Outcome, Stage
 
 PROFILE = "PROFILE"
+BY_STAGE = "ByStage"
+STAGE_SORT = "stageSort"
+MAX_PAGE = 100
 EVENT_PREFIX = "EVENT#"
 ALERT_PREFIX = "ALERT#"
 ALERT_LEASE_SECONDS = 120
@@ -39,6 +50,12 @@ class LeadStore(Protocol):
 
     def ledger(self, lead_id: str) -> list[LedgerEntry]: ...
 
+    def list_leads(
+        self, stage: Stage | None = None, limit: int = 25, cursor: str | None = None
+    ) -> tuple[list[Lead], str | None]: ...
+
+    def erase(self, lead_id: str) -> int: ...
+
 
 class AlertMarkers(Protocol):
     def claim(self, lead_id: str, marker: str, now: datetime) -> bool:
@@ -55,7 +72,16 @@ def lead_pk(lead_id: str) -> str:
 
 
 def lead_item(lead: Lead) -> dict[str, Any]:
-    return {"pk": lead_pk(lead.lead_id), "sk": PROFILE, "entity": "lead", **_plain(lead)}
+    stage_at = lead.stage_at or lead.created_at
+    return {
+        "pk": lead_pk(lead.lead_id),
+        "sk": PROFILE,
+        "entity": "lead",
+        **_plain(lead),
+        # The ByStage index: partition `stage`, sorted by when the lead entered it (fixed-width
+        # timestamp, so the string order is the time order).
+        STAGE_SORT: f"{stage_at.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}#{lead.lead_id}",
+    }
 
 
 def ledger_item(lead_id: str, entry: LedgerEntry) -> dict[str, Any]:
@@ -146,6 +172,81 @@ class DynamoLeadStore:
             raise StorageUnavailable(f"the lead could not be stored: {type(e).__name__}") from e
         return lead
 
+    def list_leads(
+        self, stage: Stage | None = None, limit: int = 25, cursor: str | None = None
+    ) -> tuple[list[Lead], str | None]:
+        """Leads newest first (by when they entered their stage), from the ByStage index.
+
+        Without a stage, the three stage partitions are merged; the opaque cursor holds
+        where each one stands (a stage missing from it is exhausted).
+        """
+        limit = max(1, min(limit, MAX_PAGE))
+        positions = _decode_cursor(cursor) if cursor else {s.value: None for s in Stage}
+        wanted = [stage.value] if stage else [s.value for s in Stage]
+        candidates: list[dict[str, Any]] = []
+        more: dict[str, bool] = {}
+        for name in wanted:
+            if name not in positions:
+                continue
+            query: dict[str, Any] = {
+                "TableName": self.table_name,
+                "IndexName": BY_STAGE,
+                "KeyConditionExpression": "#stage = :stage",
+                "ExpressionAttributeNames": {"#stage": "stage"},
+                "ExpressionAttributeValues": _typed({":stage": name}),
+                "ScanIndexForward": False,
+                "Limit": limit,
+            }
+            if positions[name]:
+                query["ExclusiveStartKey"] = _typed(positions[name])
+            with _storage_errors():
+                page = self._client.query(**query)
+            candidates.extend(_untyped(item) for item in page.get("Items", []))
+            more[name] = "LastEvaluatedKey" in page
+        candidates.sort(key=lambda item: item[STAGE_SORT], reverse=True)
+        taken = candidates[:limit]
+        next_positions: dict[str, dict[str, Any] | None] = {}
+        for name in more:
+            mine = [i for i in taken if i["stage"] == name]
+            left = [i for i in candidates[limit:] if i["stage"] == name]
+            if mine and (left or more[name]):
+                last = mine[-1]
+                next_positions[name] = {k: last[k] for k in ("pk", "sk", "stage", STAGE_SORT)}
+            elif not mine and (left or more[name] or positions[name]):
+                next_positions[name] = positions[name]
+        leads = self._batch_load([i["pk"] for i in taken])
+        return leads, _encode_cursor(next_positions) if next_positions else None
+
+    def _batch_load(self, pks: list[str]) -> list[Lead]:
+        found: dict[str, Lead] = {}
+        keys = [_typed({"pk": pk, "sk": PROFILE}) for pk in pks]
+        while keys:
+            request = {self.table_name: {"Keys": keys[:100], "ConsistentRead": True}}
+            keys = keys[100:]
+            while request:
+                with _storage_errors():
+                    response = self._client.batch_get_item(RequestItems=request)
+                for item in response["Responses"].get(self.table_name, []):
+                    lead = lead_from_item(_untyped(item))
+                    found[lead_pk(lead.lead_id)] = lead
+                request = response.get("UnprocessedKeys") or {}
+        return [found[pk] for pk in pks if pk in found]
+
+    def erase(self, lead_id: str) -> int:
+        """Delete everything stored about a lead: profile, ledger, alert markers."""
+        keys = [{"pk": item["pk"], "sk": item["sk"]} for item in self._query_partition(lead_id, "")]
+        for start in range(0, len(keys), 25):
+            request = {
+                self.table_name: [
+                    {"DeleteRequest": {"Key": _typed(key)}} for key in keys[start : start + 25]
+                ]
+            }
+            while request:
+                with _storage_errors():
+                    response = self._client.batch_write_item(RequestItems=request)
+                request = response.get("UnprocessedItems") or {}
+        return len(keys)
+
     def ledger(self, lead_id: str) -> list[LedgerEntry]:
         entries = [
             LedgerEntry.model_validate(item)
@@ -156,10 +257,12 @@ class DynamoLeadStore:
     def _query_partition(self, lead_id: str, prefix: str) -> Iterator[dict[str, Any]]:
         paginator = self._client.get_paginator("query")
         with _storage_errors():
+            values = {":pk": lead_pk(lead_id)} | ({":prefix": prefix} if prefix else {})
             pages = paginator.paginate(
                 TableName=self.table_name,
-                KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
-                ExpressionAttributeValues=_typed({":pk": lead_pk(lead_id), ":prefix": prefix}),
+                KeyConditionExpression="pk = :pk"
+                + (" AND begins_with(sk, :prefix)" if prefix else ""),
+                ExpressionAttributeValues=_typed(values),
                 ConsistentRead=True,
             )
             for page in pages:
@@ -259,6 +362,26 @@ def _untyped(item: dict[str, Any]) -> dict[str, Any]:
 
 def _code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", "unknown"))
+
+
+def _encode_cursor(positions: dict[str, dict[str, Any] | None]) -> str:
+    return base64.urlsafe_b64encode(json.dumps(positions).encode()).decode()
+
+
+def _decode_cursor(cursor: str) -> dict[str, dict[str, str] | None]:
+    try:
+        positions = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        valid_stages = {s.value for s in Stage}
+        if not isinstance(positions, dict) or not set(positions) <= valid_stages:
+            raise ValueError("not a cursor")
+        for key in positions.values():
+            if key is not None and not (
+                isinstance(key, dict) and all(isinstance(v, str) for v in key.values())
+            ):
+                raise ValueError("not a cursor")
+        return positions
+    except (ValueError, UnicodeDecodeError, binascii.Error) as e:
+        raise MalformedPayload("the cursor is not one this API gave out") from e
 
 
 def _reasons_from_message(message: str) -> list[str | None]:

@@ -1,0 +1,19 @@
+"""Decay function (daily schedule): engagement fades; MQLs below the margin return to lead."""
+
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from leadwire import runtime
+from leadwire.intake import utc_now
+from leadwire.leads import fade_mqls
+from leadwire.log import get_logger
+
+logger = get_logger()
+
+
+@logger.inject_lambda_context
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    result = fade_mqls(
+        runtime.store(), runtime.rules(), utc_now(), runtime.settings().write_attempts
+    )
+    logger.info("decay", **result)
+    return result

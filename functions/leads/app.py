@@ -1,0 +1,57 @@
+"""Leads API (IAM-authorized when deployed): read, list, sales feedback, erasure."""
+
+from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
+from aws_lambda_powertools.logging import correlation_paths
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from leadwire import runtime
+from leadwire.errors import LeadNotFound, LeadwireError
+from leadwire.http import error_response, json_request_body, json_response
+from leadwire.log import get_logger
+
+app = APIGatewayHttpResolver()
+logger = get_logger()
+
+
+@app.get("/leads/<lead_id>")
+def get_lead(lead_id: str) -> Response:
+    return json_response(200, runtime.leads_api().get(lead_id))
+
+
+@app.get("/leads")
+def list_leads() -> Response:
+    query = app.current_event.get_query_string_value
+    page = runtime.leads_api().list(
+        stage=query("stage"), email=query("email"), limit=query("limit"), cursor=query("cursor")
+    )
+    return json_response(200, page)
+
+
+@app.post("/leads/<lead_id>/disposition")
+def disposition(lead_id: str) -> Response:
+    lead = runtime.leads_api().dispose(lead_id, json_request_body(app.current_event))
+    logger.info("disposition", lead_id=lead_id, outcome=lead["disposition"]["outcome"])
+    return json_response(200, lead)
+
+
+@app.delete("/leads/<lead_id>")
+def erase(lead_id: str) -> Response:
+    result = runtime.leads_api().erase(lead_id)
+    logger.info("erased", lead_id=lead_id, items=result["items"])
+    return json_response(200, result)
+
+
+@app.exception_handler(LeadwireError)
+def refused(error: LeadwireError) -> Response:
+    logger.warning("leads api refused", code=error.code, status=error.status)
+    return error_response(error)
+
+
+@app.not_found
+def not_found(_: Exception) -> Response:
+    return error_response(LeadNotFound("no such route or lead"))
+
+
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
+def lambda_handler(event: dict, context: LambdaContext) -> dict:
+    return app.resolve(event, context)
