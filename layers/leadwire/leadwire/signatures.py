@@ -8,6 +8,7 @@ import hashlib
 import hmac
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
+from typing import Literal
 
 from leadwire.errors import SignatureInvalid, StaleTimestamp
 
@@ -28,13 +29,19 @@ def any_match(expected: Iterable[bytes], received: Iterable[bytes]) -> bool:
     return found
 
 
-def check_timestamp(raw: str | None, now: datetime, tolerance: int = TOLERANCE_SECONDS) -> int:
-    """A signed timestamp (unix seconds) must be within ±tolerance of now: replays are refused."""
+Encoding = Literal["hex", "base64"]
+
+
+def check_timestamp(
+    raw: str | None, now: datetime, tolerance: int = TOLERANCE_SECONDS, *, millis: bool = False
+) -> int:
+    """A signed timestamp (unix seconds, or milliseconds) must be within ±tolerance of now:
+    replays are refused."""
     try:
-        stamp = int(raw or "")
+        stamp = int((raw or "").strip())
     except ValueError as e:
         raise SignatureInvalid("the signature timestamp is missing or not a number") from e
-    if abs(now.timestamp() - stamp) > tolerance:
+    if abs(now.timestamp() - (stamp / 1000 if millis else stamp)) > tolerance:
         raise StaleTimestamp(f"the signed timestamp is more than {tolerance} s from now")
     return stamp
 
@@ -95,3 +102,64 @@ def sign_standard_webhook(secret: str, message_id: str, timestamp: int, body: by
         standard_webhooks_key(secret), f"{message_id}.{timestamp}.".encode() + body
     )
     return "v1," + base64.b64encode(digest).decode()
+
+
+def hmac_digest(key: bytes, message: bytes, algorithm: str = "sha256") -> bytes:
+    return hmac.new(key, message, algorithm).digest()
+
+
+def encode_signature(digest: bytes, encoding: Encoding, prefix: str = "") -> str:
+    text = digest.hex() if encoding == "hex" else base64.b64encode(digest).decode()
+    return prefix + text
+
+
+def decode_signature(value: str, encoding: Encoding, prefix: str = "") -> bytes | None:
+    """The digest a header carries, or None when it is not in the provider's format."""
+    value = value.strip()
+    if prefix:
+        if not value.lower().startswith(prefix.lower()):
+            return None
+        value = value[len(prefix) :]
+    try:
+        if encoding == "hex":
+            return bytes.fromhex(value)
+        return base64.b64decode(value, validate=True)
+    except (ValueError, binascii.Error):
+        return None
+
+
+def sign_hmac(
+    secret: str, message: bytes, *, algorithm: str = "sha256", encoding: Encoding, prefix: str = ""
+) -> str:
+    """The signature header value a provider would send for `message` (tests, senders)."""
+    return encode_signature(hmac_digest(secret.encode(), message, algorithm), encoding, prefix)
+
+
+def verify_hmac(
+    signature: str | None,
+    message: bytes,
+    secrets: Sequence[str],
+    *,
+    algorithm: str = "sha256",
+    encoding: Encoding,
+    prefix: str = "",
+) -> None:
+    """A provider's HMAC over `message`, keyed by the secret as UTF-8 text, in one header.
+
+    Every secret held is tried (rotation); the comparison is constant-time.
+    """
+    if not signature:
+        raise SignatureInvalid("the signature header is missing")
+    received = decode_signature(signature, encoding, prefix)
+    expected = [hmac_digest(s.encode(), message, algorithm) for s in secrets]
+    if received is None or not expected or not any_match(expected, [received]):
+        raise SignatureInvalid("the webhook signature does not match")
+
+
+def verify_token(received: str | None, secrets: Sequence[str], what: str = "token") -> None:
+    """A shared secret the provider sends as is (no HMAC): compared in constant time."""
+    if not received:
+        raise SignatureInvalid(f"the verification {what} is missing")
+    expected = [s.encode() for s in secrets]
+    if not expected or not any_match(expected, [received.encode()]):
+        raise SignatureInvalid(f"the verification {what} does not match")

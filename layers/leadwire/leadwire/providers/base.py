@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from pydantic import ValidationError
@@ -37,6 +38,9 @@ class WebhookRequest:
     headers: Mapping[str, str]
     body: bytes
     query: Mapping[str, str] = field(default_factory=dict)
+    # The URL and method the sender called, for providers that sign them (HubSpot v3).
+    method: str = "POST"
+    url: str = ""
 
     @property
     def media_type(self) -> str:
@@ -162,8 +166,202 @@ def content_id(provider: str, *parts: object) -> str:
     return f"{provider}:sha256:{hashlib.sha256(canonical.encode()).hexdigest()[:40]}"
 
 
+def event_id_for(provider: str, provider_id: object, *content: object) -> str:
+    """The ledger key: the provider's own id when it gives one, else the content's hash."""
+    given = text_of(provider_id)
+    return delivery_event_id(provider, given) if given else content_id(provider, *content)
+
+
 def delivery_event_id(provider: str, delivery_id: str) -> str:
     """The ledger key for a provider's own delivery id (hashed when it is unreasonably long)."""
     if len(delivery_id) > 200 or _CONTROL.search(delivery_id):
         return content_id(provider, delivery_id)
     return f"{provider}:{delivery_id}"
+
+
+def json_object(request: WebhookRequest) -> dict[str, Any]:
+    """A JSON body that must be an object (every provider envelope here is one)."""
+    body = json_body(request)
+    if not isinstance(body, dict):
+        raise MalformedPayload("the JSON body must be an object")
+    return body
+
+
+def object_at(value: object, *path: str | int) -> dict[str, Any]:
+    """The JSON object at `path`, refusing a payload where it is missing or not an object."""
+    found = dig(value, *path)
+    if not isinstance(found, dict):
+        where = ".".join(str(p) for p in path) or "body"
+        raise MalformedPayload(f"{where} must be an object")
+    return found
+
+
+def plain_text(markup: object) -> str | None:
+    """Chat message HTML (Intercom, Drift) as plain text."""
+    text = text_of(markup)
+    if text is None:
+        return None
+    text = re.sub(r"<br\s*/?>|</p>", "\n", text, flags=re.IGNORECASE)
+    return html.unescape(re.sub(r"<[^>]*>", "", text)).strip() or None
+
+
+def dig(value: object, *path: str | int) -> Any:
+    """`value[path[0]][path[1]]...`, or None as soon as a step is missing or of another type."""
+    for step in path:
+        if isinstance(step, int) and isinstance(value, list) and -len(value) <= step < len(value):
+            value = value[step]
+        elif isinstance(step, str) and isinstance(value, dict):
+            value = value.get(step)
+        else:
+            return None
+    return value
+
+
+def text_of(value: object) -> str | None:
+    """A scalar as text (ids are often numbers), else None."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return str(value)
+    return value if isinstance(value, str) else None
+
+
+def form_slug(name: object) -> str | None:
+    """A provider's form title or id as a rules key: "Demo request" -> "demo-request"."""
+    text = text_of(name)
+    if not text:
+        return None
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:100] or None
+
+
+def moment(value: object, now: datetime) -> datetime:
+    """A provider's time (ISO 8601, or unix seconds / milliseconds) in UTC; `now` if absent."""
+    if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
+        seconds = value / 1000 if value > 10**11 else value
+        try:
+            return datetime.fromtimestamp(seconds, UTC)
+        except (OverflowError, OSError, ValueError):
+            return now
+    if isinstance(value, str) and value:
+        try:
+            parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        except ValueError:
+            return now
+        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+    return now
+
+
+# A form's own label (normalized: lower-case words joined by "_") -> our field name. Exact
+# matches first; then the phrases below, longest first, found anywhere in the label.
+_LABELS = {
+    "email": "email",
+    "e_mail": "email",
+    "email_address": "email",
+    "work_email": "email",
+    "business_email": "email",
+    "first_name": "first_name",
+    "firstname": "first_name",
+    "given_name": "first_name",
+    "last_name": "last_name",
+    "lastname": "last_name",
+    "surname": "last_name",
+    "family_name": "last_name",
+    "name": "name",
+    "full_name": "name",
+    "your_name": "name",
+    "company": "company",
+    "company_name": "company",
+    "organization": "company",
+    "organisation": "company",
+    "job_title": "job_title",
+    "jobtitle": "job_title",
+    "title": "job_title",
+    "role": "job_title",
+    "position": "job_title",
+    "company_size": "company_size",
+    "employees": "company_size",
+    "number_of_employees": "company_size",
+    "numemployees": "company_size",
+    "team_size": "company_size",
+    "industry": "industry",
+    "country": "country",
+    "phone": "phone",
+    "phone_number": "phone",
+    "mobile": "phone",
+    "mobilephone": "phone",
+    "budget": "budget",
+    "timeline": "timeline",
+    "timeframe": "timeline",
+    "message": "message",
+    "comments": "message",
+    "how_can_we_help": "message",
+    "visitor_id": "visitor_id",
+    "form": "form",
+}
+_PHRASES = sorted(
+    [
+        ("company_size", "company_size"),
+        ("number_of_employees", "company_size"),
+        ("first_name", "first_name"),
+        ("last_name", "last_name"),
+        ("job_title", "job_title"),
+        ("email", "email"),
+        ("phone", "phone"),
+        ("company", "company"),
+        ("budget", "budget"),
+        ("timeline", "timeline"),
+        ("message", "message"),
+        ("name", "name"),
+    ],
+    key=lambda p: -len(p[0]),
+)
+
+
+def label_key(label: object) -> str:
+    """A label as a key: Phone Number, phoneNumber, phone-number -> phone_number."""
+    words = re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", str(label))
+    return re.sub(r"[^a-z0-9]+", "_", words.lower()).strip("_")
+
+
+def field_for_label(label: object) -> str | None:
+    """Which of our fields a provider's field label or key means, if any."""
+    key = label_key(label)
+    if key in _LABELS:
+        return _LABELS[key]
+    padded = f"_{key}_"
+    for phrase, name in _PHRASES:
+        if f"_{phrase}_" in padded:
+            return name
+    return None
+
+
+def lead_fields(pairs: Iterable[tuple[object, object]]) -> dict[str, object]:
+    """A form's (label, value) pairs as our fields; other short answers kept as attributes.
+
+    The first answer for a field wins. Answers no form of ours would hold (long text under an
+    unknown label, nested values) are left out rather than refusing the whole submission.
+    """
+    fields: dict[str, object] = {}
+    for label, raw in pairs:
+        value = _answer_text(raw)
+        if value is None:
+            continue
+        name = field_for_label(label)
+        if name is None:
+            name = label_key(label)[:60]
+            if not name or name in fields or len(fields) >= _MAX_ATTRIBUTES:
+                continue
+            if len(value) > _MAX_FIELD or _LINE_BREAK.search(value) or _CONTROL.search(value):
+                continue
+        fields.setdefault(name, value)
+    return fields
+
+
+def _answer_text(raw: object) -> str | None:
+    if isinstance(raw, list):
+        parts = [text_of(v) for v in raw]
+        joined = ", ".join(p for p in parts if p)
+        return joined or None
+    text = text_of(raw)
+    return text.strip() or None if text is not None else None

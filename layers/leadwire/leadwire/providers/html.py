@@ -41,8 +41,7 @@ class HtmlFormProvider:
     def parse(
         self, request: WebhookRequest, channel: Channel, delivery_id: str | None, now: datetime
     ) -> Parsed:
-        media = require_media_type(request, URLENCODED, MULTIPART)
-        fields = _multipart_fields(request) if media == MULTIPART else _urlencoded_fields(request)
+        fields = form_fields(request)
         form = fields.pop("form", None) or request.query.get("form")
         redirect = clean_text("redirect", fields.pop("redirect", None))
         event = event_from_fields(
@@ -54,6 +53,12 @@ class HtmlFormProvider:
             occurred_at=now,
         )
         return Parsed(event=event, redirect=redirect)
+
+
+def form_fields(request: WebhookRequest) -> dict[str, str]:
+    """A form post's fields, urlencoded or multipart (files left out)."""
+    media = require_media_type(request, URLENCODED, MULTIPART)
+    return _multipart_fields(request) if media == MULTIPART else _urlencoded_fields(request)
 
 
 def _urlencoded_fields(request: WebhookRequest) -> dict[str, str]:
