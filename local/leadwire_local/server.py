@@ -70,7 +70,7 @@ class SerialMotoServer(ThreadedMotoServer):
             self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
         )
         self._server_ready_event.set()
-        self._server.serve_forever()
+        self._server.serve_forever(poll_interval=0.1)  # stop() returns within 0.1 s
 
 
 def _serialized(app: Any) -> Any:
@@ -275,8 +275,9 @@ class LocalStack:
         self.sandbox.received_alerts()
         if restored:
             self.say(f"restored {restored} item(s) from {self.snapshot} ({skipped} not re-alerted)")
-        self.http.sandbox = self.sandbox
-        self._start_thread("http", self.http.serve_forever)
+        http = self.http
+        http.sandbox = self.sandbox
+        self._start_thread("http", lambda: http.serve_forever(poll_interval=0.1))
         self._start_thread("stream", self._follow_stream)
         self._serving = True
 
@@ -348,7 +349,7 @@ def serve(options: ServeOptions, say: Say = say) -> int:
     try:
         stack.start()
         say(stack.banner(time.monotonic() - started))
-        while not stop.wait(0.5):
+        while not stop.wait(0.1):
             pass
         say("stopping...")
     finally:

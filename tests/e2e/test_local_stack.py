@@ -1,0 +1,192 @@
+"""`leadwire serve` as a user runs it: a separate process, driven over HTTP only."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Callable, Iterator
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from leadwire_local import senders
+
+pytestmark = pytest.mark.e2e
+
+START_TIMEOUT = 60.0
+STOP_TIMEOUT = 10.0
+ALERT_TIMEOUT = 10.0
+
+# One demo request makes this lead an SQL (tests/functional/test_sql_alert.py's READY).
+READY = {
+    "email": "cleo@bigco.example",
+    "first_name": "Cleo",
+    "job_title": "CEO",
+    "company_size": "800",
+    "budget": "$200k",
+    "timeline": "next year",
+}
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+class LocalStack:
+    """One `leadwire serve` process on a free port, its output in a log file."""
+
+    def __init__(self, data_dir: Path, log: Path) -> None:
+        self.data_dir = data_dir
+        self.log = log
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> float:
+        """Start and wait until it answers; return the start-up time in seconds."""
+        env = {k: v for k, v in os.environ.items() if not k.startswith("LEADWIRE_SECRET_")}
+        env.pop("AWS_ENDPOINT_URL", None)  # the stack points boto3 at its own moto
+        command = [sys.executable, "-m", "leadwire_local.cli", "serve", "--port", str(self.port)]
+        command += ["--data-dir", str(self.data_dir)]
+        started = time.monotonic()
+        with self.log.open("ab") as log:
+            self.process = subprocess.Popen(
+                command, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, env=env
+            )
+        while time.monotonic() - started < START_TIMEOUT:
+            if self.process.poll() is not None:
+                pytest.fail(f"leadwire serve exited early:\n{self.output()}")
+            try:
+                with urllib.request.urlopen(self.base + "/", timeout=2) as page:
+                    if page.status == 200:
+                        return time.monotonic() - started
+            except (urllib.error.URLError, ConnectionError, TimeoutError):
+                time.sleep(0.1)
+        pytest.fail(f"leadwire serve did not answer within {START_TIMEOUT} s:\n{self.output()}")
+
+    def stop(self) -> int | None:
+        """SIGTERM, as a service manager stops it; the exit code (None: it had to be killed)."""
+        if self.process is None or self.process.poll() is not None:
+            return self.process.returncode if self.process else 0
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            return self.process.wait(timeout=STOP_TIMEOUT)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            return None
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace") if self.log.exists() else ""
+
+    def alert_lines(self) -> list[dict[str, Any]]:
+        path = self.data_dir / "alerts.jsonl"
+        if not path.exists():
+            return []
+        return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+
+
+@pytest.fixture
+def stack(tmp_path: Path) -> Iterator[LocalStack]:
+    local = LocalStack(tmp_path / "data", tmp_path / "serve.log")
+    local.start()
+    try:
+        yield local
+    finally:
+        code = local.stop()
+        output = local.output()
+        assert code == 0, f"leadwire serve did not exit 0 on SIGTERM ({code}):\n{output}"
+        assert "Traceback" not in output, output
+
+
+class NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None
+
+
+def post(url: str, headers: dict[str, str], body: bytes) -> tuple[int, Message, bytes]:
+    request = urllib.request.Request(url, data=body, headers=headers, method="POST")
+    opener = urllib.request.build_opener(NoRedirects)
+    try:
+        with opener.open(request, timeout=10) as response:
+            return response.status, response.headers, response.read()
+    except urllib.error.HTTPError as error:  # 3xx/4xx/5xx answers
+        return error.code, error.headers, error.read()
+
+
+def post_json_form(stack: LocalStack, fields: dict[str, str], delivery_id: str) -> dict[str, Any]:
+    headers, body = senders.json_webhook(
+        senders.json_form("demo-request", fields), delivery_id=delivery_id
+    )
+    status, _, answer = post(stack.base + "/webhooks/forms/json", headers, body)
+    assert status == 202, answer
+    return dict(json.loads(answer))
+
+
+def wait_for(condition: Callable[[], bool], timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.05)
+    return condition()
+
+
+def test_the_form_page_posts_to_the_html_webhook(stack):
+    with urllib.request.urlopen(stack.base + "/", timeout=10) as page:
+        html = page.read().decode()
+    assert 'action="/webhooks/forms/html"' in html
+    assert 'name="form" value="demo-request"' in html
+
+
+def test_html_form_post_redirects_back_to_the_local_page(stack):
+    headers, body = senders.html_form(
+        {
+            "form": "demo-request",
+            "email": "dana@corp.example",
+            "redirect": stack.base + "/?thanks=1",
+        }
+    )
+    status, answer_headers, _ = post(stack.base + "/webhooks/forms/html", headers, body)
+    assert status == 303
+    assert answer_headers["Location"] == stack.base + "/?thanks=1"
+
+
+def test_signed_webhook_for_a_ready_lead_writes_one_alert_line(stack):
+    # Given a lead that one demo request makes sales-qualified
+    # When its form tool posts the signed webhook
+    answer = post_json_form(stack, READY, delivery_id="msg_e2e_ready")
+    # Then it is accepted, and sales gets exactly one alert line
+    assert answer["status"] == "accepted"
+    assert wait_for(lambda: len(stack.alert_lines()) >= 1, ALERT_TIMEOUT), stack.output()
+    time.sleep(0.5)  # several stream polls: nothing more arrives
+    [alert] = stack.alert_lines()
+    assert {"leadId", "stage", "urgency", "subject", "message"} <= alert.keys()
+    assert alert["stage"] == "sql" and alert["urgency"] == "high"
+    assert "Cleo" in alert["subject"] and READY["email"] in alert["message"]
+
+
+def test_leads_survive_a_restart_without_alerting_again(stack):
+    # Given an SQL lead, alerted once
+    post_json_form(stack, READY, delivery_id="msg_e2e_restart")
+    assert wait_for(lambda: len(stack.alert_lines()) == 1, ALERT_TIMEOUT), stack.output()
+    # When the stack is stopped and started again on the same data dir
+    assert stack.stop() == 0, stack.output()
+    assert (stack.data_dir / "snapshot.json").exists()
+    stack.start()
+    # Then the lead is still known (its delivery is a duplicate) and no new alert is sent
+    answer = post_json_form(stack, READY, delivery_id="msg_e2e_restart")
+    assert answer["status"] == "duplicate"
+    time.sleep(0.5)
+    assert len(stack.alert_lines()) == 1, stack.output()

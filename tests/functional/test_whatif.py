@@ -1,0 +1,47 @@
+"""What-if: recorded history replayed under a candidate rules file."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from leadwire import runtime
+from leadwire.rules import DEFAULT_RULES_FILE, parse_rules
+from leadwire_local import senders
+from leadwire_local.whatif import compare
+
+BOB = {"email": "bob@acme.example", "job_title": "Team Lead", "company_size": "120"}
+
+
+def post(sandbox, form, fields):
+    headers, body = senders.json_webhook(senders.json_form(form, fields))
+    assert sandbox.request("POST", "/webhooks/forms/json", headers, body).status == 202
+
+
+def test_lowering_the_sql_threshold_shows_who_would_have_alerted(sandbox):
+    # Given Bob (MQL, score 90 after a demo request without BANT) and a reader (lead)
+    for form in ("newsletter", "demo-request"):
+        post(sandbox, form, BOB)
+    post(sandbox, "newsletter", {"email": "reader@corp.example"})
+    current = runtime.rules()
+    candidate = parse_rules(
+        DEFAULT_RULES_FILE.read_text()
+        .replace("sql: 100 ", "sql: 90 ")
+        .replace('version: "2026.11-1"', 'version: "2026.12-candidate"')
+    )
+    # When the recorded history is replayed under both
+    result = compare(runtime.store().all_ledger_entries(), current, candidate, datetime.now(UTC))
+    # Then Bob would have become an SQL (a hand-raise from fit 25) and alerted; the reader not
+    assert result.events == 3
+    assert result.stage_changes() == {("mql", "sql"): 1}
+    assert len(result.candidate.alerted) == 1 and result.current.alerted == set()
+    report = result.report()
+    assert "mql -> sql       1  (up)" in report
+    assert "2026.12-candidate" in report and "new alerts 1" in report
+
+
+def test_replaying_under_the_same_rules_changes_nothing(sandbox):
+    post(sandbox, "demo-request", {**BOB, "budget": "$40k", "timeline": "Q1"})
+    rules = runtime.rules()
+    result = compare(runtime.store().all_ledger_entries(), rules, rules, datetime.now(UTC))
+    assert result.stage_changes() == {}
+    assert result.current.alerted == result.candidate.alerted == {next(iter(result.current.leads))}
