@@ -40,6 +40,7 @@ def test_lowering_the_sql_threshold_shows_who_would_have_alerted(sandbox):
 
 
 def test_replaying_under_the_same_rules_changes_nothing(sandbox):
+    post(sandbox, "webinar", BOB)
     post(sandbox, "demo-request", {**BOB, "budget": "$40k", "timeline": "Q1"})
     rules = runtime.rules()
     result = compare(runtime.store().all_ledger_entries(), rules, rules, datetime.now(UTC))

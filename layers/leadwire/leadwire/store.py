@@ -254,6 +254,19 @@ class DynamoLeadStore:
         ]
         return sorted(entries, key=lambda e: (e.at, e.event_id))
 
+    def all_ledger_entries(self) -> Iterator[tuple[str, LedgerEntry]]:
+        """Every ledger entry in the table with its lead id: a read-only Scan for replays."""
+        paginator = self._client.get_paginator("scan")
+        with _storage_errors():
+            for page in paginator.paginate(
+                TableName=self.table_name,
+                FilterExpression="entity = :ledger",
+                ExpressionAttributeValues=_typed({":ledger": "ledger"}),
+            ):
+                for raw in page.get("Items", []):
+                    item = _untyped(raw)
+                    yield str(item["pk"]).removeprefix("LEAD#"), LedgerEntry.model_validate(item)
+
     def _query_partition(self, lead_id: str, prefix: str) -> Iterator[dict[str, Any]]:
         paginator = self._client.get_paginator("query")
         with _storage_errors():
