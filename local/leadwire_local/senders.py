@@ -64,6 +64,17 @@ def json_chat(
     }
 
 
+def multipart_form(
+    fields: list[tuple[str, str]], boundary: str = "------------------------leadwire"
+) -> tuple[str, bytes]:
+    """Content type and body of a multipart/form-data post (Jotform's webhooks)."""
+    parts = "".join(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"\r\n\r\n{value}\r\n'
+        for name, value in fields
+    )
+    return f"multipart/form-data; boundary={boundary}", f"{parts}--{boundary}--\r\n".encode()
+
+
 def html_form(fields: dict[str, str]) -> tuple[dict[str, str], bytes]:
     """A browser's urlencoded form post."""
     return {"content-type": "application/x-www-form-urlencoded"}, urlencode(fields).encode()

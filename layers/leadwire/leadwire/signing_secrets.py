@@ -17,6 +17,17 @@ from leadwire.settings import Settings
 # Standard Webhooks format: whsec_ + base64("leadwire-dev-signing-key-json-01").
 DEV_SECRETS: dict[str, str] = {
     "json": "whsec_bGVhZHdpcmUtZGV2LXNpZ25pbmcta2V5LWpzb24tMDE=",
+    # The other providers' secrets are plain text, as their dashboards show them.
+    "typeform": "leadwire-dev-typeform-secret",
+    "webflow": "leadwire-dev-webflow-secret",
+    "tally": "leadwire-dev-tally-secret",
+    "hubspot": "leadwire-dev-hubspot-client-secret",
+    "jotform": "leadwire-dev-jotform-url-key",
+    "intercom": "leadwire-dev-intercom-client-secret",
+    "crisp": "leadwire-dev-crisp-secret",
+    "tawkto": "leadwire-dev-tawkto-secret",
+    "drift": "leadwire-dev-drift-verification-token",
+    "livechat": "leadwire-dev-livechat-secret-key",
 }
 
 

@@ -4,12 +4,35 @@ from __future__ import annotations
 
 from leadwire.errors import UnknownProvider
 from leadwire.models import Channel
-from leadwire.providers import html, json
+from leadwire.providers import (
+    crisp,
+    drift,
+    html,
+    hubspot,
+    intercom,
+    jotform,
+    json,
+    livechat,
+    tally,
+    tawkto,
+    typeform,
+    webflow,
+)
 from leadwire.providers.base import Parsed, Provider, WebhookRequest
 
 PROVIDERS: dict[str, Provider] = {
     html.provider.slug: html.provider,
     json.provider.slug: json.provider,
+    typeform.provider.slug: typeform.provider,
+    webflow.provider.slug: webflow.provider,
+    tally.provider.slug: tally.provider,
+    hubspot.provider.slug: hubspot.provider,
+    jotform.provider.slug: jotform.provider,
+    intercom.provider.slug: intercom.provider,
+    crisp.provider.slug: crisp.provider,
+    tawkto.provider.slug: tawkto.provider,
+    drift.provider.slug: drift.provider,
+    livechat.provider.slug: livechat.provider,
 }
 
 

@@ -1,0 +1,121 @@
+"""`hubspot`: HubSpot forms, through a workflow's "Send a webhook" action, signed v3.
+
+Follows https://developers.hubspot.com/docs/apps/legacy-apps/authentication/validating-requests
+and https://developers.hubspot.com/changelog/introducing-version-3-of-webhook-signatures:
+`X-HubSpot-Signature-v3` = base64 HMAC-SHA256 of `method + URI + body + timestamp`, keyed by the
+app's client secret, with `X-HubSpot-Request-Timestamp` in unix milliseconds; older than 5
+minutes is refused. The URI is the full URL HubSpot called, with the percent-escapes HubSpot
+lists decoded (the list is taken from HubSpot's page as remembered, not re-read).
+Workflow webhooks: https://knowledge.hubspot.com/workflows/how-do-i-use-webhooks-with-hubspot-workflows
+and https://developers.hubspot.com/docs/methods/workflows/webhook_information (the POST body is
+the enrolled contact; its exact shape is an assumption: contacts-v1 style `properties` of
+`{"value": ...}`, or flat `{"email": ...}` when properties are picked one by one).
+
+Properties map by HubSpot's internal names (email, firstname, lastname, company, jobtitle,
+phone, numemployees, message...). The form is a property `form` if present, else the latest
+`form-submissions[].title`. Webhooks API subscription batches (a JSON array of `contact.creation`
+events) carry only object ids, no lead data, and are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from leadwire.models import Channel
+from leadwire.providers.base import (
+    Parsed,
+    WebhookRequest,
+    event_from_fields,
+    event_id_for,
+    form_slug,
+    json_body,
+    lead_fields,
+    moment,
+    require_media_type,
+)
+from leadwire.signatures import check_timestamp, verify_hmac
+
+TOLERANCE_SECONDS = 300
+# Percent-escapes HubSpot decodes in the URI before signing it.
+_DECODED = {
+    "%3A": ":",
+    "%2F": "/",
+    "%3F": "?",
+    "%40": "@",
+    "%21": "!",
+    "%24": "$",
+    "%27": "'",
+    "%28": "(",
+    "%29": ")",
+    "%2A": "*",
+    "%2C": ",",
+    "%3B": ";",
+}
+_INTERNAL = ("hs_", "hubspot", "ip_", "associatedcompany", "lastmodifieddate", "createdate")
+
+
+def signed_content(method: str, url: str, body: bytes, timestamp: str) -> bytes:
+    """What HubSpot signs (v3): method + decoded URI + body + timestamp, UTF-8."""
+    uri = url
+    for escape, char in _DECODED.items():
+        uri = uri.replace(escape, char).replace(escape.lower(), char)
+    return method.upper().encode() + uri.encode() + body + timestamp.encode()
+
+
+class HubspotProvider:
+    slug = "hubspot"
+    channels = frozenset({Channel.FORM})
+    signed = True
+
+    def verify(self, request: WebhookRequest, secrets: Sequence[str], now: datetime) -> None:
+        stamp = request.headers.get("x-hubspot-request-timestamp", "")
+        verify_hmac(
+            request.headers.get("x-hubspot-signature-v3"),
+            signed_content(request.method, request.url, request.body, stamp),
+            secrets,
+            encoding="base64",
+        )
+        check_timestamp(stamp, now, TOLERANCE_SECONDS, millis=True)
+
+    def parse(
+        self, request: WebhookRequest, channel: Channel, delivery_id: str | None, now: datetime
+    ) -> Parsed:
+        require_media_type(request, "application/json")
+        body = json_body(request)
+        if isinstance(body, list):
+            return Parsed(
+                None, ignored="hubspot subscription events carry no form data; use a workflow"
+            )
+        if not isinstance(body, dict):
+            return Parsed(None, ignored="hubspot payload is not a contact")
+        properties = body.get("properties") if isinstance(body.get("properties"), dict) else body
+        fields = lead_fields(
+            (name, value.get("value") if isinstance(value, dict) else value)
+            for name, value in properties.items()
+            if not name.lower().startswith(_INTERNAL)
+        )
+        submission = _latest_submission(body)
+        form = form_slug(fields.pop("form", None)) or form_slug(
+            submission.get("title") or submission.get("form-id")
+        )
+        event = event_from_fields(
+            provider=self.slug,
+            channel=channel,
+            fields=fields,
+            form=form,
+            event_id=event_id_for(self.slug, submission.get("conversion-id"), body),
+            occurred_at=moment(submission.get("timestamp"), now),
+        )
+        return Parsed(event=event)
+
+
+def _latest_submission(contact: dict[str, Any]) -> dict[str, Any]:
+    submissions = [s for s in contact.get("form-submissions") or [] if isinstance(s, dict)]
+    if not submissions:
+        return {}
+    return max(submissions, key=lambda s: s.get("timestamp") or 0)
+
+
+provider = HubspotProvider()

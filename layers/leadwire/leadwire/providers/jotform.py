@@ -1,0 +1,85 @@
+"""`jotform`: Jotform webhooks (multipart form posts); Jotform signs nothing, so the webhook
+URL carries a secret: `.../webhooks/forms/jotform?key=<secret>`.
+
+Follows https://www.jotform.com/help/245-how-to-setup-a-webhook-with-jotform/ and
+https://api.jotform.com/docs/ (webhooks), as read through public integrations (n8n's
+JotFormTrigger, Pipedream): a `multipart/form-data` post with `formID`, `submissionID`,
+`formTitle` and `rawRequest`, a JSON string of the answers keyed `q<id>_<name>` (name answers
+are `{"first", "last"}`, phone answers `{"full"}`). No signature, no timestamp and no documented
+retries: the `key` in the URL is compared in constant time, and `submissionID` is the dedupe key.
+
+The form is an answer named `form` (e.g. a hidden field) if present, else `formTitle`.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+
+from leadwire.errors import MalformedPayload
+from leadwire.models import Channel
+from leadwire.providers.base import (
+    Parsed,
+    WebhookRequest,
+    event_from_fields,
+    event_id_for,
+    form_slug,
+    lead_fields,
+)
+from leadwire.providers.html import form_fields
+from leadwire.signatures import verify_token
+
+_QUESTION = re.compile(r"^q\d+_")
+
+
+class JotformProvider:
+    slug = "jotform"
+    channels = frozenset({Channel.FORM})
+    signed = True
+
+    def verify(self, request: WebhookRequest, secrets: Sequence[str], now: datetime) -> None:
+        verify_token(request.query.get("key"), secrets, "key in the URL")
+
+    def parse(
+        self, request: WebhookRequest, channel: Channel, delivery_id: str | None, now: datetime
+    ) -> Parsed:
+        posted = form_fields(request)
+        if "rawRequest" not in posted:
+            return Parsed(None, ignored="jotform post without rawRequest is not a submission")
+        try:
+            answers = json.loads(posted["rawRequest"])
+        except ValueError as e:
+            raise MalformedPayload("rawRequest is not valid JSON") from e
+        if not isinstance(answers, dict):
+            raise MalformedPayload("rawRequest must be a JSON object")
+        fields = lead_fields(_answer_pairs(answers))
+        form = form_slug(fields.pop("form", None)) or form_slug(
+            posted.get("formTitle") or posted.get("formID")
+        )
+        event = event_from_fields(
+            provider=self.slug,
+            channel=channel,
+            fields=fields,
+            form=form,
+            event_id=event_id_for(self.slug, posted.get("submissionID"), posted),
+            occurred_at=now,  # the post names no submission time
+        )
+        return Parsed(event=event)
+
+
+def _answer_pairs(answers: dict[str, object]) -> Iterator[tuple[object, object]]:
+    for key, value in answers.items():
+        name = _QUESTION.sub("", key)
+        if isinstance(value, dict):
+            if "first" in value or "last" in value:
+                yield "first_name", value.get("first")
+                yield "last_name", value.get("last")
+            elif "full" in value:
+                yield name, value.get("full")
+            continue
+        yield name, value
+
+
+provider = JotformProvider()

@@ -1,0 +1,109 @@
+"""`livechat`: LiveChat (text.com) webhooks; LiveChat signs nothing and echoes the
+`secret_key` given at registration in every body.
+
+Follows https://platform.text.com/docs/management/webhooks (envelope `{webhook_id, secret_key,
+action, organization_id, payload, additional_data}`, `incoming_chat`, `incoming_event`) and
+https://platform.text.com/docs/guides/livechat-apps/webhook-apps. The body's `secret_key` is
+compared in constant time with the secret before anything else is read; there is no timestamp
+and no delivery id, so a message dedupes on `payload.event.id` (a new chat on chat + thread id).
+
+Used actions: `incoming_chat` (the customer from `chat.users[]` with `type == "customer"`, their
+pre-chat form answers and first message from `chat.thread.events`) and `incoming_event` of type
+`message` or `filled_form` written by a customer. Agents' ids are their login emails, so an
+author id with an "@" is an agent (an assumption from LiveChat's agent model). Every other
+action (deactivation, tags, transfers, system messages) is ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from datetime import datetime
+from typing import Any
+
+from leadwire.models import Channel
+from leadwire.providers.base import (
+    Parsed,
+    WebhookRequest,
+    dig,
+    event_from_fields,
+    event_id_for,
+    json_object,
+    lead_fields,
+    moment,
+    object_at,
+    require_media_type,
+    text_of,
+)
+from leadwire.signatures import verify_token
+
+VISITOR_EVENTS = frozenset({"message", "filled_form"})
+
+
+class LivechatProvider:
+    slug = "livechat"
+    channels = frozenset({Channel.CHAT})
+    signed = True
+
+    def verify(self, request: WebhookRequest, secrets: Sequence[str], now: datetime) -> None:
+        require_media_type(request, "application/json")
+        key = json_object(request).get("secret_key")  # the only place LiveChat puts it
+        verify_token(key if isinstance(key, str) else None, secrets, "secret_key")
+
+    def parse(
+        self, request: WebhookRequest, channel: Channel, delivery_id: str | None, now: datetime
+    ) -> Parsed:
+        body = json_object(request)
+        action = body.get("action")
+        payload = object_at(body, "payload")
+        if action == "incoming_chat":
+            chat = object_at(payload, "chat")
+            customer = next(
+                (u for u in chat.get("users") or [] if dig(u, "type") == "customer"), {}
+            )
+            events = [
+                e for e in dig(chat, "thread", "events") or [] if _by_visitor(e, customer.get("id"))
+            ]
+            visitor_id = customer.get("id")
+            pairs = [("email", customer.get("email")), ("name", customer.get("name"))]
+            provider_id = f"{chat.get('id')}:{dig(chat, 'thread', 'id')}"
+        elif action == "incoming_event":
+            event = object_at(payload, "event")
+            if not _by_visitor(event, None):
+                return Parsed(None, ignored="the event is not a customer's message or form")
+            events, visitor_id, pairs = [event], event.get("author_id"), []
+            provider_id = f"{payload.get('chat_id')}:{event.get('id')}"
+        else:
+            return Parsed(None, ignored=f"livechat action {action!r} is not about a lead")
+        messages = [e.get("text") for e in events if e.get("type") == "message"]
+        fields = lead_fields([*pairs, *(p for e in events for p in _form_answers(e))])
+        lead_event = event_from_fields(
+            provider=self.slug,
+            channel=channel,
+            fields=fields,
+            visitor_id=visitor_id,
+            message="\n".join(m for m in messages if isinstance(m, str)) or None,
+            event_id=event_id_for(self.slug, provider_id, body),
+            occurred_at=moment(events[0].get("created_at") if events else None, now),
+        )
+        return Parsed(event=lead_event)
+
+
+def _by_visitor(event: object, customer_id: object) -> bool:
+    if not isinstance(event, dict) or event.get("type") not in VISITOR_EVENTS:
+        return False
+    author = text_of(event.get("author_id")) or ""
+    return author == customer_id if customer_id else "@" not in author
+
+
+def _form_answers(event: dict[str, Any]) -> Iterator[tuple[object, object]]:
+    """A pre-chat form: fields typed `name` / `email`, the rest by their label."""
+    if event.get("type") != "filled_form":
+        return
+    for answer in event.get("fields") or []:
+        if isinstance(answer, dict):
+            kind = answer.get("type")
+            label = kind if kind in ("name", "email") else answer.get("label")
+            yield label, answer.get("answer")
+
+
+provider = LivechatProvider()

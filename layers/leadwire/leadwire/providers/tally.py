@@ -1,0 +1,88 @@
+"""`tally`: Tally form webhooks (`FORM_RESPONSE`), signed with HMAC-SHA256 (base64).
+
+Follows https://tally.so/help/webhooks (signing secret, `Tally-Signature`, retries) and
+https://developers.tally.so/api-reference/endpoint/webhooks/post.md: with a signing secret set,
+`Tally-Signature` is the base64 HMAC-SHA256 of the raw JSON body (no prefix, no timestamp; the
+base64 detail is from public verifiers, not Tally's own text). Set the secret: Tally's signing
+secret is optional, and an unsigned delivery is refused here.
+
+`data.fields[]` carry `label`, `type` and `value`: INPUT_EMAIL / INPUT_PHONE_NUMBER by type, the
+rest by label; choice values are option ids resolved through the field's `options`; hidden
+fields are fields of type HIDDEN_FIELDS. The form is a field labelled `form` if present, else
+`data.formName`. Dedupe on `eventId`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from leadwire.models import Channel
+from leadwire.providers.base import (
+    Parsed,
+    WebhookRequest,
+    event_from_fields,
+    event_id_for,
+    form_slug,
+    json_object,
+    lead_fields,
+    moment,
+    object_at,
+    require_media_type,
+)
+from leadwire.signatures import verify_hmac
+
+_BY_TYPE = {"INPUT_EMAIL": "email", "INPUT_PHONE_NUMBER": "phone"}
+
+
+class TallyProvider:
+    slug = "tally"
+    channels = frozenset({Channel.FORM})
+    signed = True
+
+    def verify(self, request: WebhookRequest, secrets: Sequence[str], now: datetime) -> None:
+        verify_hmac(
+            request.headers.get("tally-signature"), request.body, secrets, encoding="base64"
+        )
+
+    def parse(
+        self, request: WebhookRequest, channel: Channel, delivery_id: str | None, now: datetime
+    ) -> Parsed:
+        require_media_type(request, "application/json")
+        body = json_object(request)
+        if body.get("eventType") != "FORM_RESPONSE":
+            kind = body.get("eventType")
+            return Parsed(None, ignored=f"tally event {kind!r} is not a form response")
+        data = object_at(body, "data")
+        answers = [f for f in data.get("fields") or [] if isinstance(f, dict)]
+        fields = lead_fields(
+            (_BY_TYPE.get(str(f.get("type")), f.get("label") or f.get("key")), _value(f))
+            for f in answers
+        )
+        form = form_slug(fields.pop("form", None)) or form_slug(
+            data.get("formName") or data.get("formId")
+        )
+        event = event_from_fields(
+            provider=self.slug,
+            channel=channel,
+            fields=fields,
+            form=form,
+            event_id=event_id_for(self.slug, body.get("eventId") or data.get("submissionId"), body),
+            occurred_at=moment(data.get("createdAt") or body.get("createdAt"), now),
+        )
+        return Parsed(event=event)
+
+
+def _value(field: dict[str, Any]) -> object:
+    """Choice answers are option ids; the option's text is what the respondent picked."""
+    value = field.get("value")
+    options = {
+        o.get("id"): o.get("text") for o in field.get("options") or [] if isinstance(o, dict)
+    }
+    if options and isinstance(value, list):
+        return [options.get(v, v) for v in value]
+    return value
+
+
+provider = TallyProvider()

@@ -1,0 +1,112 @@
+"""`typeform`: Typeform webhooks (`form_response`), signed with HMAC-SHA256.
+
+Follows https://www.typeform.com/developers/webhooks/example-payload/ (payload) and
+https://www.typeform.com/developers/webhooks/secure-your-webhooks/ (signature, as implemented by
+Typeform's own example verifiers): header `Typeform-Signature: sha256=<base64 HMAC-SHA256 of
+the raw body>`, keyed by the webhook's secret; no timestamp is signed, so replays are stopped by
+the body's `event_id` (the dedupe key).
+
+Answers are matched to our fields by answer type (email, phone_number), then by the field's
+`ref`, then by its title in `definition.fields`; hidden fields (UTM, visitor_id, form) count too.
+The form is a hidden field `form` if present, else `definition.title` as a slug.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from leadwire.models import Channel
+from leadwire.providers.base import (
+    Parsed,
+    WebhookRequest,
+    dig,
+    event_from_fields,
+    event_id_for,
+    field_for_label,
+    form_slug,
+    json_object,
+    lead_fields,
+    moment,
+    object_at,
+    require_media_type,
+)
+from leadwire.signatures import verify_hmac
+
+
+class TypeformProvider:
+    slug = "typeform"
+    channels = frozenset({Channel.FORM})
+    signed = True
+
+    def verify(self, request: WebhookRequest, secrets: Sequence[str], now: datetime) -> None:
+        verify_hmac(
+            request.headers.get("typeform-signature"),
+            request.body,
+            secrets,
+            encoding="base64",
+            prefix="sha256=",
+        )
+
+    def parse(
+        self, request: WebhookRequest, channel: Channel, delivery_id: str | None, now: datetime
+    ) -> Parsed:
+        require_media_type(request, "application/json")
+        body = json_object(request)
+        if body.get("event_type") != "form_response":
+            kind = body.get("event_type")
+            return Parsed(None, ignored=f"typeform event {kind!r} is not a form submission")
+        response = object_at(body, "form_response")
+        fields = lead_fields(_answer_pairs(response))
+        form = form_slug(fields.pop("form", None)) or form_slug(
+            dig(response, "definition", "title") or dig(response, "form_id")
+        )
+        event = event_from_fields(
+            provider=self.slug,
+            channel=channel,
+            fields=fields,
+            form=form,
+            event_id=event_id_for(self.slug, body.get("event_id") or response.get("token"), body),
+            occurred_at=moment(response.get("submitted_at"), now),
+        )
+        return Parsed(event=event)
+
+
+def _answer_pairs(response: dict[str, Any]) -> list[tuple[object, object]]:
+    titles = {
+        f.get("id"): f.get("title")
+        for f in dig(response, "definition", "fields") or []
+        if isinstance(f, dict)
+    }
+    pairs: list[tuple[object, object]] = []
+    for answer in response.get("answers") or []:
+        if not isinstance(answer, dict):
+            continue
+        kind = answer.get("type")
+        value = _answer_value(answer)
+        field = answer.get("field") or {}
+        if kind in ("email", "phone_number"):
+            pairs.append(("email" if kind == "email" else "phone", value))
+        labels = [x for x in (field.get("ref"), titles.get(field.get("id"))) if x]
+        known = [x for x in labels if field_for_label(x)]
+        if known or labels:
+            pairs.append(((known or labels)[0], value))
+    hidden = response.get("hidden")
+    if isinstance(hidden, dict):
+        pairs.extend(hidden.items())
+    return pairs
+
+
+def _answer_value(answer: dict[str, Any]) -> object:
+    """Typeform keys an answer's value by its type: {"type": "email", "email": "..."}."""
+    kind = answer.get("type")
+    value = answer.get(kind) if isinstance(kind, str) else None
+    if kind == "choice":
+        return dig(value, "label") or dig(value, "other")
+    if kind == "choices":
+        return dig(value, "labels")
+    return value
+
+
+provider = TypeformProvider()

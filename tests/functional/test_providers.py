@@ -1,0 +1,286 @@
+"""Every real provider wired in: its documented sample makes the expected lead; a wrong
+signature or token is refused (401, nothing written); a signed timestamp too old is 409; the
+previous secret still works during a rotation; a redelivery counts once; events that are not
+about a lead are ignored with 202."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from leadwire import runtime
+from leadwire.models import lead_id_for
+from leadwire_local import senders
+from leadwire_local.sandbox import Sandbox
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+
+
+@dataclass(frozen=True)
+class Case:
+    provider: str
+    sample: str
+    email: str | None
+    name: str  # the lead's display name
+    action: str
+    form: str | None = None
+    visitor_id: str | None = None
+    ignored: dict | list | None = None  # an event of a kind that is not about a lead
+    signs_timestamp: bool = False
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def lead_id(self) -> str:
+        return lead_id_for(self.email, self.visitor_id)
+
+    def __str__(self) -> str:
+        return self.provider
+
+
+CASES = [
+    Case(
+        "typeform",
+        "webhook-typeform-form-response.json",
+        email="laura@citycouncil.example",
+        name="Laura",
+        form="demo-request",
+        action="demo_request",
+        extra={"company": "City Council", "job_title": "Head of Digital"},
+        ignored={"event_id": "p1", "event_type": "form_response_partial", "form_response": {}},
+    ),
+    Case(
+        "webflow",
+        "webhook-webflow-form-submission.json",
+        email="zaphod@heartofgold.ai",
+        name="Zaphod Beeblebrox",
+        form="contact-us",
+        action="form_fill",  # "Contact Us" is not a form the default rules name
+        extra={"phone": "15550000000"},
+        ignored={"triggerType": "site_publish", "payload": {"domain": "example.webflow.io"}},
+        signs_timestamp=True,
+    ),
+    Case(
+        "tally",
+        "webhook-tally-form-response.json",
+        email="ada@analytical-engines.example",
+        name="Ada Lovelace",
+        form="trial",  # the hidden field `form` wins over the form's name
+        action="trial",
+        extra={"company": "Analytical Engines", "company_size": "51-200"},
+        ignored={"eventId": "e2", "eventType": "FORM_CREATED", "data": {}},
+    ),
+    Case(
+        "hubspot",
+        "webhook-hubspot-workflow-contact.json",
+        email="grace@navy.example",
+        name="Grace Hopper",
+        form="contact-sales",
+        action="contact_sales",
+        extra={"job_title": "Director of Engineering", "company_size": "500"},
+        # The Webhooks API's own documented batch: object ids only, no lead data.
+        ignored=[
+            {
+                "eventId": 1,
+                "subscriptionId": 12345,
+                "portalId": 62515,
+                "occurredAt": 1564113600000,
+                "subscriptionType": "contact.creation",
+                "attemptNumber": 0,
+                "objectId": 123,
+                "changeSource": "CRM",
+                "changeFlag": "NEW",
+                "appId": 54321,
+            }
+        ],
+        signs_timestamp=True,
+    ),
+    Case(
+        "jotform",
+        "webhook-jotform-submission.json",
+        email="kin@apievangelist.example",
+        name="Kin Lane",
+        form="webinar",
+        action="webinar",
+        extra={"company": "API Evangelist", "phone": "(555) 555-5555"},
+    ),
+    Case(
+        "intercom",
+        "webhook-intercom-conversation.json",
+        email="ada@analytical-engines.example",
+        name="Ada Lovelace",
+        action="pricing_question",
+        ignored={
+            "type": "notification_event",
+            "id": "notif_ping",
+            "topic": "ping",
+            "data": {"item": {"type": "ping", "message": "Hello"}},
+        },
+    ),
+    Case(
+        "crisp",
+        "webhook-crisp-message.json",
+        email=None,
+        visitor_id="session_2a8f1c1e-7a4b-4a55-9cd1-1c2b3d4e5f60",
+        name="(no name)",
+        action="chat_message",
+        ignored={
+            "website_id": "1234abcd",
+            "event": "message:received",
+            "data": {"session_id": "session_x", "from": "operator", "content": "Hello!"},
+            "timestamp": 1795597200,
+        },
+        signs_timestamp=True,
+    ),
+    Case(
+        "tawkto",
+        "webhook-tawkto-chat-start.json",
+        email="ada@analytical-engines.example",
+        name="Ada Lovelace",
+        action="pricing_question",
+        ignored={
+            "event": "chat:end",
+            "chatId": "70fe3290-99ad-11e9-a30a-51567162179f",
+            "time": "2026-11-25T09:10:00.000Z",
+            "property": {"id": "58ca8453b8a7e060cd3b1ecb", "name": "Example site"},
+        },
+    ),
+    Case(
+        "drift",
+        "webhook-drift-new-message.json",
+        email=None,
+        visitor_id="16344778575",
+        name="(no name)",
+        action="chat_message",
+        ignored={
+            "type": "new_message",
+            "orgId": 123456,
+            "data": {"id": 1, "body": "Hi! How can I help?", "author": {"type": "user", "id": 7}},
+        },
+    ),
+    Case(
+        "livechat",
+        "webhook-livechat-incoming-chat.json",
+        email="margaret@apollo.example",
+        name="Margaret Hamilton",
+        action="pricing_question",
+        extra={"company": "Apollo Software"},
+        ignored={
+            "webhook_id": "b9f1a8c2d3e4",
+            "action": "chat_deactivated",
+            "organization_id": "390e44e6",
+            "payload": {"chat_id": "PJ0MRSHTDG", "thread_id": "K600PKZON8"},
+        },
+    ),
+]
+TIMESTAMPED = [c for c in CASES if c.signs_timestamp]
+
+
+def sample(case: Case) -> tuple[str, bytes]:
+    """The content type and body of the provider's documented sample in events/."""
+    event = json.loads((EVENTS / case.sample).read_text())
+    raw = event["body"]
+    body = base64.b64decode(raw) if event["isBase64Encoded"] else raw.encode()
+    return event["headers"]["content-type"], body
+
+
+def post(sandbox: Sandbox, case: Case, body: bytes | None = None, **signing):
+    content_type, sample_body = sample(case)
+    path, headers, signed = senders.provider_webhook(
+        case.provider, sample_body if body is None else body, content_type=content_type, **signing
+    )
+    return sandbox.request("POST", path, headers, signed)
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_documented_sample_makes_the_expected_lead(sandbox, case):
+    response = post(sandbox, case)
+    assert response.status == 202, response.json()
+    assert response.json()["status"] == "accepted"
+    lead = runtime.store().load(case.lead_id)
+    assert lead is not None
+    assert lead.email == case.email and lead.profile.display_name == case.name
+    for name, value in case.extra.items():
+        assert getattr(lead.profile, name) == value
+    [entry] = runtime.store().ledger(lead.lead_id)
+    assert (entry.action, entry.form, entry.provider) == (case.action, case.form, case.provider)
+    assert entry.event_id == response.json()["eventId"]
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_wrong_signature_is_401_and_writes_nothing(sandbox, case):
+    response = post(sandbox, case, secret="someone-elses-secret")
+    assert response.status == 401
+    assert response.json()["error"]["code"] == "invalid_signature"
+    assert sandbox.items() == []
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_unsigned_delivery_is_401_and_writes_nothing(sandbox, case):
+    content_type, body = sample(case)
+    if case.provider == "livechat":
+        body = json.dumps({**json.loads(body), "secret_key": ""}).encode()
+    path = senders.webhook_path(case.provider)
+    response = sandbox.request("POST", path, {"content-type": content_type}, body)
+    assert response.status == 401
+    assert sandbox.items() == []
+
+
+@pytest.mark.parametrize("case", TIMESTAMPED, ids=str)
+def test_stale_signed_timestamp_is_409_and_writes_nothing(sandbox, case):
+    response = post(sandbox, case, now=datetime.now(UTC) - timedelta(seconds=301))
+    assert response.status == 409
+    assert response.json()["error"]["code"] == "stale_timestamp"
+    assert sandbox.items() == []
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_previous_secret_is_accepted_during_rotation(sandbox, monkeypatch, case):
+    old = senders.DEV_SECRETS[case.provider]
+    monkeypatch.setenv(f"LEADWIRE_SECRET_{case.provider.upper()}", f"the-new-secret,{old}")
+    assert post(sandbox, case, secret=old).status == 202
+    assert post(sandbox, case, secret="the-new-secret").status == 202
+    monkeypatch.setenv(f"LEADWIRE_SECRET_{case.provider.upper()}", "the-new-secret")
+    assert post(sandbox, case, secret=old).status == 401
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_redelivered_webhook_is_counted_once(sandbox, case):
+    first = post(sandbox, case, delivery_id="delivery-1")
+    again = post(sandbox, case, delivery_id="delivery-1")
+    assert first.json()["status"] == "accepted"
+    assert again.status == 202 and again.json() == {
+        "status": "duplicate",
+        "eventId": first.json()["eventId"],
+    }
+    lead = runtime.store().load(case.lead_id)
+    assert lead.events == 1 and len(runtime.store().ledger(lead.lead_id)) == 1
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.ignored is not None], ids=str)
+def test_event_that_is_not_about_a_lead_is_ignored(sandbox, case):
+    response = post(sandbox, case, body=json.dumps(case.ignored).encode())
+    assert response.status == 202
+    assert response.json()["status"] == "ignored" and response.json()["reason"]
+    assert sandbox.items() == []
+
+
+def test_jotform_post_without_a_submission_is_ignored(sandbox):
+    content_type, body = senders.multipart_form([("formID", "203112345678901")])
+    path, headers, _ = senders.provider_webhook("jotform", body, content_type=content_type)
+    response = sandbox.request("POST", path, headers, body)
+    assert response.status == 202 and response.json()["status"] == "ignored"
+    assert sandbox.items() == []
+
+
+def test_crisp_website_hook_is_checked_by_the_key_in_its_url(sandbox):
+    _, body = sample(CASES[6])
+    key = senders.DEV_SECRETS["crisp"]
+    headers = {"content-type": "application/json"}
+    accepted = sandbox.request("POST", f"/webhooks/chat/crisp?key={key}", headers, body)
+    refused = sandbox.request("POST", "/webhooks/chat/crisp?key=guess", headers, body)
+    assert (accepted.status, refused.status) == (202, 401)
