@@ -160,6 +160,7 @@ class LocalHttpServer(ThreadingHTTPServer):
     known (and reserved) while the Sandbox is built."""
 
     daemon_threads = False  # finish in-flight requests before the snapshot is taken
+    request_queue_size = 128  # socketserver's 5 resets a burst of webhooks
     block_on_close = True
     sandbox: Sandbox | None = None
     say: Say = staticmethod(say)

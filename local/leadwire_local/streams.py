@@ -49,7 +49,11 @@ def _matches_value(rule: Any, value: Any, present: bool) -> bool:
 
 
 class StreamReader:
-    """Follows every shard of a stream from its start (TRIM_HORIZON)."""
+    """Follows every shard of a stream from its start (TRIM_HORIZON).
+
+    It remembers the last sequence number read, not the shard iterator: moto 5.2.5 rolls back a
+    cancelled transaction by swapping in a copy of the table, and an iterator handed out before
+    still points at the discarded shard, so every later record would be missed."""
 
     def __init__(self, stream_arn: str, region: str = "us-east-1") -> None:
         self.stream_arn = stream_arn
@@ -59,24 +63,26 @@ class StreamReader:
             f"https://streams.dynamodb.{region}.amazonaws.com"
         )
         self._client = boto3.client("dynamodbstreams", region_name=region, endpoint_url=endpoint)
-        self._iterators: dict[str, str | None] = {}
+        self._last_read: dict[str, str | None] = {}  # shard id -> last sequence number read
 
     def read(self) -> list[dict[str, Any]]:
         shards = self._client.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
-        for shard in shards["Shards"]:
-            if shard["ShardId"] not in self._iterators:
-                self._iterators[shard["ShardId"]] = self._client.get_shard_iterator(
-                    StreamArn=self.stream_arn,
-                    ShardId=shard["ShardId"],
-                    ShardIteratorType="TRIM_HORIZON",
-                )["ShardIterator"]
         records: list[dict[str, Any]] = []
-        for shard_id, iterator in self._iterators.items():
-            if iterator is None:
-                continue
-            page = self._client.get_records(ShardIterator=iterator, Limit=1000)
-            self._iterators[shard_id] = page.get("NextShardIterator")
-            records.extend(page["Records"])
+        for shard in shards["Shards"]:
+            shard_id = shard["ShardId"]
+            last = self._last_read.get(shard_id)
+            position: dict[str, str] = (
+                {"ShardIteratorType": "AFTER_SEQUENCE_NUMBER", "SequenceNumber": last}
+                if last
+                else {"ShardIteratorType": "TRIM_HORIZON"}
+            )
+            iterator = self._client.get_shard_iterator(
+                StreamArn=self.stream_arn, ShardId=shard_id, **position
+            )["ShardIterator"]
+            page = self._client.get_records(ShardIterator=iterator, Limit=1000)["Records"]
+            if page:
+                self._last_read[shard_id] = page[-1]["dynamodb"]["SequenceNumber"]
+            records.extend(page)
         return records
 
 

@@ -12,6 +12,7 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from email.message import Message
 from pathlib import Path
 from typing import Any
@@ -181,12 +182,33 @@ def test_leads_survive_a_restart_without_alerting_again(stack):
     # Given an SQL lead, alerted once
     post_json_form(stack, READY, delivery_id="msg_e2e_restart")
     assert wait_for(lambda: len(stack.alert_lines()) == 1, ALERT_TIMEOUT), stack.output()
+    lead_id = stack.alert_lines()[0]["leadId"]
     # When the stack is stopped and started again on the same data dir
     assert stack.stop() == 0, stack.output()
     assert (stack.data_dir / "snapshot.json").exists()
     stack.start()
     # Then the lead is still known (its delivery is a duplicate) and no new alert is sent
+    with urllib.request.urlopen(f"{stack.base}/leads/{lead_id}", timeout=10) as response:
+        lead = json.loads(response.read())
+    assert lead["stage"] == "sql", lead
     answer = post_json_form(stack, READY, delivery_id="msg_e2e_restart")
     assert answer["status"] == "duplicate"
     time.sleep(0.5)
     assert len(stack.alert_lines()) == 1, stack.output()
+
+
+def test_concurrent_webhooks_are_each_scored_and_alerted_once(stack):
+    # Given ten ready leads, each delivered twice (a redelivery racing the original)
+    deliveries = [
+        ({**READY, "email": f"ceo{n}@bigco{n}.example"}, f"msg_e2e_concurrent_{n}")
+        for n in range(10)
+    ] * 2
+    # When all twenty arrive at once
+    with ThreadPoolExecutor(max_workers=20) as pool:
+        answers = list(pool.map(lambda d: post_json_form(stack, *d), deliveries))
+    # Then each delivery is scored once and each lead alerted once
+    assert sorted(a["status"] for a in answers) == ["accepted"] * 10 + ["duplicate"] * 10
+    assert wait_for(lambda: len(stack.alert_lines()) >= 10, ALERT_TIMEOUT), stack.output()
+    time.sleep(0.5)
+    alerts = stack.alert_lines()
+    assert len(alerts) == 10 and len({a["leadId"] for a in alerts}) == 10
