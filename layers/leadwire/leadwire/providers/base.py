@@ -160,6 +160,30 @@ def event_from_fields(
         raise MalformedPayload(f"the event is not valid: {e.errors()[0]['msg']}") from e
 
 
+def form_submission(
+    *,
+    provider: str,
+    channel: Channel,
+    fields: Mapping[str, object],
+    form_name: object,
+    event_id: str,
+    occurred_at: datetime,
+) -> Parsed:
+    """A form provider's submission: a field named `form` (e.g. hidden) names the form, else
+    the provider's own form title or id does, as a slug."""
+    answers = dict(fields)
+    form = form_slug(answers.pop("form", None)) or form_slug(form_name)
+    event = event_from_fields(
+        provider=provider,
+        channel=channel,
+        fields=answers,
+        form=form,
+        event_id=event_id,
+        occurred_at=occurred_at,
+    )
+    return Parsed(event=event)
+
+
 def content_id(provider: str, *parts: object) -> str:
     """A dedupe id from the content itself, for providers that give no delivery id."""
     canonical = json.dumps(parts, sort_keys=True, default=str, separators=(",", ":"))
@@ -180,7 +204,9 @@ def delivery_event_id(provider: str, delivery_id: str) -> str:
 
 
 def json_object(request: WebhookRequest) -> dict[str, Any]:
-    """A JSON body that must be an object (every provider envelope here is one)."""
+    """A JSON body that must be an object, sent as application/json (every provider envelope
+    here is one)."""
+    require_media_type(request, "application/json")
     body = json_body(request)
     if not isinstance(body, dict):
         raise MalformedPayload("the JSON body must be an object")

@@ -31,7 +31,6 @@ from leadwire.providers.base import (
     json_object,
     moment,
     object_at,
-    require_media_type,
 )
 from leadwire.signatures import check_timestamp, verify_hmac, verify_token
 
@@ -65,7 +64,6 @@ class CrispProvider:
     def parse(
         self, request: WebhookRequest, channel: Channel, delivery_id: str | None, now: datetime
     ) -> Parsed:
-        require_media_type(request, "application/json")
         body = json_object(request)
         kind = body.get("event")
         if kind != "message:send" and kind not in SESSION_FIELDS:

@@ -30,7 +30,6 @@ from leadwire.providers.base import (
     moment,
     object_at,
     plain_text,
-    require_media_type,
 )
 from leadwire.signatures import verify_token
 
@@ -46,7 +45,6 @@ class DriftProvider:
     def parse(
         self, request: WebhookRequest, channel: Channel, delivery_id: str | None, now: datetime
     ) -> Parsed:
-        require_media_type(request, "application/json")
         body = json_object(request)
         kind = body.get("type")
         data = object_at(body, "data")

@@ -27,9 +27,8 @@ from leadwire.models import Channel
 from leadwire.providers.base import (
     Parsed,
     WebhookRequest,
-    event_from_fields,
     event_id_for,
-    form_slug,
+    form_submission,
     json_body,
     lead_fields,
     moment,
@@ -90,25 +89,23 @@ class HubspotProvider:
             )
         if not isinstance(body, dict):
             return Parsed(None, ignored="hubspot payload is not a contact")
-        properties = body.get("properties") if isinstance(body.get("properties"), dict) else body
+        properties = body.get("properties")
+        if not isinstance(properties, dict):
+            properties = body  # properties picked one by one arrive flat
         fields = lead_fields(
             (name, value.get("value") if isinstance(value, dict) else value)
             for name, value in properties.items()
             if not name.lower().startswith(_INTERNAL)
         )
         submission = _latest_submission(body)
-        form = form_slug(fields.pop("form", None)) or form_slug(
-            submission.get("title") or submission.get("form-id")
-        )
-        event = event_from_fields(
+        return form_submission(
             provider=self.slug,
             channel=channel,
             fields=fields,
-            form=form,
+            form_name=submission.get("title") or submission.get("form-id"),
             event_id=event_id_for(self.slug, submission.get("conversion-id"), body),
             occurred_at=moment(submission.get("timestamp"), now),
         )
-        return Parsed(event=event)
 
 
 def _latest_submission(contact: dict[str, Any]) -> dict[str, Any]:

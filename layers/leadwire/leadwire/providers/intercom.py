@@ -30,7 +30,6 @@ from leadwire.providers.base import (
     moment,
     object_at,
     plain_text,
-    require_media_type,
 )
 from leadwire.signatures import verify_hmac
 
@@ -60,18 +59,17 @@ class IntercomProvider:
     def parse(
         self, request: WebhookRequest, channel: Channel, delivery_id: str | None, now: datetime
     ) -> Parsed:
-        require_media_type(request, "application/json")
         body = json_object(request)
         topic = body.get("topic")
         if topic not in CONVERSATION_TOPICS and topic not in CONTACT_TOPICS:
             return Parsed(None, ignored=f"intercom topic {topic!r} is not about a lead")
         item = object_at(body, "data", "item")
-        if topic in CONTACT_TOPICS:
-            author, text = item, None
-        else:
+        author: dict[str, Any] | None = item
+        text = None
+        if topic in CONVERSATION_TOPICS:
             author, text = _visitor_message(item, topic)
-            if author is None:
-                return Parsed(None, ignored="the newest conversation part is not the visitor's")
+        if author is None:
+            return Parsed(None, ignored="the newest conversation part is not the visitor's")
         custom = author.get("custom_attributes")
         fields = lead_fields(
             [

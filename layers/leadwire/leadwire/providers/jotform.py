@@ -23,9 +23,8 @@ from leadwire.models import Channel
 from leadwire.providers.base import (
     Parsed,
     WebhookRequest,
-    event_from_fields,
     event_id_for,
-    form_slug,
+    form_submission,
     lead_fields,
 )
 from leadwire.providers.html import form_fields
@@ -54,19 +53,14 @@ class JotformProvider:
             raise MalformedPayload("rawRequest is not valid JSON") from e
         if not isinstance(answers, dict):
             raise MalformedPayload("rawRequest must be a JSON object")
-        fields = lead_fields(_answer_pairs(answers))
-        form = form_slug(fields.pop("form", None)) or form_slug(
-            posted.get("formTitle") or posted.get("formID")
-        )
-        event = event_from_fields(
+        return form_submission(
             provider=self.slug,
             channel=channel,
-            fields=fields,
-            form=form,
+            fields=lead_fields(_answer_pairs(answers)),
+            form_name=posted.get("formTitle") or posted.get("formID"),
             event_id=event_id_for(self.slug, posted.get("submissionID"), posted),
             occurred_at=now,  # the post names no submission time
         )
-        return Parsed(event=event)
 
 
 def _answer_pairs(answers: dict[str, object]) -> Iterator[tuple[object, object]]:

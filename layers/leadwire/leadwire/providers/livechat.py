@@ -31,7 +31,6 @@ from leadwire.providers.base import (
     lead_fields,
     moment,
     object_at,
-    require_media_type,
     text_of,
 )
 from leadwire.signatures import verify_token
@@ -45,7 +44,6 @@ class LivechatProvider:
     signed = True
 
     def verify(self, request: WebhookRequest, secrets: Sequence[str], now: datetime) -> None:
-        require_media_type(request, "application/json")
         key = json_object(request).get("secret_key")  # the only place LiveChat puts it
         verify_token(key if isinstance(key, str) else None, secrets, "secret_key")
 
@@ -57,7 +55,7 @@ class LivechatProvider:
         payload = object_at(body, "payload")
         if action == "incoming_chat":
             chat = object_at(payload, "chat")
-            customer = next(
+            customer: dict[str, Any] = next(
                 (u for u in chat.get("users") or [] if dig(u, "type") == "customer"), {}
             )
             events = [

@@ -22,14 +22,12 @@ from leadwire.models import Channel
 from leadwire.providers.base import (
     Parsed,
     WebhookRequest,
-    event_from_fields,
     event_id_for,
-    form_slug,
+    form_submission,
     json_object,
     lead_fields,
     moment,
     object_at,
-    require_media_type,
 )
 from leadwire.signatures import verify_hmac
 
@@ -49,7 +47,6 @@ class TallyProvider:
     def parse(
         self, request: WebhookRequest, channel: Channel, delivery_id: str | None, now: datetime
     ) -> Parsed:
-        require_media_type(request, "application/json")
         body = json_object(request)
         if body.get("eventType") != "FORM_RESPONSE":
             kind = body.get("eventType")
@@ -60,18 +57,14 @@ class TallyProvider:
             (_BY_TYPE.get(str(f.get("type")), f.get("label") or f.get("key")), _value(f))
             for f in answers
         )
-        form = form_slug(fields.pop("form", None)) or form_slug(
-            data.get("formName") or data.get("formId")
-        )
-        event = event_from_fields(
+        return form_submission(
             provider=self.slug,
             channel=channel,
             fields=fields,
-            form=form,
+            form_name=data.get("formName") or data.get("formId"),
             event_id=event_id_for(self.slug, body.get("eventId") or data.get("submissionId"), body),
             occurred_at=moment(data.get("createdAt") or body.get("createdAt"), now),
         )
-        return Parsed(event=event)
 
 
 def _value(field: dict[str, Any]) -> object:

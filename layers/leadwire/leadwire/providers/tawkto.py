@@ -26,7 +26,6 @@ from leadwire.providers.base import (
     json_object,
     lead_fields,
     moment,
-    require_media_type,
 )
 from leadwire.signatures import verify_hmac
 
@@ -49,7 +48,6 @@ class TawktoProvider:
     def parse(
         self, request: WebhookRequest, channel: Channel, delivery_id: str | None, now: datetime
     ) -> Parsed:
-        require_media_type(request, "application/json")
         body = json_object(request)
         kind = body.get("event")
         if kind == "chat:start":

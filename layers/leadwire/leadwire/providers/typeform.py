@@ -22,15 +22,13 @@ from leadwire.providers.base import (
     Parsed,
     WebhookRequest,
     dig,
-    event_from_fields,
     event_id_for,
     field_for_label,
-    form_slug,
+    form_submission,
     json_object,
     lead_fields,
     moment,
     object_at,
-    require_media_type,
 )
 from leadwire.signatures import verify_hmac
 
@@ -52,25 +50,19 @@ class TypeformProvider:
     def parse(
         self, request: WebhookRequest, channel: Channel, delivery_id: str | None, now: datetime
     ) -> Parsed:
-        require_media_type(request, "application/json")
         body = json_object(request)
         if body.get("event_type") != "form_response":
             kind = body.get("event_type")
             return Parsed(None, ignored=f"typeform event {kind!r} is not a form submission")
         response = object_at(body, "form_response")
-        fields = lead_fields(_answer_pairs(response))
-        form = form_slug(fields.pop("form", None)) or form_slug(
-            dig(response, "definition", "title") or dig(response, "form_id")
-        )
-        event = event_from_fields(
+        return form_submission(
             provider=self.slug,
             channel=channel,
-            fields=fields,
-            form=form,
+            fields=lead_fields(_answer_pairs(response)),
+            form_name=dig(response, "definition", "title") or response.get("form_id"),
             event_id=event_id_for(self.slug, body.get("event_id") or response.get("token"), body),
             occurred_at=moment(response.get("submitted_at"), now),
         )
-        return Parsed(event=event)
 
 
 def _answer_pairs(response: dict[str, Any]) -> list[tuple[object, object]]:

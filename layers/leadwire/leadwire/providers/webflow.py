@@ -22,14 +22,12 @@ from leadwire.models import Channel
 from leadwire.providers.base import (
     Parsed,
     WebhookRequest,
-    event_from_fields,
     event_id_for,
-    form_slug,
+    form_submission,
     json_object,
     lead_fields,
     moment,
     object_at,
-    require_media_type,
 )
 from leadwire.signatures import check_timestamp, verify_hmac
 
@@ -54,26 +52,20 @@ class WebflowProvider:
     def parse(
         self, request: WebhookRequest, channel: Channel, delivery_id: str | None, now: datetime
     ) -> Parsed:
-        require_media_type(request, "application/json")
         body = json_object(request)
         if body.get("triggerType") != "form_submission":
             kind = body.get("triggerType")
             return Parsed(None, ignored=f"webflow trigger {kind!r} is not a form submission")
         payload = object_at(body, "payload")
         data = payload.get("data")
-        fields = lead_fields(data.items() if isinstance(data, dict) else [])
-        form = form_slug(fields.pop("form", None)) or form_slug(
-            payload.get("name") or payload.get("formId")
-        )
-        event = event_from_fields(
+        return form_submission(
             provider=self.slug,
             channel=channel,
-            fields=fields,
-            form=form,
+            fields=lead_fields(data.items() if isinstance(data, dict) else []),
+            form_name=payload.get("name") or payload.get("formId"),
             event_id=event_id_for(self.slug, payload.get("id") or payload.get("_id"), body),
             occurred_at=moment(payload.get("submittedAt"), now),
         )
-        return Parsed(event=event)
 
 
 provider = WebflowProvider()
