@@ -32,6 +32,7 @@ from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
 
 from leadwire import runtime
+from leadwire.models import Channel
 from leadwire.providers import PROVIDERS
 from leadwire.signing_secrets import DEV_SECRETS
 from leadwire_local.pages import FORM_PAGE
@@ -319,21 +320,36 @@ class LocalStack:
 
     def banner(self, seconds: float) -> str:
         base = self.base_url
-        forms = sorted(s for s, p in PROVIDERS.items() if "form" in {c.value for c in p.channels})
-        chats = sorted(s for s, p in PROVIDERS.items() if "chat" in {c.value for c in p.channels})
-        secret = os.environ.get("LEADWIRE_SECRET_JSON") or DEV_SECRETS["json"]
-        source = "LEADWIRE_SECRET_JSON" if os.environ.get("LEADWIRE_SECRET_JSON") else "dev default"
+        forms = sorted(s for s, p in PROVIDERS.items() if Channel.FORM in p.channels)
+        chats = sorted(s for s, p in PROVIDERS.items() if Channel.CHAT in p.channels)
         lines = [
             f"leadwire local stack ready in {seconds:.1f} s",
             f"  lead form page   {base}/",
-            *(f"  form webhook     POST {base}/webhooks/forms/{slug}" for slug in forms),
-            *(f"  chat webhook     POST {base}/webhooks/chat/{slug}" for slug in chats),
-            f"  json secret      {secret}  ({source}; Standard Webhooks signature)",
+            f"  html form        POST {base}/webhooks/forms/html (unsigned; 303 to `redirect`)",
+            f"  json form        POST {base}/webhooks/forms/json (Standard Webhooks signature)",
+            f"  json chat        POST {base}/webhooks/chat/json",
+            f"  every form       POST {base}/webhooks/forms/{{{','.join(forms)}}}",
+            f"  every chat       POST {base}/webhooks/chat/{{{','.join(chats)}}}",
+            "  signing secrets  (LEADWIRE_SECRET_<PROVIDER> overrides the development default)",
+        ]
+        for slug in sorted(PROVIDERS):
+            if not getattr(PROVIDERS[slug], "signed", True):
+                continue
+            variable = f"LEADWIRE_SECRET_{slug.upper()}"
+            secret = os.environ.get(variable) or DEV_SECRETS.get(slug, f"(none: set {variable})")
+            origin = f"  (from {variable})" if os.environ.get(variable) else ""
+            lines.append(f"    {slug:<14} {secret}{origin}")
+        lines += [
             f"  alerts           {self.alerts.path} (one JSON line each, and printed here)",
             f"  leads snapshot   {self.snapshot} (written on stop, loaded on start)",
             f"  AWS (moto)       AWS_ENDPOINT_URL={os.environ['AWS_ENDPOINT_URL']}",
             "Ctrl-C to stop.",
         ]
+        if self.options.host not in ("127.0.0.1", "localhost", "::1"):
+            lines.append(
+                f"WARNING: listening on {self.options.host}; the leads API is IAM-authorized when"
+                " deployed but not here, so anyone who can reach this port can read the leads."
+            )
         return "\n".join(lines)
 
 
