@@ -15,6 +15,7 @@ import pytest
 
 from leadwire import runtime
 from leadwire.models import lead_id_for
+from leadwire.providers import PROVIDERS
 from leadwire_local import senders
 from leadwire_local.sandbox import Sandbox
 
@@ -284,3 +285,8 @@ def test_crisp_website_hook_is_checked_by_the_key_in_its_url(sandbox):
     accepted = sandbox.request("POST", f"/webhooks/chat/crisp?key={key}", headers, body)
     refused = sandbox.request("POST", "/webhooks/chat/crisp?key=guess", headers, body)
     assert (accepted.status, refused.status) == (202, 401)
+
+
+def test_every_provider_has_a_sample_in_events():
+    for slug in PROVIDERS:
+        assert list(EVENTS.glob(f"webhook-{slug}-*.json")), f"no events/webhook-{slug}-*.json"
