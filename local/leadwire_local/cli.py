@@ -64,7 +64,7 @@ def invoke(args: argparse.Namespace) -> int:
 
 def serve(args: argparse.Namespace) -> int:
     """The local stack: moto, the real handlers over HTTP, the stream wired to alerts."""
-    from leadwire_local.server import ServeOptions
+    from leadwire_local.server import ServeOptions, SnapshotUnreadable
     from leadwire_local.server import serve as run_stack
 
     options = ServeOptions(
@@ -77,7 +77,7 @@ def serve(args: argparse.Namespace) -> int:
     )
     try:
         return run_stack(options)
-    except OSError as e:  # typically the port is taken
+    except (OSError, SnapshotUnreadable) as e:  # typically the port is taken
         print(f"leadwire serve: {e}", file=sys.stderr)
         return 1
 

@@ -128,12 +128,20 @@ def save_snapshot(sandbox: Sandbox, path: Path) -> int:
     return len(items)
 
 
+class SnapshotUnreadable(Exception):
+    """The snapshot cannot be restored; the stack refuses to start rather than overwrite it."""
+
+
 def load_snapshot(sandbox: Sandbox, path: Path) -> int:
     """Put a snapshot's items back into the (empty) table; return how many."""
-    document = json.loads(path.read_text(encoding="utf-8"))
-    if document.get("version") != SNAPSHOT_VERSION:
-        raise ValueError(f"{path}: unknown snapshot version {document.get('version')!r}")
-    items: list[dict[str, Any]] = document["items"]
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        version = document.get("version")
+        items: list[dict[str, Any]] = document["items"]
+    except (OSError, ValueError, AttributeError, KeyError) as e:
+        raise SnapshotUnreadable(f"{path} cannot be read ({e}); move it aside to start") from e
+    if version != SNAPSHOT_VERSION:
+        raise SnapshotUnreadable(f"{path}: unknown snapshot version {version!r}")
     client = boto3.client("dynamodb", region_name=sandbox.region)
     table = runtime.settings().table_name
     for start in range(0, len(items), 25):  # BatchWriteItem's limit
@@ -354,14 +362,17 @@ class LocalStack:
 
 
 def serve(options: ServeOptions, say: Say = say) -> int:
-    """Run until Ctrl-C or SIGTERM; both stop cleanly and exit 0."""
+    """Run until Ctrl-C, SIGTERM or SIGHUP (the terminal closed); each stops cleanly, exit 0."""
     started = time.monotonic()
     stop = threading.Event()
 
     def request_stop(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
-    previous = {s: signal.signal(s, request_stop) for s in (signal.SIGINT, signal.SIGTERM)}
+    signals = [signal.SIGINT, signal.SIGTERM]
+    if hasattr(signal, "SIGHUP"):  # not on Windows
+        signals.append(signal.SIGHUP)
+    previous = {s: signal.signal(s, request_stop) for s in signals}
     stack = LocalStack(options, say)
     try:
         stack.start()

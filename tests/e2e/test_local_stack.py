@@ -212,3 +212,20 @@ def test_concurrent_webhooks_are_each_scored_and_alerted_once(stack):
     time.sleep(0.5)
     alerts = stack.alert_lines()
     assert len(alerts) == 10 and len({a["leadId"] for a in alerts}) == 10
+
+
+def test_an_unreadable_snapshot_stops_the_start_and_is_kept(tmp_path):
+    # Given a data dir whose snapshot was damaged
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "snapshot.json").write_text("{not json")
+    # When the stack starts on it
+    local = LocalStack(data, tmp_path / "serve.log")
+    command = [sys.executable, "-m", "leadwire_local.cli", "serve", "--port", str(local.port)]
+    result = subprocess.run(
+        [*command, "--data-dir", str(data)], capture_output=True, text=True, timeout=START_TIMEOUT
+    )
+    # Then it refuses with a clear message, no traceback, and leaves the snapshot alone
+    assert result.returncode == 1
+    assert "move it aside" in result.stderr and "Traceback" not in result.stderr
+    assert (data / "snapshot.json").read_text() == "{not json"
