@@ -173,6 +173,7 @@ class LocalHttpServer(ThreadingHTTPServer):
     block_on_close = True
     sandbox: Sandbox | None = None
     say: Say = staticmethod(say)
+    after_request: Callable[[], None] = staticmethod(lambda: None)
 
 
 class RequestHandler(BaseHTTPRequestHandler):
@@ -214,6 +215,7 @@ class RequestHandler(BaseHTTPRequestHandler):
             traceback.print_exc()
             response = _error(500, "internal_error", "the function failed; see the terminal")
         self._send(response)
+        self.server.after_request()
         elapsed = (time.monotonic() - started) * 1000
         self.server.say(f"{self.command} {self.path} -> {response.status} ({elapsed:.0f} ms)")
 
@@ -249,6 +251,7 @@ class LocalStack:
         self.alerts = AlertLog(self.data_dir / "alerts.jsonl", say)
         self.snapshot = self.data_dir / "snapshot.json"
         self._stopping = threading.Event()
+        self._wake = threading.Event()  # a request may have written: read the stream now
         self._threads: list[threading.Thread] = []
         self.moto: SerialMotoServer | None = None
         self.http: LocalHttpServer | None = None
@@ -287,6 +290,7 @@ class LocalStack:
             self.say(f"restored {restored} item(s) from {self.snapshot} ({skipped} not re-alerted)")
         http = self.http
         http.sandbox = self.sandbox
+        http.after_request = self._wake.set
         self._start_thread("http", lambda: http.serve_forever(poll_interval=0.1))
         self._start_thread("stream", self._follow_stream)
         self._serving = True
@@ -297,8 +301,13 @@ class LocalStack:
         self._threads.append(thread)
 
     def _follow_stream(self) -> None:
-        while not self._stopping.wait(self.options.poll_interval):
-            self.deliver_alerts()
+        """Poll every interval, and right after each request (an alert need not wait for the
+        next tick; a burst of requests still costs one poll at a time)."""
+        while not self._stopping.is_set():
+            self._wake.wait(self.options.poll_interval)
+            self._wake.clear()
+            if not self._stopping.is_set():
+                self.deliver_alerts()
 
     def deliver_alerts(self) -> None:
         """One poll of the stream into the alert function, then its alerts out."""
@@ -313,6 +322,7 @@ class LocalStack:
     def stop(self) -> None:
         """Stop taking requests, deliver what is pending, snapshot the table, stop moto."""
         self._stopping.set()
+        self._wake.set()
         if self.http is not None:
             if self._threads:  # serve_forever runs: shutdown() waits for it to return
                 self.http.shutdown()
