@@ -12,6 +12,7 @@ import json
 import logging
 import os
 import signal
+import sys
 import threading
 import time
 import traceback
@@ -175,6 +176,14 @@ class LocalHttpServer(ThreadingHTTPServer):
     say: Say = staticmethod(say)
     after_request: Callable[[], None] = staticmethod(lambda: None)
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hangs up is one line, not a traceback."""
+        error = sys.exc_info()[1]
+        if isinstance(error, ConnectionError | TimeoutError):
+            self.say(f"{client_address[0]}: connection closed early ({type(error).__name__})")
+            return
+        super().handle_error(request, client_address)
+
 
 class RequestHandler(BaseHTTPRequestHandler):
     server: LocalHttpServer
@@ -199,7 +208,13 @@ class RequestHandler(BaseHTTPRequestHandler):
         if "chunked" in self.headers.get("transfer-encoding", "").lower():
             self._send(_error(411, "length_required", "send a Content-Length"))
             return
-        length = int(self.headers.get("content-length") or 0)
+        try:
+            length = int(self.headers.get("content-length") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            self._send(_error(400, "bad_request", "Content-Length is not a valid length"))
+            return
         if length > MAX_REQUEST_BYTES:
             self._send(_error(413, "payload_too_large", "the body is over 10 MB"))
             return
