@@ -19,6 +19,8 @@ from typing import Any
 
 import pytest
 
+import leadwire
+import leadwire_local
 from leadwire_local import senders
 
 pytestmark = pytest.mark.e2e
@@ -44,7 +46,7 @@ def free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-class LocalStack:
+class ServeProcess:
     """One `leadwire serve` process on a free port, its output in a log file."""
 
     def __init__(self, data_dir: Path, log: Path) -> None:
@@ -58,6 +60,9 @@ class LocalStack:
         """Start and wait until it answers; return the start-up time in seconds."""
         env = {k: v for k, v in os.environ.items() if not k.startswith("LEADWIRE_SECRET_")}
         env.pop("AWS_ENDPOINT_URL", None)  # the stack points boto3 at its own moto
+        # The server runs the code under test, wherever this checkout is.
+        roots = [Path(leadwire.__file__).parents[1], Path(leadwire_local.__file__).parents[1]]
+        env["PYTHONPATH"] = os.pathsep.join([*map(str, roots), env.get("PYTHONPATH", "")])
         command = [sys.executable, "-m", "leadwire_local.cli", "serve", "--port", str(self.port)]
         command += ["--data-dir", str(self.data_dir)]
         started = time.monotonic()
@@ -99,8 +104,8 @@ class LocalStack:
 
 
 @pytest.fixture
-def stack(tmp_path: Path) -> Iterator[LocalStack]:
-    local = LocalStack(tmp_path / "data", tmp_path / "serve.log")
+def stack(tmp_path: Path) -> Iterator[ServeProcess]:
+    local = ServeProcess(tmp_path / "data", tmp_path / "serve.log")
     local.start()
     try:
         yield local
@@ -126,7 +131,7 @@ def post(url: str, headers: dict[str, str], body: bytes) -> tuple[int, Message, 
         return error.code, error.headers, error.read()
 
 
-def post_json_form(stack: LocalStack, fields: dict[str, str], delivery_id: str) -> dict[str, Any]:
+def post_json_form(stack: ServeProcess, fields: dict[str, str], delivery_id: str) -> dict[str, Any]:
     headers, body = senders.json_webhook(
         senders.json_form("demo-request", fields), delivery_id=delivery_id
     )
@@ -220,7 +225,7 @@ def test_an_unreadable_snapshot_stops_the_start_and_is_kept(tmp_path):
     data.mkdir()
     (data / "snapshot.json").write_text("{not json")
     # When the stack starts on it
-    local = LocalStack(data, tmp_path / "serve.log")
+    local = ServeProcess(data, tmp_path / "serve.log")
     command = [sys.executable, "-m", "leadwire_local.cli", "serve", "--port", str(local.port)]
     result = subprocess.run(
         [*command, "--data-dir", str(data)], capture_output=True, text=True, timeout=START_TIMEOUT
