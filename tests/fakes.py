@@ -14,13 +14,23 @@ class InMemoryLeadStore:
         self.leads: dict[str, Lead] = {}
         self.entries: dict[tuple[str, str], LedgerEntry] = {}
         self.markers: dict[tuple[str, str], str] = {}
+        self.aliases: dict[str, str] = {}
         self.conflicts_to_raise = 0
 
     def load(self, lead_id: str) -> Lead | None:
-        return self.leads.get(lead_id)
+        return self.leads.get(self.aliases.get(lead_id, lead_id))
 
-    def record(self, outcome: Outcome, expected_version: int) -> Lead:
+    def link(self, visitor_lead_id: str, lead_id: str) -> None:
+        self.aliases.setdefault(visitor_lead_id, lead_id)
+
+    def record(self, outcome: Outcome, expected_version: int, absorbed: Lead | None = None) -> Lead:
         lead = outcome.lead
+        if absorbed is not None:
+            self.leads.pop(absorbed.lead_id)
+            self.aliases[absorbed.lead_id] = lead.lead_id
+            for (owner, event_id), entry in list(self.entries.items()):
+                if owner == absorbed.lead_id:
+                    self.entries[(lead.lead_id, event_id)] = self.entries.pop((owner, event_id))
         if (lead.lead_id, outcome.entry.event_id) in self.entries:
             raise DuplicateEvent(outcome.entry.event_id)
         stored = self.leads.get(lead.lead_id)

@@ -18,12 +18,14 @@ from leadwire.errors import (
     PayloadTooLarge,
     RedirectNotAllowed,
     SignatureInvalid,
+    StorageUnavailable,
+    VersionConflict,
 )
-from leadwire.leads import update_lead
-from leadwire.models import Channel, Transition, lead_id_for
+from leadwire.leads import retry_pause
+from leadwire.models import Channel, LeadEvent, Outcome, Transition, lead_id_for
 from leadwire.providers import WebhookRequest, provider_for
 from leadwire.rules import ScoringRules
-from leadwire.scoring import score
+from leadwire.scoring import absorb, score
 from leadwire.settings import Settings
 from leadwire.signing_secrets import SigningSecrets
 from leadwire.store import LeadStore
@@ -72,19 +74,40 @@ class Intake:
             return Receipt(status="ignored", event_id=None, reason=parsed.ignored)
         redirect = self._allowed_redirect(parsed.redirect)
         event = parsed.event
-        lead_id = lead_id_for(event.email, event.visitor_id)
         try:
-            outcome = update_lead(
-                self.store,
-                lead_id,
-                lambda lead: score(lead, event, self.rules, self.clock()),
-                self.settings.write_attempts,
-                self.sleep,
-            )
+            outcome = self._record(event)
         except DuplicateEvent:
+            lead_id = lead_id_for(event.email, event.visitor_id)
             return Receipt("duplicate", event.event_id, lead_id, redirect)
-        transitions = outcome.transitions if outcome else []
-        return Receipt("accepted", event.event_id, lead_id, redirect, transitions)
+        lead = outcome.lead
+        return Receipt("accepted", event.event_id, lead.lead_id, redirect, outcome.transitions)
+
+    def _record(self, event: LeadEvent) -> Outcome:
+        """Score and write under the lead's version; an anonymous visitor's lead that this
+        event identifies is folded in (same transaction), or its id linked for later."""
+        lead_id = lead_id_for(event.email, event.visitor_id)
+        visitor_key = (
+            lead_id_for(None, event.visitor_id) if event.email and event.visitor_id else None
+        )
+        for attempt in range(self.settings.write_attempts):
+            lead = self.store.load(lead_id)
+            absorbed = None
+            if visitor_key is not None:
+                other = self.store.load(visitor_key)
+                if other is not None and other.lead_id == visitor_key:
+                    absorbed = other  # still anonymous: merge it now
+            now = self.clock()
+            base = absorb(lead, absorbed, lead_id, self.rules, now) if absorbed else lead
+            outcome = score(base, event, self.rules, now)
+            try:
+                stored = self.store.record(outcome, lead.version if lead else 0, absorbed)
+            except VersionConflict:
+                self.sleep(retry_pause(attempt))
+                continue
+            if visitor_key is not None and absorbed is None:
+                self.store.link(visitor_key, stored.lead_id)
+            return outcome.model_copy(update={"lead": stored})
+        raise StorageUnavailable("the lead is too busy right now; retry the delivery")
 
     def _allowed_redirect(self, wanted: str | None) -> str | None:
         if not wanted:

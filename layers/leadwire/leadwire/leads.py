@@ -32,6 +32,11 @@ from leadwire.store import LeadStore
 _LEAD_ID = re.compile(r"^ld_[0-9a-f]{24}$")
 
 
+def retry_pause(attempt: int) -> float:
+    """Full jitter, growing from 5 ms to at most 200 ms: racing writers spread out."""
+    return random.uniform(0, min(0.2, 0.005 * 2**attempt))
+
+
 def update_lead(
     store: LeadStore,
     lead_id: str,
@@ -53,7 +58,7 @@ def update_lead(
         try:
             stored = store.record(outcome, expected_version=lead.version if lead else 0)
         except VersionConflict:
-            sleep(random.uniform(0, min(0.2, 0.005 * 2**attempt)))
+            sleep(retry_pause(attempt))
             continue
         return outcome.model_copy(update={"lead": stored})
     raise StorageUnavailable("the lead is too busy right now; retry")

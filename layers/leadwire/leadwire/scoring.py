@@ -95,6 +95,52 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
     )
 
 
+def absorb(
+    lead: Lead | None, visitor: Lead, lead_id: str, rules: ScoringRules, now: datetime
+) -> Lead:
+    """An anonymous visitor's lead folded into the identified one (None: not seen before).
+
+    Engagement adds up (both faded to now, then capped), per-action points add up within
+    each action's cap, what the identified lead knows wins over what the visitor said, and
+    the stage is the further of the two until the next event re-reads it.
+    """
+    base = lead or Lead.new(lead_id, now)
+    points: dict[str, int] = {}
+    for action in base.action_points.keys() | visitor.action_points.keys():
+        total = base.action_points.get(action, 0) + visitor.action_points.get(action, 0)
+        cap = rules.action(action).cap if action in rules.engagement.actions else None
+        points[action] = total if cap is None else min(total, cap)
+    engagement = faded(base, now, rules) + faded(visitor, now, rules)
+    if rules.engagement.cap is not None:
+        engagement = min(engagement, float(rules.engagement.cap))
+    bant = visitor.bant.model_copy(
+        update={k: v for k, v in base.bant.model_dump().items() if v is not None and k != "known"}
+    )
+    stage = max(base.stage, visitor.stage, key=lambda s: s.rank)
+    return base.model_copy(
+        update={
+            "profile": visitor.profile.updated_with(base.profile),
+            "visitor_ids": sorted({*base.visitor_ids, *visitor.visitor_ids}),
+            "engagement": round(engagement, 2),
+            "engaged_at": now,
+            "action_points": points,
+            "bant": bant,
+            "stage": stage,
+            "stage_at": base.stage_at if stage is base.stage else visitor.stage_at,
+            "last_hand_raise_at": _latest(base.last_hand_raise_at, visitor.last_hand_raise_at),
+            "urgent_said_at": _latest(base.urgent_said_at, visitor.urgent_said_at),
+            "transitions": sorted([*base.transitions, *visitor.transitions], key=lambda t: t.at),
+            "events": base.events + visitor.events,
+            "created_at": min(base.created_at, visitor.created_at),
+        }
+    )
+
+
+def _latest(*moments: datetime | None) -> datetime | None:
+    known = [m for m in moments if m is not None]
+    return max(known) if known else None
+
+
 def as_of(lead: Lead, rules: ScoringRules, now: datetime) -> Lead:
     """The lead as it stands at `now`: engagement faded, urgency re-read. Nothing is stored."""
     return lead.model_copy(

@@ -27,12 +27,13 @@ from leadwire.errors import (
     StorageUnavailable,
     VersionConflict,
 )
-from leadwire.models import Lead, LedgerEntry, Outcome, Stage
+from leadwire.models import Lead, LedgerEntry, Outcome, Stage, lead_id_for
 
 PROFILE = "PROFILE"
 BY_STAGE = "ByStage"
 STAGE_SORT = "stageSort"
 MAX_PAGE = 100
+_MOVED_IN_TRANSACTION = 45  # 2 writes each, within DynamoDB's 100 per transaction
 EVENT_PREFIX = "EVENT#"
 ALERT_PREFIX = "ALERT#"
 ALERT_LEASE_SECONDS = 120
@@ -44,9 +45,12 @@ _deserializer = TypeDeserializer()
 class LeadStore(Protocol):
     def load(self, lead_id: str) -> Lead | None: ...
 
-    def record(self, outcome: Outcome, expected_version: int) -> Lead:
-        """Write the ledger entry and the lead at once; DuplicateEvent / VersionConflict."""
+    def record(self, outcome: Outcome, expected_version: int, absorbed: Lead | None = None) -> Lead:
+        """Write the ledger entry and the lead at once (and fold an absorbed visitor's lead
+        into it); DuplicateEvent / VersionConflict."""
         ...
+
+    def link(self, visitor_lead_id: str, lead_id: str) -> None: ...
 
     def ledger(self, lead_id: str) -> list[LedgerEntry]: ...
 
@@ -93,6 +97,20 @@ def ledger_item(lead_id: str, entry: LedgerEntry) -> dict[str, Any]:
     }
 
 
+def alias_item(visitor_lead_id: str, lead_id: str) -> dict[str, Any]:
+    return {"pk": lead_pk(visitor_lead_id), "sk": PROFILE, "entity": "alias", "mergedInto": lead_id}
+
+
+def _version_condition(expected_version: int) -> dict[str, Any]:
+    if expected_version == 0:
+        return {"ConditionExpression": "attribute_not_exists(pk)"}
+    return {
+        "ConditionExpression": "#version = :expected",
+        "ExpressionAttributeNames": {"#version": "version"},
+        "ExpressionAttributeValues": _typed({":expected": expected_version}),
+    }
+
+
 def lead_from_item(item: dict[str, Any]) -> Lead:
     """A lead from a stored item (also a stream NewImage, already deserialized)."""
     return Lead.model_validate(item)
@@ -119,6 +137,13 @@ class DynamoLeadStore:
     # -- leads and ledger ------------------------------------------------------------------
 
     def load(self, lead_id: str) -> Lead | None:
+        """The lead, following an anonymous visitor's alias to the lead it was merged into."""
+        item = self._get(lead_id)
+        if item is not None and item.get("entity") == "alias":
+            item = self._get(str(item["mergedInto"]))
+        return lead_from_item(item) if item is not None and item.get("entity") == "lead" else None
+
+    def _get(self, lead_id: str) -> dict[str, Any] | None:
         with _storage_errors():
             response = self._client.get_item(
                 TableName=self.table_name,
@@ -126,51 +151,90 @@ class DynamoLeadStore:
                 ConsistentRead=True,
             )
         item = response.get("Item")
-        return lead_from_item(_untyped(item)) if item else None
+        return _untyped(item) if item else None
 
-    def record(self, outcome: Outcome, expected_version: int) -> Lead:
+    def record(self, outcome: Outcome, expected_version: int, absorbed: Lead | None = None) -> Lead:
         lead = outcome.lead.model_copy(update={"version": expected_version + 1})
-        if expected_version == 0:
-            lead_condition: dict[str, Any] = {"ConditionExpression": "attribute_not_exists(pk)"}
-        else:
-            lead_condition = {
-                "ConditionExpression": "#version = :expected",
-                "ExpressionAttributeNames": {"#version": "version"},
-                "ExpressionAttributeValues": _typed({":expected": expected_version}),
-            }
-        try:
-            self._client.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self.table_name,
-                            "Item": _typed(ledger_item(lead.lead_id, outcome.entry)),
-                            "ConditionExpression": "attribute_not_exists(pk)",
-                        }
-                    },
-                    {
-                        "Put": {
-                            "TableName": self.table_name,
-                            "Item": _typed(lead_item(lead)),
-                            **lead_condition,
-                        }
-                    },
-                ]
+        writes: list[dict[str, Any]] = [
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": _typed(ledger_item(lead.lead_id, outcome.entry)),
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {
+                "Put": {
+                    "TableName": self.table_name,
+                    "Item": _typed(lead_item(lead)),
+                    **_version_condition(expected_version),
+                }
+            },
+        ]
+        moved: list[LedgerEntry] = []
+        if absorbed is not None:
+            # The visitor's lead becomes an alias of this one, and its ledger moves here:
+            # one transaction, so a concurrent event for the visitor either lands before
+            # (and is moved) or finds the alias.
+            writes.append(
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": _typed(alias_item(absorbed.lead_id, lead.lead_id)),
+                        **_version_condition(absorbed.version),
+                    }
+                }
             )
+            moved = self.ledger(absorbed.lead_id)
+            for entry in moved[:_MOVED_IN_TRANSACTION]:
+                writes += self._move_entry(absorbed.lead_id, lead.lead_id, entry)
+        self._transact(writes, outcome.entry.event_id, lead.lead_id)
+        if absorbed is not None:  # a very chatty visitor: the rest of its ledger, after
+            for entry in moved[_MOVED_IN_TRANSACTION:]:
+                self._transact(self._move_entry(absorbed.lead_id, lead.lead_id, entry), None, "")
+        return lead
+
+    def link(self, visitor_lead_id: str, lead_id: str) -> None:
+        """Point a visitor id at a lead, so its later anonymous events reach it (first wins)."""
+        try:
+            self._client.put_item(
+                TableName=self.table_name,
+                Item=_typed(alias_item(visitor_lead_id, lead_id)),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+        except ClientError as e:
+            if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise StorageUnavailable(
+                    f"the visitor alias could not be stored: {_code(e)}"
+                ) from e
+
+    def _move_entry(self, source: str, target: str, entry: LedgerEntry) -> list[dict[str, Any]]:
+        return [
+            {"Put": {"TableName": self.table_name, "Item": _typed(ledger_item(target, entry))}},
+            {
+                "Delete": {
+                    "TableName": self.table_name,
+                    "Key": _typed({"pk": lead_pk(source), "sk": EVENT_PREFIX + entry.event_id}),
+                }
+            },
+        ]
+
+    def _transact(self, writes: list[dict[str, Any]], event_id: str | None, lead_id: str) -> None:
+        try:
+            self._client.transact_write_items(TransactItems=writes)
         except ClientError as e:
             if e.response["Error"]["Code"] != "TransactionCanceledException":
                 raise StorageUnavailable(f"the lead could not be stored: {_code(e)}") from e
             reasons = [r.get("Code") for r in e.response.get("CancellationReasons", [])]
             if not reasons:  # some emulators only put the reasons in the message
                 reasons = _reasons_from_message(e.response["Error"].get("Message", ""))
-            if reasons[:1] == ["ConditionalCheckFailed"]:
-                raise DuplicateEvent(outcome.entry.event_id) from e
+            if event_id and reasons[:1] == ["ConditionalCheckFailed"]:
+                raise DuplicateEvent(event_id) from e
             if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
-                raise VersionConflict(lead.lead_id) from e
+                raise VersionConflict(lead_id) from e
             raise StorageUnavailable(f"the lead could not be stored: {reasons}") from e
         except BotoCoreError as e:
             raise StorageUnavailable(f"the lead could not be stored: {type(e).__name__}") from e
-        return lead
 
     def list_leads(
         self, stage: Stage | None = None, limit: int = 25, cursor: str | None = None
@@ -233,8 +297,14 @@ class DynamoLeadStore:
         return [found[pk] for pk in pks if pk in found]
 
     def erase(self, lead_id: str) -> int:
-        """Delete everything stored about a lead: profile, ledger, alert markers."""
+        """Delete everything stored about a lead: profile, ledger, alert markers, and the
+        aliases of the visitor ids it was known by."""
+        lead = self.load(lead_id)
         keys = [{"pk": item["pk"], "sk": item["sk"]} for item in self._query_partition(lead_id, "")]
+        for visitor in lead.visitor_ids if lead else []:
+            alias = self._get(lead_id_for(None, visitor))
+            if alias and alias.get("mergedInto") == lead_id:
+                keys.append({"pk": alias["pk"], "sk": alias["sk"]})
         for start in range(0, len(keys), 25):
             request = {
                 self.table_name: [
