@@ -28,7 +28,7 @@ class InMemoryLeadStore:
         if absorbed is not None:
             self.leads.pop(absorbed.lead_id)
             self.aliases[absorbed.lead_id] = lead.lead_id
-            for (owner, event_id), entry in list(self.entries.items()):
+            for owner, event_id in list(self.entries):
                 if owner == absorbed.lead_id:
                     self.entries[(lead.lead_id, event_id)] = self.entries.pop((owner, event_id))
         if (lead.lead_id, outcome.entry.event_id) in self.entries:
