@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 
+from leadwire.rules import DEFAULT_RULES_FILE
 from leadwire_local.template import TEMPLATE, Template
 
 
@@ -82,6 +83,37 @@ def serve(args: argparse.Namespace) -> int:
         return 1
 
 
+def whatif(args: argparse.Namespace) -> int:
+    """Replay the recorded events under a candidate rules file; print what would change."""
+    from datetime import UTC, datetime
+
+    from leadwire.errors import RulesError
+    from leadwire.rules import load_rules
+    from leadwire.store import DynamoLeadStore, ledger_entries_in
+    from leadwire_local.whatif import compare
+
+    try:
+        current, candidate = load_rules(args.current), load_rules(args.rules)
+    except RulesError as e:
+        print(e.message, file=sys.stderr)
+        return 2
+    if args.table:
+        import boto3
+
+        client = boto3.client("dynamodb", endpoint_url=args.endpoint)
+        entries = DynamoLeadStore(args.table, client).all_ledger_entries()
+    else:
+        snapshot = Path(args.data_dir) / "snapshot.json"
+        if not snapshot.exists():
+            print(
+                f"no {snapshot}: stop `make run` once to write it, or pass --table", file=sys.stderr
+            )
+            return 2
+        entries = ledger_entries_in(json.loads(snapshot.read_text(encoding="utf-8"))["items"])
+    print(compare(entries, current, candidate, datetime.now(UTC)).report())
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="leadwire", description="leadwire's local stack and tools (no AWS account needed)."
@@ -130,6 +162,26 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="the functions' Powertools log level (%(default)s; INFO logs every webhook)",
     )
     p.set_defaults(run=serve)
+
+    p = commands.add_parser(
+        "whatif",
+        help="replay recorded events under a changed rules file and show what would change",
+        description="Replays every recorded event, in order, under the current and the "
+        "candidate rules, and prints how many leads would change stage (and which way), the "
+        "score distribution before and after, and the leads that would have alerted. Reads the "
+        "local stack's snapshot (written when `make run` stops), or a deployed table with "
+        "--table (read-only Scan, your AWS credentials).",
+    )
+    p.add_argument("--rules", required=True, help="the candidate rules file (YAML)")
+    p.add_argument(
+        "--current",
+        default=os.environ.get("RULES_FILE") or str(DEFAULT_RULES_FILE),
+        help="the rules in force (default: RULES_FILE or the shipped defaults)",
+    )
+    p.add_argument("--data-dir", default=".leadwire", help="local stack data dir (%(default)s)")
+    p.add_argument("--table", help="read this DynamoDB table instead (deployed: sam outputs)")
+    p.add_argument("--endpoint", help="AWS endpoint URL for --table (default: boto3's)")
+    p.set_defaults(run=whatif)
 
     args = parser.parse_args(argv)
     return int(args.run(args))

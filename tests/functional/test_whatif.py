@@ -46,3 +46,26 @@ def test_replaying_under_the_same_rules_changes_nothing(sandbox):
     result = compare(runtime.store().all_ledger_entries(), rules, rules, datetime.now(UTC))
     assert result.stage_changes() == {}
     assert result.current.alerted == result.candidate.alerted == {next(iter(result.current.leads))}
+
+
+def test_leadwire_whatif_reads_the_local_snapshot(sandbox, tmp_path, capsys):
+    from leadwire_local.cli import main
+    from leadwire_local.server import save_snapshot
+
+    for form in ("newsletter", "demo-request"):
+        post(sandbox, form, BOB)
+    save_snapshot(sandbox, tmp_path / "snapshot.json")
+    candidate = tmp_path / "candidate.yaml"
+    candidate.write_text(DEFAULT_RULES_FILE.read_text().replace("sql: 100 ", "sql: 90 "))
+    assert main(["whatif", "--rules", str(candidate), "--data-dir", str(tmp_path)]) == 0
+    printed = capsys.readouterr().out
+    assert "Leads that would change stage: 1" in printed and "mql -> sql" in printed
+
+
+def test_leadwire_whatif_names_the_line_of_a_broken_rules_file(tmp_path, capsys):
+    from leadwire_local.cli import main
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(DEFAULT_RULES_FILE.read_text().replace("mql: 40 ", "mql: forty "))
+    assert main(["whatif", "--rules", str(broken), "--data-dir", str(tmp_path)]) == 2
+    assert f"{broken}:8: stages.mql:" in capsys.readouterr().err

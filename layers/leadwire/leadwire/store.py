@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -95,6 +95,14 @@ def ledger_item(lead_id: str, entry: LedgerEntry) -> dict[str, Any]:
         "entity": "ledger",
         **_plain(entry),
     }
+
+
+def ledger_entries_in(items: Iterable[dict[str, Any]]) -> Iterator[tuple[str, LedgerEntry]]:
+    """(lead id, entry) for every ledger item among raw (DynamoDB JSON) items."""
+    for raw in items:
+        if raw.get("entity", {}).get("S") == "ledger":
+            item = _untyped(raw)
+            yield str(item["pk"]).removeprefix("LEAD#"), LedgerEntry.model_validate(item)
 
 
 def alias_item(visitor_lead_id: str, lead_id: str) -> dict[str, Any]:
@@ -333,9 +341,7 @@ class DynamoLeadStore:
                 FilterExpression="entity = :ledger",
                 ExpressionAttributeValues=_typed({":ledger": "ledger"}),
             ):
-                for raw in page.get("Items", []):
-                    item = _untyped(raw)
-                    yield str(item["pk"]).removeprefix("LEAD#"), LedgerEntry.model_validate(item)
+                yield from ledger_entries_in(page.get("Items", []))
 
     def _query_partition(self, lead_id: str, prefix: str) -> Iterator[dict[str, Any]]:
         paginator = self._client.get_paginator("query")
