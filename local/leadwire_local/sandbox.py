@@ -202,7 +202,8 @@ class Sandbox:
 
 
 def _one_at_a_time(handler: Callable[[dict, Any], Any]) -> Callable[[dict, Any], Any]:
-    lock = threading.Lock()
+    # Reentrant: a test that calls a handler from inside the same handler must not hang.
+    lock = threading.RLock()
 
     def invoke(event: dict, context: Any) -> Any:
         with lock:
