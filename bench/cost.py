@@ -1,0 +1,212 @@
+"""What leadwire costs on AWS: public prices x what one webhook really uses (figure 8).
+
+Inputs measured in the same run: the webhook handler's duration, the items of its
+transaction (sizes computed as DynamoDB does), and the bytes it logs. Read from the template:
+MemorySize, the stream filter (only SQL transitions invoke the alert function), the index.
+Everything else is an assumption, named below. SMS is priced separately: it costs ~100x the
+rest of the pipeline per message.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from bench.figures import Figure, figure
+from leadwire_local.template import Template
+
+# us-east-1 list prices, recorded from each service's public pricing page (the URLs below) as
+# published in 2025 (DynamoDB on-demand after its 1 Nov 2024 price cut); not re-read by the
+# benchmark, which stays offline. Free tiers are ignored. Recheck them before a decision.
+PRICES_AS_OF = "2025 (AWS public pricing pages, us-east-1, free tiers ignored)"
+PRICES: dict[str, tuple[float, str]] = {
+    # name: (USD, source)
+    "lambda_arm_gb_second": (0.0000133334, "https://aws.amazon.com/lambda/pricing/"),
+    "lambda_request": (0.20 / 1e6, "https://aws.amazon.com/lambda/pricing/"),
+    "http_api_request": (1.00 / 1e6, "https://aws.amazon.com/api-gateway/pricing/"),
+    "dynamodb_write_unit": (0.625 / 1e6, "https://aws.amazon.com/dynamodb/pricing/on-demand/"),
+    "dynamodb_read_unit": (0.125 / 1e6, "https://aws.amazon.com/dynamodb/pricing/on-demand/"),
+    "dynamodb_storage_gb_month": (0.25, "https://aws.amazon.com/dynamodb/pricing/on-demand/"),
+    "dynamodb_pitr_gb_month": (0.20, "https://aws.amazon.com/dynamodb/pricing/on-demand/"),
+    "sns_publish": (0.50 / 1e6, "https://aws.amazon.com/sns/pricing/"),
+    "sns_email": (2.00 / 1e5, "https://aws.amazon.com/sns/pricing/"),
+    "sns_sms_us": (0.00581, "https://aws.amazon.com/sns/sms-pricing/ (US, before carrier fees)"),
+    "logs_ingestion_gb": (0.50, "https://aws.amazon.com/cloudwatch/pricing/"),
+    "xray_trace_recorded": (5.00 / 1e6, "https://aws.amazon.com/xray/pricing/"),
+}
+
+# Lambda gives a function CPU in proportion to its memory: one full vCPU at 1,769 MB.
+FULL_VCPU_MB = 1769
+
+
+@dataclass(frozen=True)
+class Assumptions:
+    webhooks_per_lead: float = 4.0  # form fills and chat messages over a lead's life
+    mql_share: float = 0.30  # leads that become MQLs
+    sql_share: float = 0.05  # leads that become SQLs (each: one alert)
+    high_urgency_share: float = 0.5  # SQL alerts that also go out as SMS
+    month_seconds: float = 30 * 86_400  # the volume priced arrives evenly over a month
+    platform_log_bytes: int = 330  # Lambda's START / END / REPORT lines per invocation
+    alert_invocation_ms: float = 100.0  # claim marker, publish, confirm: three round trips
+
+
+def xray_sampled(webhooks_per_month: float, month_seconds: float = 30 * 86_400) -> float:
+    """Share of requests X-Ray records under its default rule (Tracing: Active): the first
+    request each second, then 5%. Below 1 request/s that is nearly every request."""
+    rate = webhooks_per_month / month_seconds
+    return min(1.0, (min(rate, 1.0) + 0.05 * max(0.0, rate - 1.0)) / rate) if rate else 0.0
+
+
+def price(name: str) -> float:
+    return PRICES[name][0]
+
+
+def memory_mb(template: Template, function: str) -> int:
+    resource = template.document["Resources"][function]["Properties"]
+    globals_ = template.document.get("Globals", {}).get("Function", {})
+    return int(resource.get("MemorySize", globals_.get("MemorySize", 128)))
+
+
+def item_size(item: dict[str, Any]) -> int:
+    """An item's size as DynamoDB bills it: attribute names plus values (typed JSON)."""
+    return sum(len(name.encode()) + _value_size(value) for name, value in item.items())
+
+
+def _value_size(value: dict[str, Any]) -> int:
+    ((kind, inner),) = value.items()
+    if kind == "S":
+        return len(inner.encode())
+    if kind == "N":
+        digits = Decimal(inner).normalize().as_tuple().digits
+        return (len(digits) + 1) // 2 + 1
+    if kind == "B":
+        return len(inner)
+    if kind in ("BOOL", "NULL"):
+        return 1
+    if kind == "M":
+        return 3 + sum(len(k.encode()) + _value_size(v) for k, v in inner.items())
+    if kind == "L":
+        return 3 + sum(1 + _value_size(v) for v in inner)
+    if kind in ("SS", "NS", "BS"):
+        return sum(len(str(v).encode()) for v in inner)
+    raise ValueError(f"unknown DynamoDB type {kind}")
+
+
+@dataclass(frozen=True)
+class Usage:
+    """What one webhook uses, measured."""
+
+    duration_ms: float  # the handler's p50, this machine, one full core
+    ledger_bytes: int
+    lead_bytes: int
+    log_bytes: float  # what the handler itself logs per invocation
+
+
+def usage(duration_ms: float, transaction: dict[str, Any], log_bytes: float) -> Usage:
+    ledger, lead = (write["Put"]["Item"] for write in transaction["TransactItems"][:2])
+    return Usage(duration_ms, item_size(ledger), item_size(lead), log_bytes)
+
+
+@dataclass(frozen=True)
+class Costs:
+    per_million_webhooks: float
+    request_floor_per_million: float  # HTTP API + Lambda request charges alone
+    per_million_leads: float
+    sms_per_million_leads: float
+    lines: dict[str, float]  # per 1 M webhooks, by item
+    billed_ms: int
+    write_units: int
+
+
+def costs(measured: Usage, assume: Assumptions | None = None) -> Costs:
+    a = assume or Assumptions()
+    per_webhooks, lines, billed_ms, write_units = _per_million(measured, a, 1e6)
+    per_leads_webhooks, _, _, _ = _per_million(measured, a, a.webhooks_per_lead * 1e6)
+    stored_gb = (measured.lead_bytes + a.webhooks_per_lead * measured.ledger_bytes) * 1e6 / 1e9
+    per_leads = per_leads_webhooks * a.webhooks_per_lead + stored_gb * (
+        price("dynamodb_storage_gb_month") + price("dynamodb_pitr_gb_month")
+    )
+    floor = price("http_api_request") * 1e6 + price("lambda_request") * 1e6
+    sms = a.sql_share * a.high_urgency_share * 1e6 * price("sns_sms_us")
+    return Costs(per_webhooks, floor, per_leads, sms, lines, billed_ms, write_units)
+
+
+def _per_million(
+    measured: Usage, a: Assumptions, monthly: float
+) -> tuple[float, dict[str, float], int, int]:
+    """Cost of 1 M webhooks when `monthly` of them arrive in a month (X-Ray samples by rate)."""
+    memory = memory_mb(Template(), "WebhookFunction")
+    # This machine gave the handler a whole core; at `memory` Lambda gives a share of one.
+    billed_ms = math.ceil(measured.duration_ms * max(1.0, FULL_VCPU_MB / memory))
+    gb_seconds = memory / 1024 * billed_ms / 1000
+    # Transactional writes: 2 write units per KB of each item; a strongly consistent read:
+    # 1 read unit per 4 KB.
+    write_units = 2 * math.ceil(measured.ledger_bytes / 1024) + 2 * math.ceil(
+        measured.lead_bytes / 1024
+    )
+    read_units = math.ceil(measured.lead_bytes / 4096)
+    # ByStage (KEYS_ONLY) is written when a lead appears or changes stage (key change: 2).
+    index_writes_per_lead = 1 + 2 * (a.mql_share + a.sql_share)
+    log_gb = (measured.log_bytes + a.platform_log_bytes) / 1e9
+    million = 1e6
+    lines = {
+        "HTTP API requests": price("http_api_request") * million,
+        "Lambda requests": price("lambda_request") * million,
+        "Lambda GB-s": price("lambda_arm_gb_second") * gb_seconds * million,
+        "DynamoDB transaction writes": price("dynamodb_write_unit") * write_units * million,
+        "DynamoDB consistent read": price("dynamodb_read_unit") * read_units * million,
+        "DynamoDB index writes": price("dynamodb_write_unit")
+        * index_writes_per_lead
+        / a.webhooks_per_lead
+        * million,
+        "CloudWatch Logs ingestion": price("logs_ingestion_gb") * log_gb * million,
+        "X-Ray traces": price("xray_trace_recorded")
+        * xray_sampled(monthly, a.month_seconds)
+        * million,
+    }
+    alerts_per_webhook = a.sql_share / a.webhooks_per_lead
+    alert_memory = memory_mb(Template(), "SqlAlertFunction")
+    alert_gb_s = alert_memory / 1024 * a.alert_invocation_ms / 1000
+    per_alert = (
+        price("lambda_request")
+        + price("lambda_arm_gb_second") * alert_gb_s
+        + price("dynamodb_write_unit") * 2  # claim the marker, confirm it (small items)
+        + price("sns_publish")
+        + price("sns_email")
+        + price("logs_ingestion_gb") * (600 + a.platform_log_bytes) / 1e9
+    )
+    lines["SQL alerts (Lambda, marker, SNS, email)"] = per_alert * alerts_per_webhook * million
+    return sum(lines.values()), lines, billed_ms, write_units
+
+
+def cost_figures(result: Costs, assume: Assumptions | None = None) -> list[Figure]:
+    a = assume or Assumptions()
+    floor_leads = result.request_floor_per_million * a.webhooks_per_lead
+    return [
+        figure(
+            "cost per 1 M webhooks (SMS separate)",
+            result.per_million_webhooks,
+            "USD",
+            result.request_floor_per_million,
+            goal="<= $5",
+            met=result.per_million_webhooks <= 5.0,
+            note=f"floor: HTTP API + Lambda request charges; prices {PRICES_AS_OF}",
+        ),
+        figure(
+            "cost per 1 M leads/month (SMS separate)",
+            result.per_million_leads,
+            "USD",
+            floor_leads,
+            note=f"{a.webhooks_per_lead:g} webhooks per lead, {a.sql_share:.0%} SQL; "
+            "storage + PITR for one month of items",
+        ),
+        figure(
+            "SMS per 1 M leads/month",
+            result.sms_per_million_leads,
+            "USD",
+            result.per_million_leads,
+            note="floor: the rest of the pipeline for the same leads",
+        ),
+    ]
