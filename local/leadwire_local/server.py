@@ -24,6 +24,7 @@ from types import FrameType
 from typing import Any
 
 import boto3
+from moto import __version__ as moto_version
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
@@ -36,6 +37,7 @@ from leadwire import runtime
 from leadwire.models import Channel
 from leadwire.providers import PROVIDERS
 from leadwire.signing_secrets import DEV_SECRETS
+from leadwire_local import moto_patches
 from leadwire_local.pages import FORM_PAGE
 from leadwire_local.sandbox import HttpResponse, ReceivedAlert, Sandbox
 from leadwire_local.template import TEMPLATE, Template
@@ -75,11 +77,13 @@ class SerialMotoServer(ThreadedMotoServer):
         self._server.serve_forever(poll_interval=0.1)  # stop() returns within 0.1 s
 
 
-def _serialized(app: Any) -> Any:
-    lock = threading.Lock()
+# Held while moto answers a request, and while the stream is trimmed behind its back.
+MOTO_LOCK = threading.Lock()
 
+
+def _serialized(app: Any) -> Any:
     def serial_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        with lock:
+        with MOTO_LOCK:
             return list(app(environ, start_response))  # consume the body inside the lock
 
     return serial_app
@@ -88,6 +92,11 @@ def _serialized(app: Any) -> Any:
 def start_moto() -> SerialMotoServer:
     """moto on a free loopback port, and boto3 (in this process) pointed at it."""
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per AWS call
+    if not moto_patches.apply():
+        say(
+            f"note: moto {moto_version} is not the one moto_patches was written for; "
+            "webhooks will slow down as the table grows"
+        )
     moto = SerialMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.start()
     host, port = moto.get_host_and_port()
@@ -331,6 +340,10 @@ class LocalStack:
             self.sandbox.pump()
             for alert in self.sandbox.received_alerts():
                 self.alerts.record(alert)
+            consumed = self.sandbox.trigger.reader.consumed_through
+            if consumed is not None:
+                with MOTO_LOCK:  # consumed records would only cost memory from now on
+                    moto_patches.trim_stream(runtime.settings().table_name, consumed)
         except Exception:
             traceback.print_exc()  # keep following the stream; the next poll retries
 

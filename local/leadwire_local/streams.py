@@ -85,6 +85,12 @@ class StreamReader:
             records.extend(page)
         return records
 
+    @property
+    def consumed_through(self) -> int | None:
+        """The highest sequence number read so far (what may be trimmed from the stream)."""
+        numbers = [int(n) for n in self._last_read.values() if n]
+        return max(numbers) if numbers else None
+
 
 @dataclass
 class StreamTrigger:
