@@ -16,16 +16,19 @@ PYTEST_ARGS ?=
 
 UV_VERSION := 0.13.8
 SAM_VERSION := 1.170.0
-# The SAM CLI lives in its own environment (its boto3 pin clashes with ours); resolving its
-# dependencies as of this date keeps that environment reproducible without a second lock file.
+CHECKOV_VERSION := 3.3.30
+# The SAM CLI and checkov live in their own environments (their boto3 pins clash with ours);
+# resolving their dependencies as of this date keeps them reproducible without more lock files.
 SAM_EXCLUDE_NEWER := 2026-11-20T00:00:00Z
 
 TOOLS := .tools
 VENV := .venv
 UV := $(TOOLS)/bin/uv
 SAM := $(TOOLS)/bin/sam
+CHECKOV := $(TOOLS)/bin/checkov
 UV_STAMP := $(TOOLS)/.uv-$(UV_VERSION)
 SAM_STAMP := $(TOOLS)/.sam-$(SAM_VERSION)
+CHECKOV_STAMP := $(TOOLS)/.checkov-$(CHECKOV_VERSION)
 VENV_STAMP := $(VENV)/.synced
 RUFF := $(VENV)/bin/ruff
 TEMPLATE := template.yaml
@@ -61,10 +64,11 @@ help: ## Show this help
 test: lint $(VENV_STAMP) ## Lint, validate the template, run all tests (unit, functional, e2e)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-lint: $(VENV_STAMP) $(SAM_STAMP) ## ruff check + ruff format --check + sam validate --lint
+lint: $(VENV_STAMP) $(SAM_STAMP) $(CHECKOV_STAMP) ## ruff, sam validate --lint (cfn-lint), checkov
 	$(RUFF) check .
 	$(RUFF) format --check .
 	$(SAM) validate --lint --template $(TEMPLATE) --region us-east-1
+	$(CHECKOV) --file $(TEMPLATE) --framework cloudformation --skip-download --compact --quiet
 
 format: $(VENV_STAMP) ## Apply ruff fixes and formatting
 	$(RUFF) check --fix-only --quiet .
@@ -123,4 +127,11 @@ $(SAM_STAMP): $(UV_STAMP)
 	rm -f $(TOOLS)/.sam-*
 	$(UV) tool install --quiet --python $(PYTHON) --exclude-newer $(SAM_EXCLUDE_NEWER) \
 		aws-sam-cli==$(SAM_VERSION)
+	touch $@
+
+# checkov's --skip-download: no call home for guidelines (and none possible offline).
+$(CHECKOV_STAMP): $(UV_STAMP)
+	rm -f $(TOOLS)/.checkov-*
+	$(UV) tool install --quiet --python $(PYTHON) --exclude-newer $(SAM_EXCLUDE_NEWER) \
+		checkov==$(CHECKOV_VERSION)
 	touch $@

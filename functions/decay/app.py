@@ -1,5 +1,6 @@
 """Decay function (daily schedule): engagement fades; MQLs below the margin return to lead."""
 
+from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadwire import runtime
@@ -10,7 +11,7 @@ from leadwire.log import get_logger
 logger = get_logger()
 
 
-@logger.inject_lambda_context
+@logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     result = fade_mqls(
         runtime.store(), runtime.rules(), utc_now(), runtime.settings().write_attempts

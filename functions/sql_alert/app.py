@@ -19,6 +19,7 @@ logger = get_logger()
 
 
 def record_handler(record: DynamoDBRecord) -> None:
+    logger.set_correlation_id(record.event_id)  # one stream record: one trail in the logs
     lead = lead_from_item(record.dynamodb.new_image)
     message_id = alert_on_sql(lead, runtime.store(), runtime.publisher(), utc_now())
     logger.info(

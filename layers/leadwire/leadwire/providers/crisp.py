@@ -31,6 +31,7 @@ from leadwire.providers.base import (
     json_object,
     moment,
     object_at,
+    text_of,
 )
 from leadwire.signatures import check_timestamp, verify_hmac, verify_token
 
@@ -65,7 +66,7 @@ class CrispProvider:
         self, request: WebhookRequest, channel: Channel, delivery_id: str | None, now: datetime
     ) -> Parsed:
         body = json_object(request)
-        kind = body.get("event")
+        kind = text_of(body.get("event"))  # a list or object here would be unhashable
         if kind != "message:send" and kind not in SESSION_FIELDS:
             return Parsed(None, ignored=f"crisp event {kind!r} is not about a visitor")
         data = object_at(body, "data")

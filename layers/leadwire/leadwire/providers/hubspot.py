@@ -109,10 +109,17 @@ class HubspotProvider:
 
 
 def _latest_submission(contact: dict[str, Any]) -> dict[str, Any]:
-    submissions = [s for s in contact.get("form-submissions") or [] if isinstance(s, dict)]
+    found = contact.get("form-submissions")
+    submissions = [s for s in found if isinstance(s, dict)] if isinstance(found, list) else []
     if not submissions:
         return {}
-    return max(submissions, key=lambda s: s.get("timestamp") or 0)
+    return max(submissions, key=_timestamp)
+
+
+def _timestamp(submission: dict[str, Any]) -> float:
+    """A submission's time in ms, 0 when it has none (a text one is not comparable)."""
+    stamp = submission.get("timestamp")
+    return float(stamp) if isinstance(stamp, int | float) else 0.0
 
 
 provider = HubspotProvider()

@@ -30,6 +30,7 @@ from leadwire.providers.base import (
     moment,
     object_at,
     plain_text,
+    text_of,
 )
 from leadwire.signatures import verify_hmac
 
@@ -60,7 +61,7 @@ class IntercomProvider:
         self, request: WebhookRequest, channel: Channel, delivery_id: str | None, now: datetime
     ) -> Parsed:
         body = json_object(request)
-        topic = body.get("topic")
+        topic = text_of(body.get("topic"))  # a list or object here would be unhashable
         if topic not in CONVERSATION_TOPICS and topic not in CONTACT_TOPICS:
             return Parsed(None, ignored=f"intercom topic {topic!r} is not about a lead")
         item = object_at(body, "data", "item")
@@ -96,11 +97,13 @@ def _visitor_message(item: dict[str, Any], topic: str) -> tuple[dict[str, Any] |
     """The visitor who wrote and what they wrote, or (None, None) when the team wrote it."""
     if topic == "conversation.user.replied":
         parts = dig(item, "conversation_parts", "conversation_parts") or []
-        part = parts[-1] if parts and isinstance(parts[-1], dict) else {}
+        part = (
+            parts[-1] if isinstance(parts, list) and parts and isinstance(parts[-1], dict) else {}
+        )
     else:
         part = item.get("source") or item.get("conversation_message") or {}
     author = part.get("author") if isinstance(part, dict) else None
-    if not isinstance(author, dict) or author.get("type") not in VISITOR_AUTHORS:
+    if not isinstance(author, dict) or text_of(author.get("type")) not in VISITOR_AUTHORS:
         return None, None
     user = item.get("user")  # API 1.x puts the visitor's details beside the message
     if isinstance(user, dict) and not author.get("email"):

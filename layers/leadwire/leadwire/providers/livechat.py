@@ -87,7 +87,7 @@ class LivechatProvider:
 
 
 def _by_visitor(event: object, customer_id: object) -> bool:
-    if not isinstance(event, dict) or event.get("type") not in VISITOR_EVENTS:
+    if not isinstance(event, dict) or text_of(event.get("type")) not in VISITOR_EVENTS:
         return False
     author = text_of(event.get("author_id")) or ""
     return author == customer_id if customer_id else "@" not in author

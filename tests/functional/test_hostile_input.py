@@ -1,0 +1,405 @@
+"""A hostile-input corpus against the deployed routes: every refusal is a 4xx JSON error that
+writes nothing; what is accepted (script tags, SQL-looking text in a valid field) is stored
+as inert text and does nothing else.
+
+Each case says why it gets its answer. The table is scanned before and after every request.
+"""
+
+# ruff: noqa: E501  (the corpus is a table: one case per line reads best)
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import quote, urlencode
+
+import pytest
+
+from leadwire import runtime
+from leadwire.models import lead_id_for
+from leadwire_local import senders
+from leadwire_local.sandbox import Sandbox
+
+FORMS_JSON = "/webhooks/forms/json"
+FORMS_HTML = "/webhooks/forms/html"
+URLENCODED = {"content-type": "application/x-www-form-urlencoded"}
+JSON = {"content-type": "application/json"}
+ALLOWED_ORIGIN = "https://www.acme.example"
+SEEDED_EMAIL = "bob@acme-robotics.example"
+SEEDED = lead_id_for(SEEDED_EMAIL)
+
+Request = tuple[str, str, dict[str, str], bytes]  # method, path (with query), headers, body
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    why: str
+    build: Callable[[], Request]
+    status: int
+    code: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def html(fields: dict[str, str] | list[tuple[str, str]]) -> Callable[[], Request]:
+    return lambda: ("POST", FORMS_HTML, URLENCODED, urlencode(fields).encode())
+
+
+def html_raw(body: bytes, headers: dict[str, str] = URLENCODED) -> Callable[[], Request]:
+    return lambda: ("POST", FORMS_HTML, headers, body)
+
+
+def signed_json(
+    body: bytes, *, content_type: str = "application/json", **signing
+) -> Callable[[], Request]:
+    """A Standard Webhooks delivery of exactly `body`, correctly signed unless told otherwise."""
+
+    def build() -> Request:
+        message_id = signing.get("delivery_id", f"msg_{time.time_ns()}")
+        stamp = signing.get("timestamp", int(time.time()))
+        secret = signing.get("secret", senders.DEV_SECRETS["json"])
+        signature = senders.sign_standard_webhook(secret, message_id, stamp, body)
+        headers = {
+            "content-type": content_type,
+            "webhook-id": message_id,
+            "webhook-timestamp": str(stamp),
+            "webhook-signature": signing.get("signature", signature),
+        }
+        return "POST", FORMS_JSON, headers, body
+
+    return build
+
+
+def json_form(fields: dict, form: str = "demo-request") -> Callable[[], Request]:
+    return signed_json(json.dumps({"form": form, "fields": fields}).encode())
+
+
+def provider(slug: str, payload: dict | bytes, **signing) -> Callable[[], Request]:
+    """A delivery signed the provider's way (senders.sign), with `signing` overrides."""
+
+    def build() -> Request:
+        path, headers, body = senders.provider_webhook(slug, payload, **signing)
+        return "POST", path, headers, body
+
+    return build
+
+
+def unsigned(path: str, body: bytes = b"{}", headers: dict[str, str] = JSON):
+    return lambda: ("POST", path, headers, body)
+
+
+def leads(method: str, path: str, body: bytes = b"", headers: dict[str, str] = JSON):
+    return lambda: (method, path, headers, body)
+
+
+def redirect(target: str) -> Callable[[], Request]:
+    return html({"form": "contact", "email": "ann@corp.example", "redirect": target})
+
+
+BOB = {"email": "eve@corp.example", "first_name": "Eve"}
+OLD = datetime.now(UTC) - timedelta(hours=1)
+WRONG_JSON_SECRET = "whsec_" + base64.b64encode(senders.DEV_SECRETS["typeform"].encode()).decode()
+
+REFUSED = [
+    # -- bodies -----------------------------------------------------------------------------
+    Case("html-empty-body", "an empty form names no one", html_raw(b""), 400, "missing_identity"),
+    Case("json-empty-body", "signed, but empty is not JSON", signed_json(b""), 400, "malformed_payload"),
+    Case("json-empty-unsigned", "no signature: refused before parsing", unsigned(FORMS_JSON, b""), 401, "invalid_signature"),
+    Case("html-over-limit", "64 KiB + 1 byte: refused before parsing", html_raw(b"email=" + b"a" * 65_531), 413, "payload_too_large"),
+    Case("json-1mb", "size is checked before the signature", unsigned(FORMS_JSON, b"{" + b" " * 1_000_000 + b"}"), 413, "payload_too_large"),
+    Case("json-not-json", "signed text that is not JSON", signed_json(b"form=demo&email=a@b.example"), 400, "malformed_payload"),
+    Case("json-top-level-array", "the envelope must be an object", signed_json(b'[{"form": "trial"}]'), 400, "malformed_payload"),
+    Case("json-top-level-null", "the envelope must be an object", signed_json(b"null"), 400, "malformed_payload"),
+    Case("json-text-plain", "signed, but not sent as JSON", signed_json(b"{}", content_type="text/plain"), 415, "unsupported_media_type"),
+    Case("html-as-json", "a browser form never posts JSON", html_raw(b'{"email": "a@b.example"}', JSON), 415, "unsupported_media_type"),
+    Case("html-no-content-type", "no content type at all", html_raw(b"email=a%40b.example", {}), 415, "unsupported_media_type"),
+    Case("json-nested-30000", "30,000 nested arrays (under the size limit)", signed_json(b"[" * 30_000 + b"]" * 30_000), 400, "malformed_payload"),
+    Case("json-nested-field", "a field value that is an object", json_form({"email": {"a": {"b": {"c": "x@y.example"}}}}), 400, "malformed_payload"),
+    Case("html-nul-in-field", "NUL inside a field", html({"email": "a@b.example", "company": "Ac\x00me"}), 400, "malformed_payload"),
+    Case("json-nul-escaped", "\\u0000 inside a field", json_form({**BOB, "company": "Ac\x00me"}), 400, "malformed_payload"),
+    Case("json-nul-raw", "a raw NUL byte inside a JSON string is not JSON", signed_json(b'{"form": "trial", "fields": {"email": "a\x00@b.example"}}'), 400, "malformed_payload"),
+    Case("html-invalid-utf8", "bytes that are not UTF-8", html_raw(b"email=a%40b.example&company=\xff\xfe"), 400, "malformed_payload"),
+    Case("json-invalid-utf8", "signed bytes that are not UTF-8", signed_json(b'{"form": "trial", "fields": {"email": "\xc3\x28@b.example"}}'), 400, "malformed_payload"),
+    Case("multipart-invalid-utf8", "a multipart field that is not UTF-8", html_raw(senders.multipart_form([("email", "a@b.example")])[1].replace(b"a@b", b"\xff@b"), {"content-type": senders.multipart_form([])[0]}), 400, "malformed_payload"),
+    Case("multipart-no-boundary", "multipart without its boundary", html_raw(b"--x\r\n", {"content-type": "multipart/form-data"}), 400, "malformed_payload"),
+    Case("html-overlong-field", "501 characters in a short field", html({"email": "a@b.example", "company": "x" * 501}), 400, "malformed_payload"),
+    Case("json-overlong-message", "5,001 characters of free text", json_form({**BOB, "message": "x" * 5001}), 400, "malformed_payload"),
+    Case("json-overlong-email", "an address longer than 254", json_form({"email": "a" * 250 + "@b.example"}), 400, "malformed_payload"),
+    Case("html-too-many-fields", "more than 100 form fields", html([("email", "a@b.example")] + [(f"f{i}", "x") for i in range(120)]), 400, "malformed_payload"),
+    Case("json-too-many-attributes", "more than 50 extra fields", json_form({**BOB, **{f"extra_{i}": "x" for i in range(60)}}), 400, "malformed_payload"),
+    Case("json-email-header-injection", "CRLF + Bcc in the email", json_form({"email": "a@b.example\r\nBcc: x@y.example"}), 400, "malformed_payload"),
+    Case("html-email-header-injection", "LF + Cc in the email", html({"email": "a@b.example\nCc: x@y.example"}), 400, "malformed_payload"),
+    Case("html-header-injection-in-name", "a line break in a one-line field", html({"email": "a@b.example", "last_name": "X\r\nBcc: x@y.example"}), 400, "malformed_payload"),
+    Case("json-email-display-name", "a display name is not an address", json_form({"email": '"Bob" <bob@x.example>'}), 400, "malformed_payload"),
+    Case("html-email-script-tag", "markup is not an address", html({"email": "<script>alert(1)</script>@x.example"}), 400, "malformed_payload"),
+    Case("json-email-sql", "SQL-looking text is not an address", json_form({"email": "' OR 1=1 --@x.example"}), 400, "malformed_payload"),
+    Case("json-email-nosql-operator", "an operator object instead of an address", json_form({"email": {"$gt": ""}}), 400, "malformed_payload"),
+    Case("json-email-list", "a list instead of an address", json_form({"email": ["a@b.example", "c@d.example"]}), 400, "malformed_payload"),
+    Case("json-email-lookalike-domain", "Cyrillic 'а' in the domain (IDN homograph)", json_form({"email": "bob@\u0430cme-robotics.example"}), 400, "malformed_payload"),
+    Case("json-form-nosql", "the form name must be text", signed_json(b'{"form": {"$ne": null}, "fields": {"email": "a@b.example"}}'), 400, "malformed_payload"),
+    Case("json-no-identity", "no email and no visitor id", json_form({"first_name": "Anon"}), 400, "missing_identity"),
+    # -- signatures -------------------------------------------------------------------------
+    Case("json-no-signature", "no Standard Webhooks headers", unsigned(FORMS_JSON, json.dumps({"form": "trial", "fields": BOB}).encode()), 401, "invalid_signature"),
+    Case("json-signature-not-base64", "v1, followed by garbage", signed_json(b"{}", signature="v1,not-base64!!"), 401, "invalid_signature"),
+    Case("json-signature-no-version", "a bare digest without v1,", signed_json(b"{}", signature=base64.b64encode(b"x" * 32).decode()), 401, "invalid_signature"),
+    Case("json-signature-other-body", "a valid signature for another body", lambda: _swap_body(signed_json(b'{"form": "newsletter", "fields": {"email": "a@b.example"}}'), b'{"form": "demo-request", "fields": {"email": "a@b.example"}}'), 401, "invalid_signature"),
+    Case("json-replayed-old", "signed an hour ago: a replay", signed_json(json.dumps({"form": "trial", "fields": BOB}).encode(), timestamp=int(time.time()) - 3600), 409, "stale_timestamp"),
+    Case("json-from-the-future", "signed an hour ahead", signed_json(json.dumps({"form": "trial", "fields": BOB}).encode(), timestamp=int(time.time()) + 3600), 409, "stale_timestamp"),
+    Case("json-timestamp-not-a-number", "the signed timestamp is text", lambda: _text_timestamp(), 401, "invalid_signature"),
+    Case("json-other-providers-secret", "signed with typeform's secret", signed_json(json.dumps({"form": "trial", "fields": BOB}).encode(), secret=WRONG_JSON_SECRET), 401, "invalid_signature"),
+    Case("typeform-json-secret", "typeform signature made with json's secret", provider("typeform", {"event_type": "form_response"}, secret=senders.DEV_SECRETS["json"]), 401, "invalid_signature"),
+    Case("typeform-unsigned", "no Typeform-Signature", unsigned("/webhooks/forms/typeform"), 401, "invalid_signature"),
+    Case("tally-other-body", "tally signature for another body", lambda: _swap_body(provider("tally", {"eventType": "FORM_RESPONSE"}), b'{"eventType": "FORM_RESPONSE", "x": 1}'), 401, "invalid_signature"),
+    Case("webflow-stale", "webflow timestamp an hour old", provider("webflow", {"triggerType": "form_submission"}, now=OLD), 409, "stale_timestamp"),
+    Case("crisp-stale", "crisp timestamp an hour old", provider("crisp", {"event": "message:send"}, now=OLD), 409, "stale_timestamp"),
+    Case("hubspot-other-url", "HubSpot signed the URL of another host", provider("hubspot", {"x": 1}, url="https://evil.example/webhooks/forms/hubspot"), 401, "invalid_signature"),
+    Case("intercom-sha256", "Intercom signs with SHA-1; a SHA-256 digest is refused", lambda: _intercom_sha256(), 401, "invalid_signature"),
+    Case("jotform-wrong-key", "the URL key of someone else", provider("jotform", b"x=1", secret="guessed", content_type="multipart/form-data; boundary=x"), 401, "invalid_signature"),
+    Case("drift-no-token", "no verification token", unsigned("/webhooks/chat/drift"), 401, "invalid_signature"),
+    Case("livechat-wrong-secret", "the body's secret_key does not match", provider("livechat", {"action": "incoming_chat"}, secret="guessed"), 401, "invalid_signature"),
+    # -- providers and paths ----------------------------------------------------------------
+    Case("unknown-provider", "no such provider", unsigned("/webhooks/forms/nosuch"), 404, "unknown_provider"),
+    Case("form-only-provider-on-chat", "html is a form provider", unsigned("/webhooks/chat/html", b"email=a%40b.example", URLENCODED), 404, "unknown_provider"),
+    Case("provider-upper-case", "slugs are lower-case", unsigned("/webhooks/forms/JSON"), 404, "unknown_provider"),
+    Case("provider-lookalike", "Cyrillic 'ј' in json", unsigned("/webhooks/forms/" + quote("\u0458son")), 404, "unknown_provider"),
+    Case("provider-dotdot", "a parent-directory provider", unsigned("/webhooks/forms/.."), 404, "unknown_provider"),
+    Case("provider-encoded-traversal", "encoded ../../leads", unsigned("/webhooks/forms/..%2F..%2Fleads"), 404, "unknown_provider"),
+    Case("provider-nul", "a NUL in the provider", unsigned("/webhooks/forms/json%00"), 404, "unknown_provider"),
+    Case("lead-get-traversal", "encoded ../../etc/passwd as a lead id", leads("GET", "/leads/..%2F..%2Fetc%2Fpasswd"), 404, "lead_not_found"),
+    Case("lead-get-upper-case", "lead ids are lower-case hex", leads("GET", "/leads/" + SEEDED.upper()), 404, "lead_not_found"),
+    Case("lead-delete-traversal", "erasure through a traversal id", leads("DELETE", "/leads/..%2F" + SEEDED), 404, "lead_not_found"),
+    Case("lead-delete-suffix", "the real id plus a NUL", leads("DELETE", f"/leads/{SEEDED}%00"), 404, "lead_not_found"),
+    Case("lead-delete-wildcard", "a wildcard is not a lead id", leads("DELETE", "/leads/ld_*"), 404, "lead_not_found"),
+    Case("disposition-traversal", "disposition through a traversal id", leads("POST", "/leads/..%2F..%2Fleads/disposition", b'{"outcome": "accepted"}'), 404, "lead_not_found"),
+    Case("disposition-not-json", "the body is not JSON", leads("POST", f"/leads/{SEEDED}/disposition", b"outcome=accepted"), 400, "malformed_payload"),
+    Case("disposition-invalid-utf8", "the body is not UTF-8", leads("POST", f"/leads/{SEEDED}/disposition", b'{"outcome": "\xff"}'), 400, "malformed_payload"),
+    Case("disposition-nosql-outcome", "an operator object as the outcome", leads("POST", f"/leads/{SEEDED}/disposition", b'{"outcome": {"$ne": null}}'), 400, "malformed_payload"),
+    Case("disposition-sets-stage", "extra fields are refused, not applied", leads("POST", f"/leads/{SEEDED}/disposition", b'{"outcome": "accepted", "stage": "sql", "score": 1000}'), 400, "malformed_payload"),
+    Case("disposition-overlong-reason", "a 501-character reason", leads("POST", f"/leads/{SEEDED}/disposition", json.dumps({"outcome": "rejected", "reason": "x" * 501}).encode()), 400, "malformed_payload"),
+    Case("list-stage-sql-injection", "a stage that is SQL", leads("GET", "/leads?stage=" + quote("sql' OR '1'='1")), 400, "malformed_payload"),
+    Case("list-limit-not-a-number", "limit must be a number", leads("GET", "/leads?limit=1;DROP"), 400, "malformed_payload"),
+    Case("list-cursor-garbage", "a cursor we never issued", leads("GET", "/leads?stage=sql&cursor=" + quote('{"pk": {"S": "x"}}')), 400, "malformed_payload"),
+    # -- open redirect ----------------------------------------------------------------------
+    Case("redirect-other-origin", "another site", redirect("https://evil.example/thanks"), 400, "redirect_not_allowed"),
+    Case("redirect-scheme-relative", "//evil.example keeps the page's scheme", redirect("//evil.example/thanks"), 400, "redirect_not_allowed"),
+    Case("redirect-userinfo", "the allowed host as user info", redirect("https://www.acme.example@evil.example/"), 400, "redirect_not_allowed"),
+    Case("redirect-suffix-domain", "the allowed host as a subdomain of another", redirect("https://www.acme.example.evil.example/"), 400, "redirect_not_allowed"),
+    Case("redirect-javascript", "a script URL", redirect("javascript:alert(document.domain)"), 400, "redirect_not_allowed"),
+    Case("redirect-data", "a data URL", redirect("data:text/html,<script>alert(1)</script>"), 400, "redirect_not_allowed"),
+    Case("redirect-backslash", "a backslash some browsers read as a slash", redirect("https://evil.example\\@www.acme.example/"), 400, "redirect_not_allowed"),
+    Case("redirect-http", "the allowed host over http", redirect("http://www.acme.example/thanks"), 400, "redirect_not_allowed"),
+    Case("redirect-other-port", "the allowed host on another port", redirect("https://www.acme.example:8443/"), 400, "redirect_not_allowed"),
+    Case("redirect-crlf", "a header split inside the redirect", redirect("https://www.acme.example/\r\nSet-Cookie: a=b"), 400, "malformed_payload"),
+]  # fmt: skip
+
+
+def _swap_body(build: Callable[[], Request], other: bytes) -> Request:
+    method, path, headers, _ = build()
+    return method, path, headers, other
+
+
+def _text_timestamp() -> Request:
+    body = b'{"form": "trial", "fields": {"email": "a@b.example"}}'
+    key = base64.b64decode(senders.DEV_SECRETS["json"].removeprefix("whsec_"))
+    digest = hmac.new(key, b"msg_t.soon." + body, hashlib.sha256).digest()
+    headers = {
+        **JSON,
+        "webhook-id": "msg_t",
+        "webhook-timestamp": "soon",
+        "webhook-signature": "v1," + base64.b64encode(digest).decode(),
+    }
+    return "POST", FORMS_JSON, headers, body
+
+
+def _intercom_sha256() -> Request:
+    body = b'{"type": "notification_event", "topic": "conversation.user.created"}'
+    signature = senders.sign_hmac(
+        senders.DEV_SECRETS["intercom"], body, encoding="hex", prefix="sha1="
+    )
+    return "POST", "/webhooks/chat/intercom", {**JSON, "x-hub-signature": signature}, body
+
+
+@pytest.fixture
+def seeded(sandbox: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+    """One real lead already stored (so erasure and disposition have a target), and an
+    allowed redirect origin."""
+    monkeypatch.setenv("REDIRECT_ORIGINS", ALLOWED_ORIGIN)
+    runtime.reset()
+    headers, body = senders.json_webhook(
+        senders.json_form("webinar", {"email": SEEDED_EMAIL, "job_title": "Team Lead"})
+    )
+    assert sandbox.request("POST", FORMS_JSON, headers, body).status == 202
+    sandbox.pump()
+    return sandbox
+
+
+def table(sandbox: Sandbox) -> list[str]:
+    return sorted(json.dumps(item, sort_keys=True) for item in sandbox.items())
+
+
+def test_the_corpus_is_big_enough():
+    assert len(REFUSED) + len(ACCEPTED) >= 40
+    assert len({c.name for c in REFUSED + ACCEPTED}) == len(REFUSED) + len(ACCEPTED)
+
+
+@pytest.mark.parametrize("case", REFUSED, ids=str)
+def test_hostile_request_gets_a_4xx_json_error_and_writes_nothing(seeded, case):
+    # Given a table with one lead in it
+    before = table(seeded)
+    method, path, headers, body = case.build()
+
+    # When the hostile request arrives
+    response = seeded.request(method, path, headers, body)
+
+    # Then it is refused with a JSON error of the expected kind, and nothing changed
+    assert (response.status, _code(response)) == (case.status, case.code), response.body[:300]
+    assert response.headers["content-type"] == "application/json"
+    error = response.json()
+    assert set(error) == {"error"} and set(error["error"]) == {"code", "message"}
+    assert "Traceback" not in response.body.decode("utf-8", "replace")
+    assert table(seeded) == before
+    assert seeded.pump() == 0 and seeded.received_alerts() == []
+
+
+def _code(response) -> str | None:
+    try:
+        return response.json()["error"]["code"]
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+# Accepted on purpose: the text is valid in the field it is in. It must be stored exactly as
+# sent (never executed, unescaped or interpreted) and do nothing but score the lead.
+@dataclass(frozen=True)
+class Inert:
+    name: str
+    why: str
+    field: str
+    value: str
+
+    def __str__(self) -> str:
+        return self.name
+
+
+ACCEPTED = [
+    Inert("script-tag-company", "markup in a company name is just a name", "company", "<script>alert(1)</script>"),
+    Inert("img-onerror-name", "an HTML payload in a name", "first_name", '<img src=x onerror="alert(1)">'),
+    Inert("sql-drop-company", "SQL is text to DynamoDB", "company", "Robert'); DROP TABLE leads;--"),
+    Inert("nosql-operator-title", "a Mongo operator as text", "job_title", '{"$gt": ""}'),
+    Inert("ddb-expression-industry", "DynamoDB expression syntax as text", "industry", "attribute_exists(pk) OR #x = :y"),
+    Inert("lookalike-name", "Cyrillic letters in a name are a real name", "last_name", "\u0412\u043eb"),
+    Inert("template-injection-country", "template syntax is not evaluated", "country", "{{7*7}}${7*7}"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("case", ACCEPTED, ids=str)
+def test_markup_and_query_syntax_in_a_valid_field_is_stored_as_inert_text(seeded, case):
+    # Given a table with one lead in it
+    before = table(seeded)
+    email = f"{case.name}@corp.example"
+
+    # When a form carries the hostile-looking text in an otherwise valid field
+    headers, body = senders.html_form(
+        {"form": "newsletter", "email": email, case.field: case.value}
+    )
+    response = seeded.request("POST", FORMS_HTML, headers, body)
+
+    # Then it is accepted, stored exactly as sent, never echoed, and nothing else happened
+    assert response.status == 202 and response.json()["status"] == "accepted"
+    assert case.value not in response.body.decode()
+    lead = runtime.store().load(lead_id_for(email))
+    assert lead is not None and getattr(lead.profile, case.field) == case.value
+    after = table(seeded)
+    assert set(before) <= set(after) and len(after) == len(before) + 2  # profile + ledger entry
+    assert seeded.pump() == 0 and seeded.received_alerts() == []
+    assert runtime.store().load(SEEDED).events == 1  # the other lead is untouched
+
+
+@pytest.mark.parametrize(
+    ("query", "why"),
+    [
+        (
+            "email=" + quote("<script>alert(1)</script>"),
+            "markup as an email: a lookup that finds no one",
+        ),
+        ("email=" + quote("' OR 1=1 --"), "SQL as an email: hashed into a lead id, finds no one"),
+        ("stage=sql&email=" + quote('{"$ne": null}'), "an operator as an email: finds no one"),
+    ],
+)
+def test_a_lead_query_that_looks_like_an_attack_finds_nothing_and_writes_nothing(
+    seeded, query, why
+):
+    before = table(seeded)
+    response = seeded.request("GET", f"/leads?{query}")
+    assert response.status == 200 and response.json() == {"items": [], "next": None}
+    assert table(seeded) == before
+
+
+def test_a_negative_page_size_is_clamped_to_one_lead_and_writes_nothing(seeded):
+    before = table(seeded)
+    response = seeded.request("GET", "/leads?limit=-5")
+    assert response.status == 200 and [i["leadId"] for i in response.json()["items"]] == [SEEDED]
+    assert table(seeded) == before
+
+
+# Found by tests/unit/test_fuzz.py: a signed delivery whose event type (or a nested list) had
+# another JSON type crashed the provider with a TypeError, a 500 the sender would retry forever.
+@pytest.mark.parametrize(
+    ("slug", "payload", "status"),
+    [
+        ("crisp", {"event": [], "data": {}}, "ignored"),
+        ("intercom", {"topic": ["conversation.user.created"], "data": {"item": {}}}, "ignored"),
+        (
+            "intercom",
+            {
+                "type": "notification_event",
+                "topic": "conversation.user.replied",
+                "data": {"item": {"conversation_parts": {"conversation_parts": {"0": {}}}}},
+            },
+            "ignored",
+        ),
+        (
+            "intercom",
+            {
+                "type": "notification_event",
+                "topic": "conversation.user.created",
+                "data": {"item": {"source": {"author": {"type": ["user"]}}}},
+            },
+            "ignored",
+        ),
+        (
+            "livechat",
+            {"action": "incoming_event", "payload": {"chat_id": "c1", "event": {"type": []}}},
+            "ignored",
+        ),
+        (
+            "hubspot",
+            {"form-submissions": True, "properties": {"email": {"value": "h1@corp.example"}}},
+            "accepted",
+        ),
+        (
+            "hubspot",
+            {
+                "form-submissions": [{"timestamp": "yesterday"}, {"timestamp": 1764000000000}],
+                "properties": {"email": {"value": "h2@corp.example"}},
+            },
+            "accepted",
+        ),
+    ],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_signed_delivery_with_odd_json_types_is_answered_not_a_crash(seeded, slug, payload, status):
+    before = table(seeded)
+    path, headers, body = senders.provider_webhook(slug, payload)
+    response = seeded.request("POST", path, headers, body)
+    assert response.status == 202, response.body[:300]
+    assert response.json()["status"] == status
+    if status == "ignored":
+        assert table(seeded) == before
