@@ -29,15 +29,20 @@ def _in_process_sandbox() -> AbstractContextManager[object]:
 
 
 def demo(args: argparse.Namespace) -> int:
-    from leadwire_local.demo import play_bob
+    """Bob and PRODUCT.md's scenarios against a running `make run`, or in-process."""
+    from leadwire_local.demo import run_demo
     from leadwire_local.sandbox import Sandbox
+    from leadwire_local.scenarios import InProcessStack, RunningStack
 
+    running = RunningStack(args.url, Path(args.data_dir))
+    if not args.in_process and running.answers():
+        print(f"leadwire demo: against the local stack at {args.url}\n")
+        return 0 if run_demo(running) else 1
     with _in_process_sandbox():
-        print("leadwire demo: seed 003's Bob through the real handlers, on moto in-process\n")
+        print(f"leadwire demo: no stack answers at {args.url}; on moto in-process\n")
         quiet = {"POWERTOOLS_LOG_LEVEL": "WARNING"}
-        results = play_bob(Sandbox(Template(Path(args.template)), environment=quiet))
-    alerts = sum(len(r["alerts"]) for r in results)
-    return 0 if results[-1]["stage"] == "sql" and alerts == 1 else 1
+        sandbox = Sandbox(Template(Path(args.template)), environment=quiet)
+        return 0 if run_demo(InProcessStack(sandbox)) else 1
 
 
 def invoke(args: argparse.Namespace) -> int:
@@ -123,7 +128,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    p = commands.add_parser("demo", help="play seed 003's Bob: lead -> MQL -> SQL, one alert")
+    p = commands.add_parser(
+        "demo",
+        help="play seed 003's Bob and PRODUCT.md's scenarios 1-6 (make demo)",
+        description="Sends the scenarios' webhooks to a running local stack (make run) when "
+        "one answers at --url, otherwise to one started in this process, and prints each "
+        "lead's score, stage and the alerts sales receives. Exits 1 if a scenario does not "
+        "end as PRODUCT.md says.",
+    )
+    p.add_argument(
+        "--url",
+        default=f"http://127.0.0.1:{os.environ.get('PORT', '3000')}",
+        help="a running stack (%(default)s)",
+    )
+    p.add_argument("--data-dir", default=".leadwire", help="its data dir, for alerts.jsonl")
+    p.add_argument("--in-process", action="store_true", help="never use a running stack")
     p.set_defaults(run=demo)
 
     p = commands.add_parser(

@@ -1,4 +1,5 @@
-"""Seed 003's Bob, played through the real handlers: lead -> MQL -> SQL and exactly one alert."""
+"""`leadwire demo`: seed 003's Bob step by step (lead -> MQL -> SQL, one alert, a redelivery
+counted once), then PRODUCT.md's other scenarios, through the HTTP contract only."""
 
 from __future__ import annotations
 
@@ -6,10 +7,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from leadwire import runtime
 from leadwire.models import lead_id_for
 from leadwire_local import senders
-from leadwire_local.sandbox import Sandbox
+from leadwire_local.scenarios import SCENARIOS, Result, Stack, play
 
 BOB = {
     "email": "bob@acme-robotics.example",
@@ -49,36 +49,54 @@ BOB_STEPS = [
 ]
 
 
-def play_bob(sandbox: Sandbox, say: Callable[[str], Any] = print) -> list[dict[str, Any]]:
+def play_bob(
+    stack: Stack, say: Callable[[str], Any] = print, email: str = BOB["email"]
+) -> list[dict[str, Any]]:
     """Send Bob's steps as signed `json` webhooks; report score, stage and alerts after each."""
-    lead_id = lead_id_for(BOB["email"])
-    results = []
+    lead_id = lead_id_for(email)
+    results: list[dict[str, Any]] = []
+    seen = 0
     for number, step in enumerate(BOB_STEPS, 1):
+        delivery = f"{step.delivery_id}_{lead_id}" if step.delivery_id else None
         headers, body = senders.json_webhook(
-            senders.json_form(step.form, {**BOB, **step.fields}), delivery_id=step.delivery_id
+            senders.json_form(step.form, {**BOB, "email": email, **step.fields}),
+            delivery_id=delivery,
         )
-        response = sandbox.request("POST", "/webhooks/forms/json", headers, body)
-        sandbox.pump()
-        alerts = sandbox.received_alerts()
-        lead = runtime.store().load(lead_id)
+        response = stack.request("POST", "/webhooks/forms/json", headers, body)
+        found = stack.request("GET", f"/leads/{lead_id}")
+        lead = found.json() if found.status == 200 else {}
+        all_alerts = stack.alerts_for(lead_id)
+        alerts, seen = all_alerts[seen:], len(all_alerts)
         status = response.json().get("status", response.status)
         say(f"{number}. {step.title}")
         say(
-            f"   -> HTTP {response.status} {status}; score {lead.score if lead else '-'} "
-            f"(fit {lead.fit if lead else '-'}), stage {lead.stage.value if lead else '-'}"
+            f"   -> HTTP {response.status} {status}; score {lead.get('score', '-')} "
+            f"(fit {lead.get('fit', '-')}), stage {lead.get('stage', '-')}"
         )
         for alert in alerts:
-            say(f"   ALERT to sales [{alert.urgency}] {alert.subject}")
-            say("   " + alert.message.replace("\n", "\n   "))
+            say(f"   ALERT to sales [{alert['urgency']}] {alert['subject']}")
+            say("   " + alert["message"].replace("\n", "\n   "))
         results.append(
             {
                 "step": step.title,
                 "status": status,
-                "stage": lead.stage.value if lead else None,
-                "score": lead.score if lead else None,
-                "alerts": [a.as_line() for a in alerts],
+                "stage": lead.get("stage"),
+                "score": lead.get("score"),
+                "alerts": alerts,
             }
         )
     total = sum(len(r["alerts"]) for r in results)
     say(f"\nBob reached '{results[-1]['stage']}' with {total} alert(s) sent to sales.")
     return results
+
+
+def run_demo(stack: Stack, say: Callable[[str], Any] = print) -> bool:
+    """Bob step by step, then every PRODUCT.md scenario with its expected outcome checked."""
+    say("== Seed 003's Bob, step by step ==\n")
+    bob = play_bob(stack, say)
+    bob_ok = bob[-1]["stage"] == "sql" and sum(len(r["alerts"]) for r in bob) == 1
+    say("\n== PRODUCT.md scenarios ==\n")
+    results: list[Result] = [play(scenario, stack, say=say) for scenario in SCENARIOS]
+    passed = sum(r.passed for r in results)
+    say(f"\n{passed}/{len(results)} scenarios behaved as PRODUCT.md says.")
+    return bob_ok and passed == len(results)

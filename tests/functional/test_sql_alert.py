@@ -10,6 +10,7 @@ from leadwire import runtime
 from leadwire_local import senders
 from leadwire_local.demo import BOB, play_bob
 from leadwire_local.lambda_events import LambdaContext, stream_event
+from leadwire_local.scenarios import InProcessStack
 from leadwire_local.streams import StreamReader
 
 # One demo request is enough for this lead: fit 45 (CEO, 800 people, business email) + 60.
@@ -36,7 +37,7 @@ def dead_letters(sandbox) -> list[dict]:
 
 
 def test_bob_reaches_sql_and_sales_gets_exactly_one_alert(sandbox):
-    results = play_bob(sandbox, say=lambda _: None)
+    results = play_bob(InProcessStack(sandbox), say=lambda _: None)
     assert [r["stage"] for r in results] == ["lead", "mql", "mql", "mql", "sql", "sql"]
     assert results[-1]["status"] == "duplicate"
     alerts = [a for r in results for a in r["alerts"]]
