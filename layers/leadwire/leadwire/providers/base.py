@@ -222,6 +222,13 @@ def object_at(value: object, *path: str | int) -> dict[str, Any]:
     return found
 
 
+def objects_at(value: object, *path: str | int) -> list[dict[str, Any]]:
+    """The JSON objects in the list at `path`; nothing when it is missing or not a list (a
+    sender's odd shape is a lead we cannot read, not a crash)."""
+    found = dig(value, *path)
+    return [item for item in found if isinstance(item, dict)] if isinstance(found, list) else []
+
+
 def plain_text(markup: object) -> str | None:
     """Chat message HTML (Intercom, Drift) as plain text."""
     text = text_of(markup)

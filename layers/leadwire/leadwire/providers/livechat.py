@@ -31,6 +31,7 @@ from leadwire.providers.base import (
     lead_fields,
     moment,
     object_at,
+    objects_at,
     text_of,
 )
 from leadwire.signatures import verify_token
@@ -56,10 +57,12 @@ class LivechatProvider:
         if action == "incoming_chat":
             chat = object_at(payload, "chat")
             customer: dict[str, Any] = next(
-                (u for u in chat.get("users") or [] if dig(u, "type") == "customer"), {}
+                (u for u in objects_at(chat, "users") if u.get("type") == "customer"), {}
             )
             events = [
-                e for e in dig(chat, "thread", "events") or [] if _by_visitor(e, customer.get("id"))
+                e
+                for e in objects_at(chat, "thread", "events")
+                if _by_visitor(e, customer.get("id"))
             ]
             visitor_id = customer.get("id")
             pairs = [("email", customer.get("email")), ("name", customer.get("name"))]
@@ -97,11 +100,10 @@ def _form_answers(event: dict[str, Any]) -> Iterator[tuple[object, object]]:
     """A pre-chat form: fields typed `name` / `email`, the rest by their label."""
     if event.get("type") != "filled_form":
         return
-    for answer in event.get("fields") or []:
-        if isinstance(answer, dict):
-            kind = answer.get("type")
-            label = kind if kind in ("name", "email") else answer.get("label")
-            yield label, answer.get("answer")
+    for answer in objects_at(event, "fields"):
+        kind = answer.get("type")
+        label = kind if kind in ("name", "email") else answer.get("label")
+        yield label, answer.get("answer")
 
 
 provider = LivechatProvider()

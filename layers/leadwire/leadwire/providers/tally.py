@@ -28,6 +28,7 @@ from leadwire.providers.base import (
     lead_fields,
     moment,
     object_at,
+    objects_at,
 )
 from leadwire.signatures import verify_hmac
 
@@ -52,7 +53,7 @@ class TallyProvider:
             kind = body.get("eventType")
             return Parsed(None, ignored=f"tally event {kind!r} is not a form response")
         data = object_at(body, "data")
-        answers = [f for f in data.get("fields") or [] if isinstance(f, dict)]
+        answers = objects_at(data, "fields")
         fields = lead_fields(
             (_BY_TYPE.get(str(f.get("type")), f.get("label") or f.get("key")), _value(f))
             for f in answers
@@ -70,11 +71,9 @@ class TallyProvider:
 def _value(field: dict[str, Any]) -> object:
     """Choice answers are option ids; the option's text is what the respondent picked."""
     value = field.get("value")
-    options = {
-        o.get("id"): o.get("text") for o in field.get("options") or [] if isinstance(o, dict)
-    }
+    options = {o.get("id"): o.get("text") for o in objects_at(field, "options")}
     if options and isinstance(value, list):
-        return [options.get(v, v) for v in value]
+        return [options.get(v, v) if isinstance(v, str) else v for v in value]
     return value
 
 

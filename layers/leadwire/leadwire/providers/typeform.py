@@ -29,6 +29,8 @@ from leadwire.providers.base import (
     lead_fields,
     moment,
     object_at,
+    objects_at,
+    text_of,
 )
 from leadwire.signatures import verify_hmac
 
@@ -67,20 +69,16 @@ class TypeformProvider:
 
 def _answer_pairs(response: dict[str, Any]) -> list[tuple[object, object]]:
     titles = {
-        f.get("id"): f.get("title")
-        for f in dig(response, "definition", "fields") or []
-        if isinstance(f, dict)
+        text_of(f.get("id")): f.get("title") for f in objects_at(response, "definition", "fields")
     }
     pairs: list[tuple[object, object]] = []
-    for answer in response.get("answers") or []:
-        if not isinstance(answer, dict):
-            continue
+    for answer in objects_at(response, "answers"):
         kind = answer.get("type")
         value = _answer_value(answer)
         field = answer.get("field") or {}
         if kind in ("email", "phone_number"):
             pairs.append(("email" if kind == "email" else "phone", value))
-        labels = [x for x in (field.get("ref"), titles.get(field.get("id"))) if x]
+        labels = [x for x in (field.get("ref"), titles.get(text_of(field.get("id")))) if x]
         known = [x for x in labels if field_for_label(x)]
         if known or labels:
             pairs.append(((known or labels)[0], value))
