@@ -15,7 +15,6 @@ from leadwire import runtime
 from leadwire.rules import ScoringRules, load_rules
 from leadwire_local.sandbox import Sandbox
 
-
 # CI replays the same generated examples every run: a property that finds a new bug should
 # fail a developer's run (random), not land or block someone else's change by chance.
 settings.register_profile("ci", derandomize=True, deadline=None)
