@@ -20,11 +20,16 @@ class InMemoryLeadStore:
     def load(self, lead_id: str) -> Lead | None:
         return self.leads.get(self.aliases.get(lead_id, lead_id))
 
-    def link(self, visitor_lead_id: str, lead_id: str) -> None:
-        self.aliases.setdefault(visitor_lead_id, lead_id)
-
-    def record(self, outcome: Outcome, expected_version: int, absorbed: Lead | None = None) -> Lead:
+    def record(
+        self,
+        outcome: Outcome,
+        expected_version: int,
+        absorbed: Lead | None = None,
+        link: str | None = None,
+    ) -> Lead:
         lead = outcome.lead
+        if link is not None and (link in self.aliases or link in self.leads):
+            raise VersionConflict(lead.lead_id)
         if absorbed is not None:
             self.leads.pop(absorbed.lead_id)
             self.aliases[absorbed.lead_id] = lead.lead_id
@@ -40,6 +45,8 @@ class InMemoryLeadStore:
         saved = lead.model_copy(update={"version": expected_version + 1})
         self.leads[lead.lead_id] = saved
         self.entries[(lead.lead_id, outcome.entry.event_id)] = outcome.entry
+        if link is not None:
+            self.aliases[link] = lead.lead_id
         return saved
 
     def ledger(self, lead_id: str) -> list[LedgerEntry]:

@@ -119,6 +119,66 @@ def whatif(args: argparse.Namespace) -> int:
     return 0
 
 
+def redrive(args: argparse.Namespace) -> int:
+    """Replay the alert dead-letter queue: the local stack's, or a deployed stack's."""
+    if not (args.stack or args.queue_url):
+        return _redrive_local(args.url)
+    import boto3
+
+    from leadwire_local.redrive import (
+        lambda_replay,
+        stream_fetch,
+        template_filters,
+    )
+    from leadwire_local.redrive import redrive as replay_queue
+
+    queue_url, function = args.queue_url, args.function
+    if args.stack:
+        cloudformation = boto3.client("cloudformation")
+
+        def physical(logical: str) -> str:
+            found = cloudformation.describe_stack_resource(
+                StackName=args.stack, LogicalResourceId=logical
+            )
+            return str(found["StackResourceDetail"]["PhysicalResourceId"])
+
+        queue_url = queue_url or physical("AlertDeadLetterQueue")
+        function = function or physical("SqlAlertFunction")
+    if not function:
+        print("leadwire redrive: --function is needed with --queue-url", file=sys.stderr)
+        return 2
+    template = Template(Path(args.template))
+    report = replay_queue(
+        boto3.client("sqs"),
+        queue_url,
+        replay=lambda_replay(boto3.client("lambda"), function),
+        fetch=stream_fetch(boto3.client("dynamodbstreams")),
+        filters=template_filters(template, "SqlAlertFunction", "LeadStream"),
+        limit=args.limit,
+    )
+    print(report.summary())
+    return 0 if report.failed == 0 else 1
+
+
+def _redrive_local(url: str) -> int:
+    """Ask the running local stack to replay its queue into its own alert function."""
+    import urllib.error
+    import urllib.request
+
+    request = urllib.request.Request(url.rstrip("/") + "/_local/redrive", data=b"", method="POST")
+    try:
+        with urllib.request.urlopen(request, timeout=60) as response:
+            report = json.loads(response.read())
+    except (OSError, urllib.error.URLError) as e:
+        print(f"leadwire redrive: {url}: {e} (is `make run` running?)", file=sys.stderr)
+        return 1
+    line = f"replayed {report['replayed']} message(s), {report['records']} record(s); "
+    print(line + f"{report['failed']} kept")
+    for error in report["errors"]:
+        print(f"  kept: {error}")
+    return 0 if report["failed"] == 0 else 1
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="leadwire", description="leadwire's local stack and tools (no AWS account needed)."
@@ -201,6 +261,24 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--table", help="read this DynamoDB table instead (deployed: sam outputs)")
     p.add_argument("--endpoint", help="AWS endpoint URL for --table (default: boto3's)")
     p.set_defaults(run=whatif)
+
+    p = commands.add_parser(
+        "redrive",
+        help="replay the alert dead-letter queue into the alert function (after an outage)",
+        description="Replays every batch the stream trigger parked in the alert dead-letter "
+        "queue, and deletes a message only once its replay succeeded. Without --stack or "
+        "--queue-url: the running local stack at --url. Deployed: the records are read back "
+        "from the table's stream by the batch's sequence numbers (within the stream's 24 h "
+        "retention), filtered as the trigger filters them, and the alert function is invoked "
+        "with them (your AWS credentials). Sending twice is harmless: the alert marker makes "
+        "each SQL transition alert once. Exit status 1 when a message had to be kept.",
+    )
+    p.add_argument("--url", default="http://127.0.0.1:3000", help="the local stack (%(default)s)")
+    p.add_argument("--stack", help="a deployed stack's name: finds its queue and function")
+    p.add_argument("--queue-url", help="the AlertDeadLetterQueueUrl output (deployed)")
+    p.add_argument("--function", help="the SqlAlertFunction's name (deployed)")
+    p.add_argument("--limit", type=int, default=1000, help="at most this many messages")
+    p.set_defaults(run=redrive)
 
     args = parser.parse_args(argv)
     return int(args.run(args))

@@ -5,8 +5,10 @@ function. Used by the tests, `leadwire demo` and the local server alike."""
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
+import queue
 import re
 import threading
 from collections.abc import Callable, Mapping
@@ -17,13 +19,19 @@ from urllib.parse import urlsplit
 import boto3
 
 from leadwire import runtime
+from leadwire_local.faults import FailNext, sns_outage
 from leadwire_local.lambda_events import LambdaContext, http_event
+from leadwire_local.redrive import RedriveReport, handler_replay, redrive, stream_fetch
 from leadwire_local.streams import StreamTrigger
 from leadwire_local.template import Stack, Template
 
 WEBHOOK_FUNCTION = "WebhookFunction"
 ALERT_FUNCTION = "SqlAlertFunction"
 ALERT_STREAM_EVENT = "LeadStream"
+# How many instances of each HTTP function may run at once (Lambda runs one execution
+# environment per concurrent request); 1 serializes them, as one warm instance would.
+CONCURRENCY_VARIABLE = "LEADWIRE_LOCAL_CONCURRENCY"
+ADMIN_PREFIX = "/_local/"  # the local stack's own routes; API Gateway has none of them
 
 
 @dataclass(frozen=True)
@@ -70,9 +78,11 @@ class Sandbox:
         template: Template | None = None,
         region: str = "us-east-1",
         environment: Mapping[str, str] | None = None,
+        concurrency: int | None = None,
     ) -> None:
         self.template = template or Template()
         self.region = region
+        self.concurrency = max(1, concurrency or int(os.environ.get(CONCURRENCY_VARIABLE) or 1))
         self.stack: Stack = self.template.create(region=region)
         self._apply_environment(environment or {})
         self.routes = list(self._routes())
@@ -82,6 +92,7 @@ class Sandbox:
             self.stack, ALERT_FUNCTION, ALERT_STREAM_EVENT, self.handler(ALERT_FUNCTION), region
         )
         self.alerts_queue_url = self._subscribe_alerts_queue()
+        self._sns_outage: FailNext | None = None
 
     # -- configuration -------------------------------------------------------------------------
 
@@ -97,11 +108,17 @@ class Sandbox:
         runtime.reset()
 
     def handler(self, function: str) -> Any:
-        """The function's handler as one Lambda instance: invocations run one at a time, since
-        a handler module keeps per-request state on module-level objects (Powertools' `app`)."""
+        """The function's handler as Lambda runs it: each instance takes one invocation at a
+        time, since a handler module keeps per-request state on module-level objects
+        (Powertools' `app`). HTTP functions get up to `concurrency` instances (each its own
+        copy of the module); the stream's function one, as one batch per shard is in flight."""
         with self._handlers_lock:
             if function not in self._handlers:
-                self._handlers[function] = _one_at_a_time(self.stack.handler(function))
+                load = functools.partial(self.stack.handler, function)
+                if self.concurrency > 1 and function in {r.function for r in self.routes}:
+                    self._handlers[function] = _Instances(load, self.concurrency)
+                else:
+                    self._handlers[function] = _one_at_a_time(load())
             return self._handlers[function]
 
     def _routes(self) -> list[Route]:
@@ -124,6 +141,8 @@ class Sandbox:
         self, method: str, url: str, headers: Mapping[str, str] | None = None, body: bytes = b""
     ) -> HttpResponse:
         parts = urlsplit(url)
+        if parts.path.startswith(ADMIN_PREFIX) and method.upper() == "POST":
+            return self._admin(parts.path.removeprefix(ADMIN_PREFIX), body)
         for route in self.routes:
             found = route.pattern.match(parts.path)
             if found and route.method == method.upper():
@@ -143,6 +162,39 @@ class Sandbox:
         }
         return HttpResponse(
             404, {"content-type": "application/json"}, json.dumps(body_json).encode()
+        )
+
+    # -- local-only admin routes: fault injection and the dead-letter redrive ------------------
+
+    def _admin(self, action: str, body: bytes) -> HttpResponse:
+        """`POST /_local/faults {"snsPublishFailures": n}`: the next n SNS publishes fail
+        (`{}` only reports what is left and how many failed).
+        `POST /_local/redrive`: replay the alert dead-letter queue (`leadwire redrive`)."""
+        if action == "faults":
+            wanted = json.loads(body or b"{}")
+            if self._sns_outage is None:
+                self._sns_outage = sns_outage(runtime.publisher()._client)
+            if "snsPublishFailures" in wanted:
+                self._sns_outage.arm(int(wanted["snsPublishFailures"]))
+            answer: dict[str, Any] = {
+                "snsPublishFailures": self._sns_outage.left,
+                "snsPublishFailed": self._sns_outage.raised,
+            }
+        elif action == "redrive":
+            answer = self.redrive().as_dict()
+        else:
+            return _json(404, {"error": {"code": "not_found", "message": f"no {action}"}})
+        return _json(200, answer)
+
+    def redrive(self) -> RedriveReport:
+        """Replay the alert dead-letter queue into the alert function, as `leadwire redrive`."""
+        streams = self.trigger.reader._client
+        return redrive(
+            self._sqs,
+            self.stack.ref("AlertDeadLetterQueue"),
+            replay=handler_replay(self.handler(ALERT_FUNCTION)),
+            fetch=stream_fetch(streams),
+            filters=self.trigger.filters,
         )
 
     # -- the stream and the alerts --------------------------------------------------------------
@@ -210,6 +262,32 @@ def _one_at_a_time(handler: Callable[[dict, Any], Any]) -> Callable[[dict, Any],
             return handler(event, context)
 
     return invoke
+
+
+class _Instances:
+    """Up to `limit` copies of a handler module, made on demand; a request waits for a free one."""
+
+    def __init__(self, load: Callable[[], Callable[[dict, Any], Any]], limit: int) -> None:
+        self._load = load
+        self._free: queue.LifoQueue[Callable[[dict, Any], Any]] = queue.LifoQueue()
+        self._slots = threading.BoundedSemaphore(limit)
+        self._loading = threading.Lock()  # importing a module copy is not thread-safe
+
+    def __call__(self, event: dict, context: Any) -> Any:
+        with self._slots:
+            try:
+                instance = self._free.get_nowait()
+            except queue.Empty:
+                with self._loading:
+                    instance = self._load()
+            try:
+                return instance(event, context)
+            finally:
+                self._free.put(instance)
+
+
+def _json(status: int, body: Any) -> HttpResponse:
+    return HttpResponse(status, {"content-type": "application/json"}, json.dumps(body).encode())
 
 
 def _http_response(result: Mapping[str, Any]) -> HttpResponse:

@@ -84,28 +84,29 @@ class Intake:
 
     def _record(self, event: LeadEvent) -> Outcome:
         """Score and write under the lead's version; an anonymous visitor's lead that this
-        event identifies is folded in (same transaction), or its id linked for later."""
+        event identifies is folded in, or a visitor id not seen before linked to it for later
+        (either in the same transaction)."""
         lead_id = lead_id_for(event.email, event.visitor_id)
         visitor_key = (
             lead_id_for(None, event.visitor_id) if event.email and event.visitor_id else None
         )
         for attempt in range(self.settings.write_attempts):
             lead = self.store.load(lead_id)
-            absorbed = None
+            absorbed = link = None
             if visitor_key is not None:
                 other = self.store.load(visitor_key)
-                if other is not None and other.lead_id == visitor_key:
+                if other is None:
+                    link = visitor_key  # not seen before: link it to this lead (first wins)
+                elif other.lead_id == visitor_key:
                     absorbed = other  # still anonymous: merge it now
             now = self.clock()
             base = absorb(lead, absorbed, lead_id, self.rules, now) if absorbed else lead
             outcome = score(base, event, self.rules, now)
             try:
-                stored = self.store.record(outcome, lead.version if lead else 0, absorbed)
+                stored = self.store.record(outcome, lead.version if lead else 0, absorbed, link)
             except VersionConflict:
                 self.sleep(retry_pause(attempt))
                 continue
-            if visitor_key is not None and absorbed is None:
-                self.store.link(visitor_key, stored.lead_id)
             return outcome.model_copy(update={"lead": stored})
         raise StorageUnavailable("the lead is too busy right now; retry the delivery")
 

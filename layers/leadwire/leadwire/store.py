@@ -45,12 +45,17 @@ _deserializer = TypeDeserializer()
 class LeadStore(Protocol):
     def load(self, lead_id: str) -> Lead | None: ...
 
-    def record(self, outcome: Outcome, expected_version: int, absorbed: Lead | None = None) -> Lead:
+    def record(
+        self,
+        outcome: Outcome,
+        expected_version: int,
+        absorbed: Lead | None = None,
+        link: str | None = None,
+    ) -> Lead:
         """Write the ledger entry and the lead at once (and fold an absorbed visitor's lead
-        into it); DuplicateEvent / VersionConflict."""
+        into it, or point a visitor id not seen before at it); DuplicateEvent /
+        VersionConflict (also when the visitor id to link turned up meanwhile)."""
         ...
-
-    def link(self, visitor_lead_id: str, lead_id: str) -> None: ...
 
     def ledger(self, lead_id: str) -> list[LedgerEntry]: ...
 
@@ -161,7 +166,13 @@ class DynamoLeadStore:
         item = response.get("Item")
         return _untyped(item) if item else None
 
-    def record(self, outcome: Outcome, expected_version: int, absorbed: Lead | None = None) -> Lead:
+    def record(
+        self,
+        outcome: Outcome,
+        expected_version: int,
+        absorbed: Lead | None = None,
+        link: str | None = None,
+    ) -> Lead:
         lead = outcome.lead.model_copy(update={"version": expected_version + 1})
         writes: list[dict[str, Any]] = [
             {
@@ -180,6 +191,18 @@ class DynamoLeadStore:
             },
         ]
         moved: list[LedgerEntry] = []
+        if link is not None:
+            # In the same transaction: were the alias written after it, the visitor's first
+            # anonymous message could land in between and stay a lead of its own.
+            writes.append(
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": _typed(alias_item(link, lead.lead_id)),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
         if absorbed is not None:
             # The visitor's lead becomes an alias of this one, and its ledger moves here:
             # one transaction, so a concurrent event for the visitor either lands before
@@ -201,20 +224,6 @@ class DynamoLeadStore:
             for entry in moved[_MOVED_IN_TRANSACTION:]:
                 self._transact(self._move_entry(absorbed.lead_id, lead.lead_id, entry), None, "")
         return lead
-
-    def link(self, visitor_lead_id: str, lead_id: str) -> None:
-        """Point a visitor id at a lead, so its later anonymous events reach it (first wins)."""
-        try:
-            self._client.put_item(
-                TableName=self.table_name,
-                Item=_typed(alias_item(visitor_lead_id, lead_id)),
-                ConditionExpression="attribute_not_exists(pk)",
-            )
-        except ClientError as e:
-            if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise StorageUnavailable(
-                    f"the visitor alias could not be stored: {_code(e)}"
-                ) from e
 
     def _move_entry(self, source: str, target: str, entry: LedgerEntry) -> list[dict[str, Any]]:
         return [
