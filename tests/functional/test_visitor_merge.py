@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from leadwire import runtime
 from leadwire.models import Channel, lead_id_for
 from leadwire.providers import WebhookRequest
@@ -112,3 +114,40 @@ def test_erasing_a_merged_lead_removes_the_visitor_alias_too(sandbox):
     assert sandbox.request("DELETE", f"/leads/{lead_id}").status == 200
     everything = json.dumps(sandbox.items())
     assert lead_id not in everything and lead_id_for(None, VISITOR) not in everything
+
+
+def test_a_chatty_visitor_is_merged_whole_and_redeliveries_stay_duplicates(sandbox):
+    # Given an anonymous visitor with more messages than fit in one transaction
+    for i in range(50):
+        chat(sandbox, f"c{i}", f"message {i}")
+    # When they give their email
+    chat(sandbox, "c50", "it's hal", email="hal@corp.example")
+    # Then every entry moved, none is left behind, and old deliveries are still duplicates
+    lead = runtime.store().load(lead_id_for("hal@corp.example"))
+    assert len(runtime.store().ledger(lead.lead_id)) == 51 and lead.events == 51
+    assert runtime.store().ledger(lead_id_for(None, VISITOR)) == []
+    assert chat(sandbox, "c3", "message 3") == "duplicate"
+    assert chat(sandbox, "c49", "message 49") == "duplicate"
+    # And erasure leaves nothing of either id
+    assert sandbox.request("DELETE", f"/leads/{lead.lead_id}").status == 200
+    assert sandbox.items() == []
+
+
+def test_a_crash_after_merging_a_chatty_visitor_still_counts_redeliveries_once(
+    sandbox, monkeypatch
+):
+    for i in range(48):
+        chat(sandbox, f"c{i}", f"message {i}")
+    store = runtime.store()
+
+    def crash(keys):
+        raise RuntimeError("the function died after the merge transaction")
+
+    monkeypatch.setattr(store, "_delete_keys", crash)
+    with pytest.raises(RuntimeError):  # Lambda dies: API Gateway answers 5xx, the sender retries
+        chat(sandbox, "c48", "ivy here", email="ivy@corp.example")
+    monkeypatch.undo()
+    # A redelivery of a message that was not moved in the transaction is still a duplicate
+    assert chat(sandbox, "c47", "message 47") == "duplicate"
+    lead = store.load(lead_id_for("ivy@corp.example"))
+    assert lead.events == 49

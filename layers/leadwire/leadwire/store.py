@@ -219,10 +219,22 @@ class DynamoLeadStore:
             moved = self.ledger(absorbed.lead_id)
             for entry in moved[:_MOVED_IN_TRANSACTION]:
                 writes += self._move_entry(absorbed.lead_id, lead.lead_id, entry)
-        self._transact(writes, outcome.entry.event_id, lead.lead_id)
-        if absorbed is not None:  # a very chatty visitor: the rest of its ledger, after
+            # A very chatty visitor: what does not fit in the transaction is copied before it
+            # (idempotent), so once the alias exists a redelivery of any of its events finds
+            # its ledger entry here and is a duplicate; the old copies are removed after.
             for entry in moved[_MOVED_IN_TRANSACTION:]:
-                self._transact(self._move_entry(absorbed.lead_id, lead.lead_id, entry), None, "")
+                with _storage_errors():
+                    self._client.put_item(
+                        TableName=self.table_name, Item=_typed(ledger_item(lead.lead_id, entry))
+                    )
+        self._transact(writes, outcome.entry.event_id, lead.lead_id)
+        if absorbed is not None:
+            self._delete_keys(
+                [
+                    {"pk": lead_pk(absorbed.lead_id), "sk": EVENT_PREFIX + entry.event_id}
+                    for entry in moved[_MOVED_IN_TRANSACTION:]
+                ]
+            )
         return lead
 
     def _move_entry(self, source: str, target: str, entry: LedgerEntry) -> list[dict[str, Any]]:
@@ -315,13 +327,21 @@ class DynamoLeadStore:
 
     def erase(self, lead_id: str) -> int:
         """Delete everything stored about a lead: profile, ledger, alert markers, and the
-        aliases of the visitor ids it was known by."""
+        partitions of the visitor ids it was known by (their aliases, anything left there)."""
         lead = self.load(lead_id)
         keys = [{"pk": item["pk"], "sk": item["sk"]} for item in self._query_partition(lead_id, "")]
         for visitor in lead.visitor_ids if lead else []:
-            alias = self._get(lead_id_for(None, visitor))
+            visitor_lead = lead_id_for(None, visitor)
+            alias = self._get(visitor_lead)
             if alias and alias.get("mergedInto") == lead_id:
-                keys.append({"pk": alias["pk"], "sk": alias["sk"]})
+                keys += [
+                    {"pk": item["pk"], "sk": item["sk"]}
+                    for item in self._query_partition(visitor_lead, "")
+                ]
+        self._delete_keys(keys)
+        return len(keys)
+
+    def _delete_keys(self, keys: list[dict[str, Any]]) -> None:
         for start in range(0, len(keys), 25):
             request = {
                 self.table_name: [
@@ -332,7 +352,6 @@ class DynamoLeadStore:
                 with _storage_errors():
                     response = self._client.batch_write_item(RequestItems=request)
                 request = response.get("UnprocessedItems") or {}
-        return len(keys)
 
     def ledger(self, lead_id: str) -> list[LedgerEntry]:
         entries = [
