@@ -88,6 +88,34 @@ def serve(args: argparse.Namespace) -> int:
         return 1
 
 
+def send(args: argparse.Namespace) -> int:
+    """Sign a provider's sample webhook (with your form and fields) and post it to the stack."""
+    from leadwire_local.send import SendRefused, parse_fields
+    from leadwire_local.send import send as post_sample
+
+    try:
+        fields = parse_fields(args.field)
+        answer = post_sample(
+            args.provider,
+            args.url,
+            form=args.form,
+            fields=fields,
+            event_file=Path(args.event) if args.event else None,
+        )
+    except SendRefused as e:
+        print(f"leadwire send: {e}", file=sys.stderr)
+        return 2
+    except OSError as e:  # nothing listening, typically
+        print(f"leadwire send: {args.url}: {e} (is `make run` running?)", file=sys.stderr)
+        return 1
+    print(answer.status)
+    if answer.location:
+        print(f"location: {answer.location}")
+    if answer.body:
+        print(answer.body)
+    return 0 if answer.status < 400 else 1
+
+
 def whatif(args: argparse.Namespace) -> int:
     """Replay the recorded events under a candidate rules file; print what would change."""
     from datetime import UTC, datetime
@@ -241,6 +269,29 @@ def main(argv: Sequence[str] | None = None) -> int:
         help="the functions' Powertools log level (%(default)s; INFO logs every webhook)",
     )
     p.set_defaults(run=serve)
+
+    p = commands.add_parser(
+        "send",
+        help="sign and post a provider's sample webhook to the running local stack",
+        description="Takes the provider's sample from events/webhook-<provider>-*.json, puts "
+        "--form and --field values where the provider's format carries them (json, html, "
+        "typeform, webflow, tally, hubspot), signs it the provider's way with "
+        "LEADWIRE_SECRET_<PROVIDER> or the development default, posts it, and prints the "
+        "status and body. Exit status 1 on a 4xx/5xx answer.",
+    )
+    p.add_argument("provider", help="provider slug, e.g. json, typeform, hubspot, intercom")
+    p.add_argument("--form", help="form name, e.g. demo-request, webinar, newsletter")
+    p.add_argument(
+        "--field",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="a field (email, first_name, job_title, company_size, budget, timeline, ...); "
+        "repeat for several",
+    )
+    p.add_argument("--event", help="another sample file to start from (default: the provider's)")
+    p.add_argument("--url", default="http://127.0.0.1:3000", help="the local stack (%(default)s)")
+    p.set_defaults(run=send)
 
     p = commands.add_parser(
         "whatif",

@@ -38,7 +38,7 @@ from leadwire.models import Channel
 from leadwire.providers import PROVIDERS
 from leadwire.signing_secrets import DEV_SECRETS
 from leadwire_local import moto_patches
-from leadwire_local.pages import FORM_PAGE
+from leadwire_local.pages import BOARD_POLL_HEADER, PAGES
 from leadwire_local.sandbox import HttpResponse, ReceivedAlert, Sandbox
 from leadwire_local.template import TEMPLATE, Template
 
@@ -200,12 +200,13 @@ class RequestHandler(BaseHTTPRequestHandler):
     timeout = 30  # a client that stops sending does not hold a thread forever
 
     def do_GET(self) -> None:
-        if self.path.split("?", 1)[0] == "/":
-            self._send(
-                HttpResponse(200, {"content-type": "text/html; charset=utf-8"}, FORM_PAGE.encode())
-            )
+        page = PAGES.get(self.path.split("?", 1)[0])
+        if page is not None:  # the form and the board: served here, not by a function
+            self._send(HttpResponse(200, dict(page[1]), page[0]))
             return
         self._route()
+
+    do_HEAD = do_GET
 
     def do_POST(self) -> None:
         self._route()
@@ -241,7 +242,8 @@ class RequestHandler(BaseHTTPRequestHandler):
         self._send(response)
         self.server.after_request()
         elapsed = (time.monotonic() - started) * 1000
-        self.server.say(f"{self.command} {self.path} -> {response.status} ({elapsed:.0f} ms)")
+        if response.status >= 400 or BOARD_POLL_HEADER not in self.headers:  # not every 2 s
+            self.server.say(f"{self.command} {self.path} -> {response.status} ({elapsed:.0f} ms)")
 
     def _send(self, response: HttpResponse) -> None:
         self.send_response(response.status)
@@ -371,6 +373,7 @@ class LocalStack:
         lines = [
             f"leadwire local stack ready in {seconds:.1f} s",
             f"  lead form page   {base}/",
+            f"  leads board      {base}/board (live, from GET /leads and /leads/<id>)",
             f"  html form        POST {base}/webhooks/forms/html (unsigned; 303 to `redirect`)",
             f"  json form        POST {base}/webhooks/forms/json (Standard Webhooks signature)",
             f"  json chat        POST {base}/webhooks/chat/json",

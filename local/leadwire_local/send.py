@@ -1,0 +1,241 @@
+"""`leadwire send`: a provider's sample webhook (from events/), with a form name and fields of
+your choosing where the provider's format has room for them, signed with the secret the local
+stack checks, posted to it like the provider would post it."""
+
+from __future__ import annotations
+
+import base64
+import json
+import urllib.error
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+from leadwire.providers import PROVIDERS
+from leadwire_local import senders
+from leadwire_local.template import TEMPLATE
+
+EVENTS = TEMPLATE.parent / "events"
+TIMEOUT = 30.0
+
+
+class SendRefused(Exception):
+    """The request cannot be built as asked (unknown provider, no room for an override)."""
+
+
+@dataclass(frozen=True)
+class Sample:
+    """One provider's delivery from an events/ file: where it is posted, its body, its type."""
+
+    provider: str
+    path: str
+    content_type: str
+    body: bytes
+    query: dict[str, str]
+
+
+def sample_file(provider: str) -> Path:
+    """The provider's sample in events/ (its form sample when it has several)."""
+    found = sorted(EVENTS.glob(f"webhook-{provider}-*.json"))
+    if not found:
+        raise SendRefused(f"no events/webhook-{provider}-*.json sample")
+    forms = [f for f in found if "/webhooks/forms/" in json.loads(f.read_text())["rawPath"]]
+    return (forms or found)[0]
+
+
+def load_sample(provider: str, event_file: Path | None = None) -> Sample:
+    if provider not in PROVIDERS:
+        raise SendRefused(f"unknown provider {provider!r}; one of: {', '.join(sorted(PROVIDERS))}")
+    event = json.loads((event_file or sample_file(provider)).read_text())
+    raw = event.get("body") or ""
+    body = base64.b64decode(raw) if event.get("isBase64Encoded") else raw.encode()
+    headers = {k.lower(): v for k, v in (event.get("headers") or {}).items()}
+    query = dict(parse_qsl(event.get("rawQueryString") or "", keep_blank_values=True))
+    return Sample(
+        provider, event["rawPath"], headers.get("content-type", "application/json"), body, query
+    )
+
+
+# -- overrides: the fields first, since the first answer for a field wins when parsing ----------
+
+
+def _first(overrides: dict[str, str], existing: dict[str, Any]) -> dict[str, Any]:
+    return {**overrides, **{k: v for k, v in existing.items() if k not in overrides}}
+
+
+def _json(payload: dict[str, Any], form: str | None, fields: dict[str, str]) -> dict[str, Any]:
+    if "conversation_id" in payload:  # a chat message: who, and what they said
+        if form:
+            raise SendRefused("--form: a json chat message has no form")
+        visitor = dict(payload.get("visitor") or {})
+        message = dict(payload.get("message") or {})
+        for name, value in fields.items():
+            if name in ("email", "name"):
+                visitor[name] = value
+            elif name == "visitor_id":
+                visitor["id"] = value
+            elif name == "message":
+                message["text"] = value
+            else:
+                raise SendRefused(
+                    f"--field {name}: a json chat message has email, name, visitor_id and message"
+                )
+        return {**payload, "visitor": visitor, "message": message}
+    return {
+        **payload,
+        "form": form or payload.get("form"),
+        "fields": {**(payload.get("fields") or {}), **fields},
+    }
+
+
+def _typeform(payload: dict[str, Any], form: str | None, fields: dict[str, str]) -> dict[str, Any]:
+    response = dict(payload["form_response"])
+    answers = [
+        {"type": "text", "text": value, "field": {"id": f"leadwire_{name}", "ref": name}}
+        for name, value in fields.items()
+    ]
+    response["answers"] = answers + list(response.get("answers") or [])
+    if form:  # a hidden field `form` names the form
+        response["hidden"] = {**(response.get("hidden") or {}), "form": form}
+    return {**payload, "form_response": response}
+
+
+def _webflow(payload: dict[str, Any], form: str | None, fields: dict[str, str]) -> dict[str, Any]:
+    inner = dict(payload["payload"])
+    inner["data"] = _first(fields, inner.get("data") or {})
+    if form:
+        inner["name"] = form
+    return {**payload, "payload": inner}
+
+
+def _tally(payload: dict[str, Any], form: str | None, fields: dict[str, str]) -> dict[str, Any]:
+    data = dict(payload["data"])
+    added = {**fields, **({"form": form} if form else {})}
+    answers = [
+        {"key": f"question_leadwire_{name}", "label": name, "type": "INPUT_TEXT", "value": value}
+        for name, value in added.items()
+    ]
+    kept = [f for f in data.get("fields") or [] if f.get("label") not in added]
+    return {**payload, "data": {**data, "fields": answers + kept}}
+
+
+# Our field names as HubSpot's contact properties.
+_HUBSPOT_PROPERTIES = {
+    "first_name": "firstname",
+    "last_name": "lastname",
+    "job_title": "jobtitle",
+    "company_size": "numemployees",
+}
+
+
+def _hubspot(payload: dict[str, Any], form: str | None, fields: dict[str, str]) -> dict[str, Any]:
+    properties = {_HUBSPOT_PROPERTIES.get(k, k): {"value": v} for k, v in fields.items()}
+    result = {**payload, "properties": _first(properties, payload.get("properties") or {})}
+    if form:
+        submissions = [dict(s) for s in payload.get("form-submissions") or [{}]]
+        submissions[0]["title"] = form
+        result["form-submissions"] = submissions
+    return result
+
+
+OVERRIDES: dict[str, Callable[[dict[str, Any], str | None, dict[str, str]], dict[str, Any]]] = {
+    "json": _json,
+    "typeform": _typeform,
+    "webflow": _webflow,
+    "tally": _tally,
+    "hubspot": _hubspot,
+}
+
+
+def with_overrides(sample: Sample, form: str | None, fields: dict[str, str]) -> bytes:
+    """The sample's body with `form` and `fields` put where the provider carries them."""
+    if not form and not fields:
+        return sample.body
+    if sample.provider == "html":
+        pairs = parse_qsl(sample.body.decode(), keep_blank_values=True)
+        overrides = {**fields, **({"form": form} if form else {})}
+        kept = [(k, v) for k, v in pairs if k not in overrides]
+        return urlencode([*overrides.items(), *kept]).encode()
+    override = OVERRIDES.get(sample.provider)
+    if override is None:
+        raise SendRefused(
+            f"--form/--field are not supported for {sample.provider} (its format is "
+            f"{', '.join(sorted(['html', *OVERRIDES]))} only); copy its sample from events/, "
+            "edit it and pass --event"
+        )
+    return json.dumps(override(json.loads(sample.body), form, fields)).encode()
+
+
+# -- posting ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Answer:
+    status: int
+    body: str
+    location: str | None
+
+
+class _NoRedirects(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args: Any, **kwargs: Any) -> None:
+        return None  # show the 303 of an html form instead of following it
+
+
+@dataclass(frozen=True)
+class Request:
+    url: str
+    headers: dict[str, str]
+    body: bytes
+
+
+def build_request(
+    provider: str,
+    base_url: str,
+    *,
+    form: str | None = None,
+    fields: dict[str, str] | None = None,
+    event_file: Path | None = None,
+) -> Request:
+    """The provider's sample (with overrides), signed for now, addressed to `base_url`."""
+    sample = load_sample(provider, event_file)
+    body = with_overrides(sample, form, fields or {})
+    base = base_url.rstrip("/")
+    headers = {"content-type": sample.content_type, "user-agent": f"leadwire-send/{provider}"}
+    query = dict(sample.query)
+    if provider in senders.SIGNERS:
+        # What the webhook function sees as its URL (HubSpot signs it): https://<Host><path>.
+        signed_url = f"https://{urlsplit(base).netloc}{sample.path}"
+        if query:
+            signed_url += f"?{urlencode(query)}"
+        signed = senders.sign(provider, body, url=signed_url)
+        headers.update(signed.headers)
+        body = signed.body
+        query.update(signed.query)
+    return Request(base + sample.path + (f"?{urlencode(query)}" if query else ""), headers, body)
+
+
+def send(provider: str, base_url: str, **options: Any) -> Answer:
+    """Sign the provider's sample (see `build_request`) and post it to `base_url`."""
+    built = build_request(provider, base_url, **options)
+    request = urllib.request.Request(built.url, built.body, built.headers, method="POST")
+    opener = urllib.request.build_opener(_NoRedirects)
+    try:
+        with opener.open(request, timeout=TIMEOUT) as response:
+            return Answer(response.status, response.read().decode(errors="replace"), None)
+    except urllib.error.HTTPError as error:  # 3xx (html redirect), 4xx and 5xx answers
+        text = error.read().decode(errors="replace")
+        return Answer(error.code, text, error.headers.get("location"))
+
+
+def parse_fields(pairs: list[str]) -> dict[str, str]:
+    """`k=v` arguments as a dict (later ones win)."""
+    fields = {}
+    for pair in pairs:
+        name, equals, value = pair.partition("=")
+        if not equals or not name:
+            raise SendRefused(f"--field {pair!r}: expected name=value")
+        fields[name.strip()] = value
+    return fields
