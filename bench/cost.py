@@ -52,6 +52,14 @@ class Assumptions:
     alert_invocation_ms: float = 100.0  # claim marker, publish, confirm: three round trips
 
 
+def tracing_active(template: Template) -> bool:
+    """Whether the template, deployed with its defaults, traces the functions (Tracing: Active)."""
+    tracing = template.document.get("Globals", {}).get("Function", {}).get("Tracing", "")
+    if isinstance(tracing, dict) and "Ref" in tracing:
+        tracing = template.parameters.get(str(tracing["Ref"]), {}).get("Default", "")
+    return str(tracing) == "Active"
+
+
 def xray_sampled(webhooks_per_month: float, month_seconds: float = 30 * 86_400) -> float:
     """Share of requests X-Ray records under its default rule (Tracing: Active): the first
     request each second, then 5%. Below 1 request/s that is nearly every request."""
@@ -164,7 +172,8 @@ def _per_million(
         "CloudWatch Logs ingestion": price("logs_ingestion_gb") * log_gb * million,
         "X-Ray traces": price("xray_trace_recorded")
         * xray_sampled(monthly, a.month_seconds)
-        * million,
+        * million
+        * tracing_active(Template()),
     }
     alerts_per_webhook = a.sql_share / a.webhooks_per_lead
     alert_memory = memory_mb(Template(), "SqlAlertFunction")

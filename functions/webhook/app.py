@@ -26,14 +26,15 @@ def chat_webhook(provider: str) -> Response:
 
 def _receive(channel: Channel, provider: str) -> Response:
     receipt = runtime.intake().receive(channel, provider, webhook_request(app.current_event))
-    logger.info(
+    changes = [f"{t.from_stage}->{t.to_stage}" for t in receipt.transitions]
+    extra = {"reason": receipt.reason, "transitions": changes}  # only when there are some:
+    logger.info(  # every logged byte is paid for, once per webhook
         "webhook",
         status=receipt.status,
         event_id=receipt.event_id,
         lead_id=receipt.lead_id,
         provider=provider,
-        reason=receipt.reason,
-        transitions=[f"{t.from_stage}->{t.to_stage}" for t in receipt.transitions],
+        **{k: v for k, v in extra.items() if v},
     )
     return receipt_response(receipt)
 
