@@ -24,8 +24,12 @@ def mask(text: str) -> str:
 
 class MaskingFormatter(LambdaPowertoolsFormatter):
     def serialize(self, log: dict[str, Any]) -> str:
+        # The log group already names the function and its account: the ARN on every line
+        # is bytes paid for a million times over.
+        log.pop("function_arn", None)
         return mask(super().serialize(log))
 
 
 def get_logger(service: str = "leadwire") -> Logger:
-    return Logger(service=service, logger_formatter=MaskingFormatter())
+    # No `location` (module:line) either: each line is named by its message.
+    return Logger(service=service, logger_formatter=MaskingFormatter(location=None))
