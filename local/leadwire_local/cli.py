@@ -116,6 +116,21 @@ def send(args: argparse.Namespace) -> int:
     return 0 if answer.status < 400 else 1
 
 
+def _running_stack(data_dir: Path) -> tuple[str, str] | None:
+    """The moto endpoint and table of a `make run` on this data dir, if it is up."""
+    from urllib.request import urlopen
+
+    from leadwire_local.server import RUNNING_FILE
+
+    try:
+        running = json.loads((data_dir / RUNNING_FILE).read_text(encoding="utf-8"))
+        with urlopen(running["endpoint"], timeout=2):
+            pass
+        return str(running["endpoint"]), str(running["table"])
+    except (OSError, ValueError, KeyError):
+        return None
+
+
 def whatif(args: argparse.Namespace) -> int:
     """Replay the recorded events under a candidate rules file; print what would change."""
     from datetime import UTC, datetime
@@ -135,6 +150,18 @@ def whatif(args: argparse.Namespace) -> int:
 
         client = boto3.client("dynamodb", endpoint_url=args.endpoint)
         entries = DynamoLeadStore(args.table, client).all_ledger_entries()
+    elif (running := _running_stack(Path(args.data_dir))) is not None:
+        import boto3
+
+        endpoint, table = running
+        client = boto3.client(
+            "dynamodb",
+            endpoint_url=endpoint,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+        entries = DynamoLeadStore(table, client).all_ledger_entries()
     else:
         snapshot = Path(args.data_dir) / "snapshot.json"
         if not snapshot.exists():
@@ -299,8 +326,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Replays every recorded event, in order, under the current and the "
         "candidate rules, and prints how many leads would change stage (and which way), the "
         "score distribution before and after, and the leads that would have alerted. Reads the "
-        "local stack's snapshot (written when `make run` stops), or a deployed table with "
-        "--table (read-only Scan, your AWS credentials).",
+        "running local stack (make run) or, when it is stopped, its snapshot; or a deployed "
+        "table with --table (read-only Scan, your AWS credentials).",
     )
     p.add_argument("--rules", required=True, help="the candidate rules file (YAML)")
     p.add_argument(

@@ -45,6 +45,7 @@ from leadwire_local.template import TEMPLATE, Template
 Say = Callable[[str], None]
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 SNAPSHOT_VERSION = 1
+RUNNING_FILE = "running.json"  # the moto endpoint and table of a running stack
 
 
 @dataclass(frozen=True)
@@ -320,6 +321,17 @@ class LocalStack:
         self._start_thread("http", lambda: http.serve_forever(poll_interval=0.1))
         self._start_thread("stream", self._follow_stream)
         self._serving = True
+        # Where tools (`leadwire whatif`) find this running stack's data; removed on stop.
+        self.running_file.write_text(
+            json.dumps(
+                {
+                    "endpoint": os.environ["AWS_ENDPOINT_URL"],
+                    "table": runtime.settings().table_name,
+                    "pid": os.getpid(),
+                }
+            ),
+            encoding="utf-8",
+        )
 
     def _start_thread(self, name: str, target: Callable[[], None]) -> None:
         thread = threading.Thread(target=target, name=f"leadwire-{name}")
@@ -363,8 +375,13 @@ class LocalStack:
             self.deliver_alerts()
             count = save_snapshot(self.sandbox, self.snapshot)
             self.say(f"saved {count} item(s) to {self.snapshot}")
+        self.running_file.unlink(missing_ok=True)
         if self.moto is not None:
             self.moto.stop()
+
+    @property
+    def running_file(self) -> Path:
+        return self.data_dir / RUNNING_FILE
 
     def banner(self, seconds: float) -> str:
         base = self.base_url

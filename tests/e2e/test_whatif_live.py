@@ -1,0 +1,60 @@
+"""`leadwire whatif` against a running local stack: no stop needed to try a rules change."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import leadwire
+import leadwire_local
+from leadwire.rules import DEFAULT_RULES_FILE
+from tests.e2e.test_local_stack import ServeProcess, post_json_form
+
+pytestmark = pytest.mark.e2e
+
+
+def checkout_environment() -> dict[str, str]:
+    """Run the command from this checkout, as ServeProcess runs the server."""
+    roots = [Path(leadwire.__file__).parents[1], Path(leadwire_local.__file__).parents[1]]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, roots))}
+
+
+def test_whatif_reads_the_running_stack(tmp_path):
+    served = ServeProcess(tmp_path / "data", tmp_path / "serve.log")
+    served.start()
+    try:
+        # Given a manager's demo request without BANT: score 85, an MQL under the defaults
+        post_json_form(
+            served,
+            {"email": "max@corp.example", "job_title": "Manager", "company_size": "150"},
+            delivery_id="msg_whatif",
+        )
+        candidate = tmp_path / "candidate.yaml"
+        candidate.write_text(DEFAULT_RULES_FILE.read_text().replace("sql: 100 ", "sql: 80 "))
+        # When the candidate rules are tried while the stack runs
+        shown = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "leadwire_local.cli",
+                "whatif",
+                "--rules",
+                str(candidate),
+                "--data-dir",
+                str(served.data_dir),
+            ],
+            capture_output=True,
+            text=True,
+            timeout=60,
+            env=checkout_environment(),
+        )
+    finally:
+        assert served.stop() == 0, served.output()
+    # Then the lead that would have become an SQL is counted
+    assert shown.returncode == 0, shown.stderr
+    assert "Leads that would change stage: 1" in shown.stdout and "mql -> sql" in shown.stdout
+    assert not (served.data_dir / "running.json").exists()
