@@ -78,6 +78,7 @@ def serve(args: argparse.Namespace) -> int:
         port=args.port,
         data_dir=Path(args.data_dir),
         poll_interval=args.poll_interval,
+        snapshot_every=args.snapshot_every,
         log_level=args.log_level,
         template=Path(args.template),
     )
@@ -288,6 +289,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=float,
         default=0.1,
         help="seconds between reads of the table's stream (%(default)s)",
+    )
+    p.add_argument(
+        "--snapshot-every",
+        type=float,
+        default=30.0,
+        help="seconds between snapshots while requests come in; 0 = only on a clean stop "
+        "(%(default)s)",
     )
     p.add_argument(
         "--log-level",

@@ -54,6 +54,7 @@ class ServeOptions:
     port: int = 3000
     data_dir: Path = Path(".leadwire")
     poll_interval: float = 0.1
+    snapshot_every: float = 30.0  # seconds; 0: only on a clean stop
     log_level: str = "WARNING"
     template: Path = TEMPLATE
 
@@ -279,6 +280,7 @@ class LocalStack:
         self.snapshot = self.data_dir / "snapshot.json"
         self._stopping = threading.Event()
         self._wake = threading.Event()  # a request may have written: read the stream now
+        self._changed = False  # requests since the last snapshot
         self._threads: list[threading.Thread] = []
         self.moto: SerialMotoServer | None = None
         self.http: LocalHttpServer | None = None
@@ -317,7 +319,7 @@ class LocalStack:
             self.say(f"restored {restored} item(s) from {self.snapshot} ({skipped} not re-alerted)")
         http = self.http
         http.sandbox = self.sandbox
-        http.after_request = self._wake.set
+        http.after_request = self._after_request
         self._start_thread("http", lambda: http.serve_forever(poll_interval=0.1))
         self._start_thread("stream", self._follow_stream)
         self._serving = True
@@ -338,14 +340,31 @@ class LocalStack:
         thread.start()
         self._threads.append(thread)
 
+    def _after_request(self) -> None:
+        self._changed = True
+        self._wake.set()
+
     def _follow_stream(self) -> None:
         """Poll every interval, and right after each request (an alert need not wait for the
-        next tick; a burst of requests still costs one poll at a time)."""
+        next tick; a burst of requests still costs one poll at a time). Every `snapshot_every`
+        seconds with requests in between, snapshot too: a killed stack loses minutes, not
+        the day."""
+        last_snapshot = time.monotonic()
         while not self._stopping.is_set():
             self._wake.wait(self.options.poll_interval)
             self._wake.clear()
-            if not self._stopping.is_set():
-                self.deliver_alerts()
+            if self._stopping.is_set():
+                break
+            self.deliver_alerts()
+            every = self.options.snapshot_every
+            if every and self._changed and time.monotonic() - last_snapshot >= every:
+                self._changed = False
+                last_snapshot = time.monotonic()
+                try:
+                    assert self.sandbox is not None
+                    save_snapshot(self.sandbox, self.snapshot)
+                except Exception:
+                    traceback.print_exc()  # the next interval tries again
 
     def deliver_alerts(self) -> None:
         """One poll of the stream into the alert function, then its alerts out."""
@@ -407,7 +426,7 @@ class LocalStack:
             lines.append(f"    {slug:<14} {secret}{origin}")
         lines += [
             f"  alerts           {self.alerts.path} (one JSON line each, and printed here)",
-            f"  leads snapshot   {self.snapshot} (written on stop, loaded on start)",
+            f"  leads snapshot   {self.snapshot} (every 30 s and on stop; loaded on start)",
             f"  AWS (moto)       AWS_ENDPOINT_URL={os.environ['AWS_ENDPOINT_URL']}",
             "Ctrl-C to stop.",
         ]

@@ -49,9 +49,10 @@ def free_port() -> int:
 class ServeProcess:
     """One `leadwire serve` process on a free port, its output in a log file."""
 
-    def __init__(self, data_dir: Path, log: Path) -> None:
+    def __init__(self, data_dir: Path, log: Path, *extra_args: str) -> None:
         self.data_dir = data_dir
         self.log = log
+        self.extra_args = list(extra_args)
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen[bytes] | None = None
@@ -64,7 +65,7 @@ class ServeProcess:
         roots = [Path(leadwire.__file__).parents[1], Path(leadwire_local.__file__).parents[1]]
         env["PYTHONPATH"] = os.pathsep.join([*map(str, roots), env.get("PYTHONPATH", "")])
         command = [sys.executable, "-m", "leadwire_local.cli", "serve", "--port", str(self.port)]
-        command += ["--data-dir", str(self.data_dir)]
+        command += ["--data-dir", str(self.data_dir), *self.extra_args]
         started = time.monotonic()
         with self.log.open("ab") as log:
             self.process = subprocess.Popen(
@@ -234,3 +235,21 @@ def test_an_unreadable_snapshot_stops_the_start_and_is_kept(tmp_path):
     assert result.returncode == 1
     assert "move it aside" in result.stderr and "Traceback" not in result.stderr
     assert (data / "snapshot.json").read_text() == "{not json"
+
+
+def test_a_killed_stack_keeps_what_was_snapshotted_while_it_ran(tmp_path):
+    # Given a stack that snapshots every half second while requests come in
+    served = ServeProcess(tmp_path / "data", tmp_path / "serve.log", "--snapshot-every", "0.5")
+    served.start()
+    post_json_form(served, READY, delivery_id="msg_e2e_killed")
+    assert wait_for(lambda: (served.data_dir / "snapshot.json").exists(), 5.0), served.output()
+    # When it is killed, with no chance to save on the way out
+    assert served.process is not None
+    served.process.kill()
+    served.process.wait(timeout=STOP_TIMEOUT)
+    # Then a restart still knows the lead (its delivery is a duplicate)
+    served.start()
+    try:
+        assert post_json_form(served, READY, delivery_id="msg_e2e_killed")["status"] == "duplicate"
+    finally:
+        assert served.stop() == 0, served.output()
