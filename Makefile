@@ -64,11 +64,12 @@ help: ## Show this help
 test: lint $(VENV_STAMP) ## Lint, validate the template, run all tests (unit, functional, e2e)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-lint: $(VENV_STAMP) $(SAM_STAMP) $(CHECKOV_STAMP) ## ruff, sam validate --lint (cfn-lint), checkov
+lint: $(VENV_STAMP) $(SAM_STAMP) $(CHECKOV_STAMP) ## ruff, sam validate --lint (cfn-lint), checkov, mypy (strict) on the layer
 	$(RUFF) check .
 	$(RUFF) format --check .
 	$(SAM) validate --lint --template $(TEMPLATE) --region us-east-1
 	$(CHECKOV) --file $(TEMPLATE) --framework cloudformation --skip-download --compact --quiet
+	$(VENV)/bin/mypy
 
 format: $(VENV_STAMP) ## Apply ruff fixes and formatting
 	$(RUFF) check --fix-only --quiet .

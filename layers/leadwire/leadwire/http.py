@@ -48,7 +48,7 @@ def json_request_body(event: APIGatewayProxyEventV2) -> object:
         raise MalformedPayload("the body is not valid JSON") from e
 
 
-def receipt_response(receipt: Receipt) -> Response:
+def receipt_response(receipt: Receipt) -> Response[str]:
     """202 with the event id (never the score); a browser form with a redirect gets a 303."""
     body = {"status": receipt.status, "eventId": receipt.event_id}
     if receipt.reason:
@@ -63,11 +63,11 @@ def receipt_response(receipt: Receipt) -> Response:
     return json_response(202, body)
 
 
-def error_response(error: LeadwireError) -> Response:
+def error_response(error: LeadwireError) -> Response[str]:
     return json_response(error.status, {"error": {"code": error.code, "message": error.message}})
 
 
-def json_response(status: int, body: object) -> Response:
+def json_response(status: int, body: object) -> Response[str]:
     return Response(
         status_code=status, content_type=content_types.APPLICATION_JSON, body=json.dumps(body)
     )

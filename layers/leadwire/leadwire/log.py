@@ -11,6 +11,7 @@ from typing import Any
 
 from aws_lambda_powertools import Logger
 from aws_lambda_powertools.logging.formatter import LambdaPowertoolsFormatter
+from aws_lambda_powertools.logging.types import PowertoolsLogRecord
 
 _EMAIL = re.compile(r"([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*@([A-Za-z0-9.\-]+\.[A-Za-z]{2,})")
 # International numbers (+...) and North American ones (555 123 4567); not dates or times.
@@ -23,10 +24,11 @@ def mask(text: str) -> str:
 
 
 class MaskingFormatter(LambdaPowertoolsFormatter):
-    def serialize(self, log: dict[str, Any]) -> str:
+    def serialize(self, log: dict[str, Any] | PowertoolsLogRecord) -> str:
         # The log group already names the function and its account: the ARN on every line
         # is bytes paid for a million times over.
-        log.pop("function_arn", None)
+        if isinstance(log, dict):
+            log.pop("function_arn", None)
         return mask(super().serialize(log))
 
 

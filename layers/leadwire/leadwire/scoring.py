@@ -238,7 +238,7 @@ def faded(lead: Lead, now: datetime, rules: ScoringRules) -> float:
     if lead.engaged_at is None or lead.engagement == 0:
         return lead.engagement
     days = max(0.0, (now - lead.engaged_at).total_seconds() / _SECONDS_PER_DAY)
-    return lead.engagement * 0.5 ** (days / rules.engagement.half_life_days)
+    return float(lead.engagement * 0.5 ** (days / rules.engagement.half_life_days))
 
 
 def action_of(event: LeadEvent, rules: ScoringRules) -> str:
@@ -359,7 +359,8 @@ def _stage_change(
     bant_ok = lead.bant.known >= stages.bant_min_known
     raised = lead.last_hand_raise_at is not None and lead.fit >= stages.hand_raise_min_fit
     cooling = lead.requalify_after is not None and now < lead.requalify_after
-    target, why = lead.stage, ""
+    target: Stage = lead.stage
+    why = ""
     if total >= stages.sql and (bant_ok or raised) and not cooling:
         gate = f"BANT {lead.bant.known}/4" if bant_ok else f"hand-raise from fit {lead.fit}"
         target, why = Stage.SQL, f"score {total} >= SQL threshold {stages.sql}; {gate}"

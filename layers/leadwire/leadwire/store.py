@@ -290,8 +290,9 @@ class DynamoLeadStore:
                 "ScanIndexForward": False,
                 "Limit": limit,
             }
-            if positions[name]:
-                query["ExclusiveStartKey"] = _typed(positions[name])
+            start = positions[name]
+            if start:
+                query["ExclusiveStartKey"] = _typed(start)
             with _storage_errors():
                 page = self._client.query(**query)
             candidates.extend(_untyped(item) for item in page.get("Items", []))
@@ -466,7 +467,8 @@ def _storage_errors() -> Iterator[None]:
 
 def _plain(model: Lead | LedgerEntry) -> dict[str, Any]:
     """JSON-shaped attributes with numbers as Decimal, which DynamoDB requires."""
-    return json.loads(model.model_dump_json(by_alias=True), parse_float=Decimal)
+    plain: dict[str, Any] = json.loads(model.model_dump_json(by_alias=True), parse_float=Decimal)
+    return plain
 
 
 def _typed(item: dict[str, Any]) -> dict[str, Any]:
