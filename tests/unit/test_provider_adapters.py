@@ -208,3 +208,19 @@ def test_crisp_set_email_identifies_the_session():
     }
     event = PROVIDERS["crisp"].parse(request(payload), Channel.CHAT, None, NOW).event
     assert event is not None and (event.email, event.visitor_id) == ("ada@example.com", "session_1")
+
+
+def test_typeform_answer_with_a_non_object_field_is_read_not_crashed():
+    """Found by the fuzzer: `"field": true` raised AttributeError (a 500, retried forever)."""
+    body = {
+        "event_id": "e1",
+        "event_type": "form_response",
+        "form_response": {
+            "form_id": "f",
+            "definition": {"title": "Demo request", "fields": []},
+            "answers": [{"type": "email", "email": "ann@corp.example", "field": True}],
+        },
+    }
+    request = WebhookRequest({"content-type": "application/json"}, json.dumps(body).encode())
+    parsed = PROVIDERS["typeform"].parse(request, Channel.FORM, None, datetime.now(UTC))
+    assert parsed.event is not None and parsed.event.email == "ann@corp.example"

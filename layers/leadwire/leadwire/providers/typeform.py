@@ -75,10 +75,10 @@ def _answer_pairs(response: dict[str, Any]) -> list[tuple[object, object]]:
     for answer in objects_at(response, "answers"):
         kind = answer.get("type")
         value = _answer_value(answer)
-        field = answer.get("field") or {}
         if kind in ("email", "phone_number"):
             pairs.append(("email" if kind == "email" else "phone", value))
-        labels = [x for x in (field.get("ref"), titles.get(text_of(field.get("id")))) if x]
+        ref, field_id = text_of(dig(answer, "field", "ref")), text_of(dig(answer, "field", "id"))
+        labels = [x for x in (ref, titles.get(field_id)) if x]
         known = [x for x in labels if field_for_label(x)]
         if known or labels:
             pairs.append(((known or labels)[0], value))
