@@ -55,3 +55,12 @@ def test_the_alert_says_who_why_and_how_to_reach_them(rules, now):
     assert "Why: score 105 >= SQL threshold 100" in alert.message
     assert "+1 555 010 4242" in alert.sms and len(alert.sms) < 160
     assert alert.urgency.value == "high"
+
+
+def test_an_unknown_company_size_leaves_no_blank_line(rules, now):
+    lead = sql_lead(rules, now)
+    lead = lead.model_copy(
+        update={"profile": lead.profile.model_copy(update={"company_size": None})}
+    )
+    message = render_alert(lead).message
+    assert "Company size" not in message and "\n\nLead:" not in message

@@ -41,7 +41,7 @@ def render_alert(lead: Lead) -> Alert:
     urgent = lead.urgency is Urgency.HIGH
     cause = lead.transitions[-1].cause if lead.transitions else "reached SQL"
     bant = lead.bant
-    lines = [
+    lines: list[str | None] = [
         f"{headline} is sales-qualified{' - HIGH urgency' if urgent else ''}.",
         "",
         f"Score {lead.score} (fit {lead.fit}, engagement {round(lead.engagement)})",
@@ -57,7 +57,7 @@ def render_alert(lead: Lead) -> Alert:
             )
         ),
         f"Contact: {p.email or '(no email)'}" + (f", {p.phone}" if p.phone else ""),
-        f"Company size: {p.company_size}" if p.company_size else "",
+        f"Company size: {p.company_size}" if p.company_size else None,
         f"Lead: {lead.lead_id}",
     ]
     subject = f"{'[URGENT] ' if urgent else ''}SQL: {headline} - score {lead.score}"
