@@ -8,7 +8,6 @@ webhook answers, GET /leads/{id}, and the alerts sales receives.
 from __future__ import annotations
 
 import json
-import time
 import urllib.error
 import urllib.request
 import uuid
@@ -52,12 +51,15 @@ class InProcessStack:
 
 
 class RunningStack:
-    """A `leadwire serve` over HTTP; alerts read from its alerts.jsonl."""
+    """A `leadwire serve` over HTTP; alerts read from its alerts.jsonl once it says the stream
+    is delivered (`POST /_local/settle`)."""
 
-    def __init__(self, base_url: str, data_dir: Path, settle: float = 0.6) -> None:
+    ATTEMPTS = 3  # a request that times out is sent again, as a webhook sender would
+    ATTEMPT_TIMEOUT = 60.0  # one request of a demo; generous for a busy machine
+
+    def __init__(self, base_url: str, data_dir: Path) -> None:
         self.base_url = base_url.rstrip("/")
         self.alerts_file = data_dir / "alerts.jsonl"
-        self.settle = settle  # several stream polls: an alert has had time to arrive
 
     def request(
         self, method: str, path: str, headers: dict[str, str] | None = None, body: bytes = b""
@@ -66,14 +68,22 @@ class RunningStack:
             self.base_url + path, data=body or None, headers=headers or {}, method=method
         )
         opener = urllib.request.build_opener(_NoRedirects)
-        try:
-            with opener.open(request, timeout=15) as answer:
-                return HttpResponse(answer.status, dict(answer.headers), answer.read())
-        except urllib.error.HTTPError as error:
-            return HttpResponse(error.code, dict(error.headers), error.read())
+        attempts_left = self.ATTEMPTS
+        while True:
+            attempts_left -= 1
+            try:
+                with opener.open(request, timeout=self.ATTEMPT_TIMEOUT) as answer:
+                    return HttpResponse(answer.status, dict(answer.headers), answer.read())
+            except urllib.error.HTTPError as error:
+                return HttpResponse(error.code, dict(error.headers), error.read())
+            except TimeoutError:
+                if not attempts_left:
+                    raise
 
     def alerts_for(self, lead_id: str) -> list[dict[str, Any]]:
-        time.sleep(self.settle)
+        settled = self.request("POST", "/_local/settle")
+        if settled.status != 200:
+            raise RuntimeError(f"{self.base_url} did not deliver its stream ({settled.status})")
         if not self.alerts_file.exists():
             return []
         lines = self.alerts_file.read_text(encoding="utf-8").splitlines()

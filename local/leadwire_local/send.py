@@ -19,7 +19,7 @@ from leadwire_local import senders
 from leadwire_local.template import TEMPLATE
 
 EVENTS = TEMPLATE.parent / "events"
-TIMEOUT = 30.0
+TIMEOUT = 60.0  # one webhook; generous, a busy laptop can be slow to answer
 
 
 class SendRefused(Exception):

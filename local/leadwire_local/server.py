@@ -46,6 +46,10 @@ Say = Callable[[str], None]
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 SNAPSHOT_VERSION = 1
 RUNNING_FILE = "running.json"  # the moto endpoint and table of a running stack
+# `POST /_local/settle`: answers once every record written before it has been through the
+# alert function and every alert it sent is in alerts.jsonl (tests and `leadwire demo` wait
+# on it instead of sleeping for "a few polls").
+SETTLE_PATH = "/_local/settle"
 
 
 @dataclass(frozen=True)
@@ -186,6 +190,7 @@ class LocalHttpServer(ThreadingHTTPServer):
     sandbox: Sandbox | None = None
     say: Say = staticmethod(say)
     after_request: Callable[[], None] = staticmethod(lambda: None)
+    settle: Callable[[], dict[str, int]] = staticmethod(lambda: {"records": 0, "alerts": 0})
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hangs up is one line, not a traceback."""
@@ -217,6 +222,9 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     def _route(self) -> None:
         started = time.monotonic()
+        if self.command == "POST" and self.path == SETTLE_PATH:
+            self._send(_json_response(200, self.server.settle()))
+            return
         if "chunked" in self.headers.get("transfer-encoding", "").lower():
             self._send(_error(411, "length_required", "send a Content-Length"))
             return
@@ -261,9 +269,12 @@ class RequestHandler(BaseHTTPRequestHandler):
         """Quiet: `_route` prints one line per request itself."""
 
 
+def _json_response(status: int, document: Any) -> HttpResponse:
+    return HttpResponse(status, {"content-type": "application/json"}, json.dumps(document).encode())
+
+
 def _error(status: int, code: str, message: str) -> HttpResponse:
-    body = json.dumps({"error": {"code": code, "message": message}}).encode()
-    return HttpResponse(status, {"content-type": "application/json"}, body)
+    return _json_response(status, {"error": {"code": code, "message": message}})
 
 
 # -- the stack ----------------------------------------------------------------------------------
@@ -280,6 +291,8 @@ class LocalStack:
         self.snapshot = self.data_dir / "snapshot.json"
         self._stopping = threading.Event()
         self._wake = threading.Event()  # a request may have written: read the stream now
+        self._delivering = threading.Lock()  # one reader of the stream at a time
+        self._alerted = 0  # alerts written to alerts.jsonl by this run
         self._changed = False  # requests since the last snapshot
         self._threads: list[threading.Thread] = []
         self.moto: SerialMotoServer | None = None
@@ -320,6 +333,7 @@ class LocalStack:
         http = self.http
         http.sandbox = self.sandbox
         http.after_request = self._after_request
+        http.settle = self.settle
         self._start_thread("http", lambda: http.serve_forever(poll_interval=0.1))
         self._start_thread("stream", self._follow_stream)
         self._serving = True
@@ -366,19 +380,33 @@ class LocalStack:
                 except Exception:
                     traceback.print_exc()  # the next interval tries again
 
-    def deliver_alerts(self) -> None:
-        """One poll of the stream into the alert function, then its alerts out."""
+    def settle(self) -> dict[str, int]:
+        """Deliver everything on the stream now (after any poll already running); how many
+        records passed the alert filter and how many alerts this run has written in all."""
+        records = self.deliver_alerts()
+        return {"records": records, "alerts": self._alerted}
+
+    def deliver_alerts(self) -> int:
+        """One poll of the stream into the alert function, then its alerts out; return how
+        many records passed the filter."""
         assert self.sandbox is not None
+        with self._delivering:
+            return self._deliver_alerts(self.sandbox)
+
+    def _deliver_alerts(self, sandbox: Sandbox) -> int:
         try:
-            self.sandbox.pump()
-            for alert in self.sandbox.received_alerts():
+            delivered = sandbox.pump()
+            for alert in sandbox.received_alerts():
                 self.alerts.record(alert)
-            consumed = self.sandbox.trigger.reader.consumed_through
+                self._alerted += 1
+            consumed = sandbox.trigger.reader.consumed_through
             if consumed is not None:
                 with MOTO_LOCK:  # consumed records would only cost memory from now on
                     moto_patches.trim_stream(runtime.settings().table_name, consumed)
+            return delivered
         except Exception:
             traceback.print_exc()  # keep following the stream; the next poll retries
+            return 0
 
     def stop(self) -> None:
         """Stop taking requests, deliver what is pending, snapshot the table, stop moto."""

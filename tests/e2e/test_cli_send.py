@@ -3,24 +3,17 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
-import urllib.request
 import uuid
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
-import leadwire
-import leadwire_local
-from tests.e2e.test_local_stack import ServeProcess
+from tests.e2e.stack import COMMAND_TIMEOUT, ServeProcess, checkout_environment, get_json
 
 pytestmark = pytest.mark.e2e
-
-SEND_TIMEOUT = 60
 
 
 @pytest.fixture(scope="module")
@@ -35,18 +28,19 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
 
 
 def leadwire_send(stack: ServeProcess, *args: str) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("LEADWIRE_SECRET_")}
-    roots = [Path(leadwire.__file__).parents[1], Path(leadwire_local.__file__).parents[1]]
-    env["PYTHONPATH"] = os.pathsep.join([*map(str, roots), env.get("PYTHONPATH", "")])
     command = [sys.executable, "-m", "leadwire_local.cli", "send", *args, "--url", stack.base]
-    return subprocess.run(command, capture_output=True, text=True, timeout=SEND_TIMEOUT, env=env)
+    return subprocess.run(
+        command,
+        capture_output=True,
+        text=True,
+        timeout=COMMAND_TIMEOUT,
+        env=checkout_environment(),
+    )
 
 
 def lead_by_email(stack: ServeProcess, email: str) -> dict[str, Any]:
-    with urllib.request.urlopen(f"{stack.base}/leads?email={email}", timeout=10) as response:
-        [summary] = json.loads(response.read())["items"]
-    with urllib.request.urlopen(f"{stack.base}/leads/{summary['leadId']}", timeout=10) as response:
-        return dict(json.loads(response.read()))
+    [summary] = get_json(f"{stack.base}/leads?email={email}")["items"]
+    return dict(get_json(f"{stack.base}/leads/{summary['leadId']}"))
 
 
 def test_send_json_posts_a_signed_form_with_the_given_fields(stack):

@@ -3,7 +3,8 @@
 One served process for the module, with 8 concurrent instances per HTTP function (so
 webhooks for one lead really race on its version) and a rules file whose points add up
 exactly: no fading to speak of, no total cap, one uncapped action. Every sender here
-retries a 503 as a real one would (bounded); the end state must still be exact.
+retries a 503 or a time-out as a real one would (bounded, see `Sender`); the end state must
+still be exact.
 """
 
 from __future__ import annotations
@@ -11,27 +12,23 @@ from __future__ import annotations
 import json
 import random
 import time
-import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
 import yaml
-from test_local_stack import ServeProcess, post, wait_for
 
 from leadwire.models import lead_id_for
 from leadwire.rules import DEFAULT_RULES_FILE
-from leadwire_local import cli, senders
+from leadwire_local import cli
+from tests.e2e.stack import Sender, ServeProcess, get_json, post
 
 pytestmark = pytest.mark.e2e
 
 INSTANCES = 8
 SENDERS = 32  # client threads
-SEND_ATTEMPTS = 30  # a sender's retries of a 503 (Shopify: 8, Stripe: days of them)
-ALERT_TIMEOUT = 20.0
 
 # Fit 45 (CEO 25, 800 people 15, business email 5); budget + authority: BANT 2/4.
 CEO = {
@@ -59,37 +56,6 @@ def exact_rules() -> dict[str, Any]:
     return rules
 
 
-@dataclass
-class Sender:
-    """A webhook sender that retries 503s (re-signing each attempt, as senders do)."""
-
-    base: str
-    retried: Counter[str] = field(default_factory=Counter)  # 503s seen, per delivery id
-
-    def send(self, path: str, payload: dict[str, Any], delivery_id: str) -> str:
-        for attempt in range(SEND_ATTEMPTS):
-            headers, body = senders.json_webhook(payload, delivery_id=delivery_id)
-            status, _, answer = post(self.base + path, headers, body)
-            if status == 202:
-                return str(json.loads(answer)["status"])
-            assert status == 503, (status, answer)
-            self.retried[delivery_id] += 1
-            time.sleep(random.uniform(0.05, 0.1 * 2 ** min(attempt, 4)))
-        pytest.fail(f"{delivery_id}: still 503 after {SEND_ATTEMPTS} attempts")
-
-    def form(self, form: str, fields: dict[str, Any], delivery_id: str) -> str:
-        return self.send("/webhooks/forms/json", senders.json_form(form, fields), delivery_id)
-
-    def chat(self, visitor: str, text: str, delivery_id: str, email: str | None = None) -> str:
-        payload = senders.json_chat(f"conv_{visitor}", delivery_id, text, visitor_id=visitor)
-        payload["visitor"]["email"] = email
-        return self.send("/webhooks/chat/json", payload, delivery_id)
-
-    @property
-    def retries(self) -> int:
-        return sum(self.retried.values())
-
-
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
     home = tmp_path_factory.mktemp("guarantees")
@@ -114,22 +80,8 @@ def sender(stack: ServeProcess) -> Sender:
     return Sender(stack.base)
 
 
-def get_json(url: str) -> Any:
-    with urllib.request.urlopen(url, timeout=10) as response:
-        return json.loads(response.read())
-
-
 def lead(stack: ServeProcess, lead_id: str) -> dict[str, Any]:
     return dict(get_json(f"{stack.base}/leads/{lead_id}"))
-
-
-def alerts_for(stack: ServeProcess, lead_id: str) -> list[dict[str, Any]]:
-    return [a for a in stack.alert_lines() if a["leadId"] == lead_id]
-
-
-def settle(stack: ServeProcess) -> None:
-    """Let the stream follower run a few polls, so a second alert would have shown."""
-    time.sleep(1.0)
 
 
 def report(figure: str) -> None:
@@ -159,9 +111,7 @@ def test_200_concurrent_webhooks_for_one_lead_lose_no_update_and_alert_once(stac
     assert sum(e["points"] for e in ledger) == found["score"] == CEO_FIT + 170 + 30
     assert found["stage"] == "sql"
     # And sales got exactly one alert
-    assert wait_for(lambda: alerts_for(stack, found["leadId"]), ALERT_TIMEOUT), stack.output()
-    settle(stack)
-    assert len(alerts_for(stack, found["leadId"])) == 1
+    assert len(stack.settled_alerts(found["leadId"])) == 1, stack.output()
 
 
 def test_anonymous_visitors_racing_their_own_merge_end_as_one_exact_lead(stack, sender):
@@ -210,11 +160,15 @@ def test_1000_deliveries_of_100_events_count_each_event_once(stack, sender):
     elapsed = time.monotonic() - started
     report(f"1,000 deliveries of 100 events: {elapsed:.1f} s, {sender.retries} 503 retries")
     # Then each event was accepted exactly once and called a duplicate every other time
+    # (a copy whose attempt timed out and whose retry was a duplicate says `accepted`: the
+    # sender cannot tell its own write from another copy's, so allow for those)
     statuses: dict[str, Counter[str]] = {}
     for event, status in answers:
         statuses.setdefault(event, Counter())[status] += 1
     for (event, _), count in zip(events, copies, strict=True):
-        assert statuses[event] == Counter(accepted=1, duplicate=count - 1), event
+        accepted = statuses[event]["accepted"]
+        assert accepted - sender.accepted_unseen[event] <= 1 <= accepted, (event, statuses)
+        assert statuses[event]["duplicate"] == count - accepted, (event, statuses)
     # And each lead counted each of its 10 events once: business email 5 + 10 pings
     for n in range(10):
         found = lead(stack, lead_id_for(f"dee{n}@dup.example"))
@@ -231,18 +185,15 @@ def test_sns_outage_parks_the_alert_and_redrive_sends_it_once(stack, sender, cap
     assert sender.form("demo-request", {**CEO, "email": email}, "msg_outage") == "accepted"
     lead_id = lead_id_for(email)
     # Then no alert goes out, and the batch lands in the dead-letter queue
-    assert wait_for(lambda: b'"snsPublishFailures": 0' in _faults(stack), ALERT_TIMEOUT)
-    settle(stack)
-    assert alerts_for(stack, lead_id) == []
+    assert stack.settled_alerts(lead_id) == []
+    assert json.loads(_faults(stack))["snsPublishFailures"] == 0  # all four were used
     # When SNS is back and `leadwire redrive` replays the queue (twice: the second finds nothing)
     assert cli.main(["redrive", "--url", stack.base]) == 0
     assert "replayed 1 message(s), 1 record(s); 0 kept" in capsys.readouterr().out
     second = _redrive(stack)
     # Then sales gets the alert, exactly once
     assert second == {"replayed": 0, "records": 0, "failed": 0, "errors": []}
-    assert wait_for(lambda: alerts_for(stack, lead_id), ALERT_TIMEOUT), stack.output()
-    settle(stack)
-    [alert] = alerts_for(stack, lead_id)
+    [alert] = stack.settled_alerts(lead_id)
     assert alert["stage"] == "sql"
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from leadwire_local.scenarios import SCENARIOS, RunningStack, Scenario, play
-from tests.e2e.test_local_stack import ServeProcess
+from tests.e2e.stack import ServeProcess
 
 pytestmark = pytest.mark.e2e
 

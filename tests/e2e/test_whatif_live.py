@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-import leadwire
-import leadwire_local
 from leadwire.rules import DEFAULT_RULES_FILE
-from tests.e2e.test_local_stack import ServeProcess, post_json_form
+from tests.e2e.stack import COMMAND_TIMEOUT, ServeProcess, checkout_environment
+from tests.e2e.test_local_stack import post_json_form
 
 pytestmark = pytest.mark.e2e
-
-
-def checkout_environment() -> dict[str, str]:
-    """Run the command from this checkout, as ServeProcess runs the server."""
-    roots = [Path(leadwire.__file__).parents[1], Path(leadwire_local.__file__).parents[1]]
-    return {**os.environ, "PYTHONPATH": os.pathsep.join(map(str, roots))}
 
 
 def test_whatif_reads_the_running_stack(tmp_path):
@@ -49,7 +40,7 @@ def test_whatif_reads_the_running_stack(tmp_path):
             ],
             capture_output=True,
             text=True,
-            timeout=60,
+            timeout=COMMAND_TIMEOUT,
             env=checkout_environment(),
         )
     finally:
