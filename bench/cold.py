@@ -21,7 +21,7 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from bench.figures import Figure, figure, p50
-from leadwire.signing_secrets import DEV_SECRETS
+from leadwire.providers import DEV_SECRETS
 from leadwire_local.lambda_events import http_event
 from leadwire_local.senders import json_form, json_webhook
 from leadwire_local.template import ROOT, Template

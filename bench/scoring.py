@@ -12,9 +12,9 @@ from pathlib import Path
 import yaml
 
 from bench.figures import Figure, figure
-from leadwire.models import Channel, Lead, LeadEvent, Profile
-from leadwire.rules import DEFAULT_RULES_FILE, ScoringRules, load_rules
-from leadwire.scoring import score
+from leadwire.domain.models import Channel, Lead, LeadEvent, Profile
+from leadwire.domain.rules import DEFAULT_RULES_FILE, ScoringRules, load_rules
+from leadwire.domain.scoring import score
 
 GOAL_EVENTS_PER_SECOND = 20_000
 EXTRA = 25  # per kind: forms (each with its own action), titles, industries, countries

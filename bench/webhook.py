@@ -18,11 +18,11 @@ from boto3.dynamodb.types import TypeSerializer
 from moto import mock_aws
 
 from bench.figures import Figure, figure, p50, p95
-from leadwire import runtime
-from leadwire.models import Channel, LeadEvent, Profile
-from leadwire.rules import load_rules
-from leadwire.scoring import score
-from leadwire.store import lead_item, ledger_item
+from leadwire.aws.dynamo import EVENT_PREFIX, lead_item, lead_pk, ledger_item
+from leadwire.domain.models import Channel, LeadEvent, Profile
+from leadwire.domain.rules import load_rules
+from leadwire.domain.scoring import score
+from leadwire.shell import runtime
 from leadwire_local import moto_patches, senders
 from leadwire_local.lambda_events import LambdaContext, http_event
 from leadwire_local.sandbox import WEBHOOK_FUNCTION, Sandbox
@@ -134,17 +134,17 @@ class RawCalls:
     with items of the same shape and size as the handler's own."""
 
     def __init__(self, get_params: dict[str, Any], transaction: dict[str, Any]) -> None:
-        self.client = runtime.store()._client  # the very client the handler uses
+        self.client = runtime.dynamodb_client()  # the very client the handler uses
         self.get_params = get_params
         self.ledger_put = transaction["TransactItems"][0]["Put"]
         self.lead_put = transaction["TransactItems"][1]["Put"]
         self.versions: dict[str, int] = {}
 
     def __call__(self, n: int, pool: int = 50) -> float:
-        pk = {"S": f"LEAD#raw-{n % pool}"}
+        pk = {"S": lead_pk(f"raw-{n % pool}")}  # key shapes from the store, not by hand
         version = self.versions.get(pk["S"], 0)
         ledger = {**self.ledger_put, "Item": {**self.ledger_put["Item"], "pk": pk}}
-        ledger["Item"]["sk"] = {"S": f"EVENT#raw-{n}"}
+        ledger["Item"]["sk"] = {"S": EVENT_PREFIX + f"raw-{n}"}
         lead = {k: v for k, v in self.lead_put.items() if not k.startswith(("Condition", "Expr"))}
         lead["Item"] = {**self.lead_put["Item"], "pk": pk, "version": {"N": str(version + 1)}}
         if version == 0:
@@ -175,7 +175,7 @@ def measure_handler(rounds: int = 400, warmup: int = 40) -> HandlerRun:
     """Handler and raw calls interleaved (AB, BA, ...), after a warm-up of both."""
     with in_process_stack() as (_, handler):
         captured = Captured()
-        events = runtime.store()._client.meta.events
+        events = runtime.dynamodb_client().meta.events
         events.register("provide-client-params.dynamodb.*", captured.hook)
         for n in range(warmup):  # the pool's leads exist after this: later events update them
             invoke(handler, webhook_event(n))
@@ -227,7 +227,7 @@ def seed(count: int, per_lead: int = 4) -> None:
     in batches: the items the handler would have written, without its per-request cost."""
     rules = load_rules()
     table = runtime.settings().table_name
-    client = runtime.store()._client
+    client = runtime.dynamodb_client()
     start = datetime.now(UTC) - timedelta(days=1)
     items: list[dict[str, Any]] = []
     leads = (count + per_lead - 1) // per_lead

@@ -11,8 +11,8 @@ import pytest
 from hypothesis import settings
 from moto import mock_aws
 
-from leadwire import runtime
-from leadwire.rules import ScoringRules, load_rules
+from leadwire.domain.rules import ScoringRules, load_rules
+from leadwire.shell import runtime
 from leadwire_local.sandbox import Sandbox
 
 # CI replays the same generated examples every run: a property that finds a new bug should

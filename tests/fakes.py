@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from leadwire.alerts import Alert
-from leadwire.errors import DuplicateEvent, VersionConflict
-from leadwire.models import Lead, LedgerEntry, Outcome
+from leadwire.domain.alert_text import Alert
+from leadwire.domain.errors import DuplicateEvent, VersionConflict
+from leadwire.domain.models import Lead, LedgerEntry, Outcome
 
 
 class InMemoryLeadStore:

@@ -3,10 +3,9 @@
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadwire import runtime
-from leadwire.intake import utc_now
-from leadwire.leads import fade_mqls
-from leadwire.log import get_logger
+from leadwire.app.decay import fade_mqls
+from leadwire.shell import runtime
+from leadwire.shell.log import get_logger
 
 logger = get_logger()
 
@@ -14,7 +13,7 @@ logger = get_logger()
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.EVENT_BRIDGE)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     result = fade_mqls(
-        runtime.store(), runtime.rules(), utc_now(), runtime.settings().write_attempts
+        runtime.store(), runtime.rules(), runtime.now(), runtime.settings().write_attempts
     )
     logger.info("decay", **result)
     return result

@@ -4,10 +4,12 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadwire import runtime
-from leadwire.errors import LeadNotFound, LeadwireError
-from leadwire.http import error_response, json_request_body, json_response
-from leadwire.log import get_logger
+from leadwire.app.erasure import erase_lead
+from leadwire.domain.errors import LeadNotFound, LeadwireError
+from leadwire.shell import runtime
+from leadwire.shell.errors import http_error
+from leadwire.shell.http import error_response, json_request_body, json_response
+from leadwire.shell.log import get_logger
 
 app = APIGatewayHttpResolver()
 logger = get_logger()
@@ -15,13 +17,13 @@ logger = get_logger()
 
 @app.get("/leads/<lead_id>")
 def get_lead(lead_id: str) -> Response:
-    return json_response(200, runtime.leads_api().get(lead_id))
+    return json_response(200, runtime.lead_queries().get(lead_id))
 
 
 @app.get("/leads")
 def list_leads() -> Response:
     query = app.current_event.get_query_string_value
-    page = runtime.leads_api().list(
+    page = runtime.lead_queries().list(
         stage=query("stage"), email=query("email"), limit=query("limit"), cursor=query("cursor")
     )
     return json_response(200, page)
@@ -29,21 +31,22 @@ def list_leads() -> Response:
 
 @app.post("/leads/<lead_id>/disposition")
 def disposition(lead_id: str) -> Response:
-    lead = runtime.leads_api().dispose(lead_id, json_request_body(app.current_event))
+    lead = runtime.dispositions().record(lead_id, json_request_body(app.current_event))
     logger.info("disposition", lead_id=lead_id, outcome=lead["disposition"]["outcome"])
     return json_response(200, lead)
 
 
 @app.delete("/leads/<lead_id>")
 def erase(lead_id: str) -> Response:
-    result = runtime.leads_api().erase(lead_id)
+    result = erase_lead(runtime.store(), lead_id)
     logger.info("erased", lead_id=lead_id, items=result["items"])
     return json_response(200, result)
 
 
 @app.exception_handler(LeadwireError)
 def refused(error: LeadwireError) -> Response:
-    logger.warning("leads api refused", code=error.code, status=error.status)
+    answer = http_error(error)
+    logger.warning("leads api refused", code=answer.code, status=answer.status)
     return error_response(error)
 
 

@@ -8,11 +8,10 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadwire import runtime
-from leadwire.alerts import alert_on_sql
-from leadwire.intake import utc_now
-from leadwire.log import get_logger
-from leadwire.store import lead_from_item
+from leadwire.app.alerting import alert_on_sql
+from leadwire.aws.dynamo import lead_from_item
+from leadwire.shell import runtime
+from leadwire.shell.log import get_logger
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 logger = get_logger()
@@ -21,7 +20,7 @@ logger = get_logger()
 def record_handler(record: DynamoDBRecord) -> None:
     logger.set_correlation_id(record.event_id)  # one stream record: one trail in the logs
     lead = lead_from_item(record.dynamodb.new_image)
-    message_id = alert_on_sql(lead, runtime.store(), runtime.publisher(), utc_now())
+    message_id = alert_on_sql(lead, runtime.store(), runtime.publisher(), runtime.now())
     logger.info(
         "sql alert",
         lead_id=lead.lead_id,

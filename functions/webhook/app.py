@@ -4,11 +4,12 @@ from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadwire import runtime
-from leadwire.errors import LeadwireError, UnknownProvider
-from leadwire.http import error_response, receipt_response, webhook_request
-from leadwire.log import get_logger
-from leadwire.models import Channel
+from leadwire.domain.errors import LeadwireError, UnknownProvider
+from leadwire.domain.models import Channel
+from leadwire.shell import runtime
+from leadwire.shell.errors import http_error
+from leadwire.shell.http import error_response, receipt_response, webhook_request
+from leadwire.shell.log import get_logger
 
 app = APIGatewayHttpResolver()
 logger = get_logger()
@@ -41,7 +42,8 @@ def _receive(channel: Channel, provider: str) -> Response:
 
 @app.exception_handler(LeadwireError)
 def refused(error: LeadwireError) -> Response:
-    logger.warning("webhook refused", code=error.code, status=error.status, detail=error.message)
+    answer = http_error(error)
+    logger.warning("webhook refused", code=answer.code, status=answer.status, detail=error.message)
     return error_response(error)
 
 

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from pathlib import Path
 
-from leadwire.rules import DEFAULT_RULES_FILE
+from leadwire.domain.rules import DEFAULT_RULES_FILE
 from leadwire_local.template import TEMPLATE, Template
 
 
@@ -136,10 +136,10 @@ def whatif(args: argparse.Namespace) -> int:
     """Replay the recorded events under a candidate rules file; print what would change."""
     from datetime import UTC, datetime
 
-    from leadwire.errors import RulesError
-    from leadwire.rules import load_rules
-    from leadwire.store import DynamoLeadStore, ledger_entries_in
-    from leadwire_local.whatif import compare
+    from leadwire.aws.dynamo import DynamoLeadStore, ledger_entries_in
+    from leadwire.domain.errors import RulesError
+    from leadwire.domain.replay import compare
+    from leadwire.domain.rules import load_rules
 
     try:
         current, candidate = load_rules(args.current), load_rules(args.rules)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from leadwire.models import lead_id_for
+from leadwire.domain.models import lead_id_for
 from leadwire_local import senders
 from leadwire_local.scenarios import SCENARIOS, Result, Stack, play
 

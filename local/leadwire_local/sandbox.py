@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 
 import boto3
 
-from leadwire import runtime
+from leadwire.shell import runtime
 from leadwire_local.faults import FailNext, sns_outage
 from leadwire_local.lambda_events import LambdaContext, http_event
 from leadwire_local.redrive import RedriveReport, handler_replay, redrive, stream_fetch
@@ -173,7 +173,7 @@ class Sandbox:
         if action == "faults":
             wanted = json.loads(body or b"{}")
             if self._sns_outage is None:
-                self._sns_outage = sns_outage(runtime.publisher()._client)
+                self._sns_outage = sns_outage(runtime.sns_client())
             if "snsPublishFailures" in wanted:
                 self._sns_outage.arm(int(wanted["snsPublishFailures"]))
             answer: dict[str, Any] = {
@@ -188,7 +188,7 @@ class Sandbox:
 
     def redrive(self) -> RedriveReport:
         """Replay the alert dead-letter queue into the alert function, as `leadwire redrive`."""
-        streams = self.trigger.reader._client
+        streams = self.trigger.reader.client
         return redrive(
             self._sqs,
             self.stack.ref("AlertDeadLetterQueue"),

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from leadwire.models import lead_id_for
+from leadwire.domain.models import lead_id_for
 from leadwire_local import senders
 from leadwire_local.sandbox import HttpResponse, Sandbox
 

@@ -8,13 +8,13 @@ import base64
 import json
 import urllib.error
 import urllib.request
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from leadwire.providers import PROVIDERS
+from leadwire.providers.request import ProviderBase
 from leadwire_local import senders
 from leadwire_local.template import TEMPLATE
 
@@ -59,114 +59,26 @@ def load_sample(provider: str, event_file: Path | None = None) -> Sample:
     )
 
 
-# -- overrides: the fields first, since the first answer for a field wins when parsing ----------
-
-
-def _first(overrides: dict[str, str], existing: dict[str, Any]) -> dict[str, Any]:
-    return {**overrides, **{k: v for k, v in existing.items() if k not in overrides}}
-
-
-def _json(payload: dict[str, Any], form: str | None, fields: dict[str, str]) -> dict[str, Any]:
-    if "conversation_id" in payload:  # a chat message: who, and what they said
-        if form:
-            raise SendRefused("--form: a json chat message has no form")
-        visitor = dict(payload.get("visitor") or {})
-        message = dict(payload.get("message") or {})
-        for name, value in fields.items():
-            if name in ("email", "name"):
-                visitor[name] = value
-            elif name == "visitor_id":
-                visitor["id"] = value
-            elif name == "message":
-                message["text"] = value
-            else:
-                raise SendRefused(
-                    f"--field {name}: a json chat message has email, name, visitor_id and message"
-                )
-        return {**payload, "visitor": visitor, "message": message}
-    return {
-        **payload,
-        "form": form or payload.get("form"),
-        "fields": {**(payload.get("fields") or {}), **fields},
-    }
-
-
-def _typeform(payload: dict[str, Any], form: str | None, fields: dict[str, str]) -> dict[str, Any]:
-    response = dict(payload["form_response"])
-    answers = [
-        {"type": "text", "text": value, "field": {"id": f"leadwire_{name}", "ref": name}}
-        for name, value in fields.items()
-    ]
-    response["answers"] = answers + list(response.get("answers") or [])
-    if form:  # a hidden field `form` names the form
-        response["hidden"] = {**(response.get("hidden") or {}), "form": form}
-    return {**payload, "form_response": response}
-
-
-def _webflow(payload: dict[str, Any], form: str | None, fields: dict[str, str]) -> dict[str, Any]:
-    inner = dict(payload["payload"])
-    inner["data"] = _first(fields, inner.get("data") or {})
-    if form:
-        inner["name"] = form
-    return {**payload, "payload": inner}
-
-
-def _tally(payload: dict[str, Any], form: str | None, fields: dict[str, str]) -> dict[str, Any]:
-    data = dict(payload["data"])
-    added = {**fields, **({"form": form} if form else {})}
-    answers = [
-        {"key": f"question_leadwire_{name}", "label": name, "type": "INPUT_TEXT", "value": value}
-        for name, value in added.items()
-    ]
-    kept = [f for f in data.get("fields") or [] if f.get("label") not in added]
-    return {**payload, "data": {**data, "fields": answers + kept}}
-
-
-# Our field names as HubSpot's contact properties.
-_HUBSPOT_PROPERTIES = {
-    "first_name": "firstname",
-    "last_name": "lastname",
-    "job_title": "jobtitle",
-    "company_size": "numemployees",
-}
-
-
-def _hubspot(payload: dict[str, Any], form: str | None, fields: dict[str, str]) -> dict[str, Any]:
-    properties = {_HUBSPOT_PROPERTIES.get(k, k): {"value": v} for k, v in fields.items()}
-    result = {**payload, "properties": _first(properties, payload.get("properties") or {})}
-    if form:
-        submissions = [dict(s) for s in payload.get("form-submissions") or [{}]]
-        submissions[0]["title"] = form
-        result["form-submissions"] = submissions
-    return result
-
-
-OVERRIDES: dict[str, Callable[[dict[str, Any], str | None, dict[str, str]], dict[str, Any]]] = {
-    "json": _json,
-    "typeform": _typeform,
-    "webflow": _webflow,
-    "tally": _tally,
-    "hubspot": _hubspot,
-}
+def fillable_providers() -> list[str]:
+    """The providers whose format has room for a form name and fields (`--form`, `--field`)."""
+    return sorted(s for s, p in PROVIDERS.items() if type(p).fill is not ProviderBase.fill)
 
 
 def with_overrides(sample: Sample, form: str | None, fields: dict[str, str]) -> bytes:
     """The sample's body with `form` and `fields` put where the provider carries them."""
     if not form and not fields:
         return sample.body
-    if sample.provider == "html":
-        pairs = parse_qsl(sample.body.decode(), keep_blank_values=True)
-        overrides = {**fields, **({"form": form} if form else {})}
-        kept = [(k, v) for k, v in pairs if k not in overrides]
-        return urlencode([*overrides.items(), *kept]).encode()
-    override = OVERRIDES.get(sample.provider)
-    if override is None:
+    try:
+        filled = PROVIDERS[sample.provider].fill(sample.body, form, fields)
+    except ValueError as e:
+        raise SendRefused(str(e)) from e
+    if filled is None:
         raise SendRefused(
-            f"--form/--field are not supported for {sample.provider} (its format is "
-            f"{', '.join(sorted(['html', *OVERRIDES]))} only); copy its sample from events/, "
-            "edit it and pass --event"
+            f"--form/--field are not supported for {sample.provider} (only for "
+            f"{', '.join(fillable_providers())}); copy its sample from events/, edit it and "
+            "pass --event"
         )
-    return json.dumps(override(json.loads(sample.body), form, fields)).encode()
+    return filled
 
 
 # -- posting ------------------------------------------------------------------------------------
@@ -205,7 +117,7 @@ def build_request(
     base = base_url.rstrip("/")
     headers = {"content-type": sample.content_type, "user-agent": f"leadwire-send/{provider}"}
     query = dict(sample.query)
-    if provider in senders.SIGNERS:
+    if PROVIDERS[provider].signed:
         # What the webhook function sees as its URL (HubSpot signs it): https://<Host><path>.
         signed_url = f"https://{urlsplit(base).netloc}{sample.path}"
         if query:

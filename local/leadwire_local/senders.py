@@ -1,4 +1,5 @@
-"""Requests as the providers send them, for tests, `leadwire send` and the demo."""
+"""Requests as the providers send them, for tests, `leadwire send` and the demo: each
+provider signs its own way (its module's `sign`); this adds paths, secrets and samples."""
 
 from __future__ import annotations
 
@@ -7,18 +8,15 @@ import json
 import os
 import time
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
-from leadwire.models import Channel
-from leadwire.providers import PROVIDERS
-from leadwire.providers.crisp import signed_content as crisp_signed_content
-from leadwire.providers.hubspot import signed_content as hubspot_signed_content
-from leadwire.signatures import sign_hmac, sign_standard_webhook
-from leadwire.signing_secrets import DEV_SECRETS, split_secrets
+from leadwire.aws.secrets import split_secrets
+from leadwire.domain.models import Channel
+from leadwire.providers import DEV_SECRETS, PROVIDERS
+from leadwire.providers.request import Delivery, Signed
+from leadwire.providers.signatures import sign_standard_webhook
 
 
 def json_webhook(
@@ -80,104 +78,6 @@ def html_form(fields: dict[str, str]) -> tuple[dict[str, str], bytes]:
     return {"content-type": "application/x-www-form-urlencoded"}, urlencode(fields).encode()
 
 
-@dataclass(frozen=True)
-class Signed:
-    """What a provider adds to a delivery to authenticate it: headers, query, maybe the body."""
-
-    headers: dict[str, str]
-    body: bytes
-    query: dict[str, str] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One delivery as it is signed: the body, the secret, the time, the ids it names."""
-
-    body: bytes
-    secret: str
-    now: datetime
-    url: str
-    delivery_id: str
-
-
-def _typeform(d: Delivery) -> Signed:
-    signature = sign_hmac(d.secret, d.body, encoding="base64", prefix="sha256=")
-    return Signed({"typeform-signature": signature}, d.body)
-
-
-def _webflow(d: Delivery) -> Signed:
-    stamp = str(int(d.now.timestamp() * 1000))
-    signature = sign_hmac(d.secret, stamp.encode() + b":" + d.body, encoding="hex")
-    return Signed({"x-webflow-timestamp": stamp, "x-webflow-signature": signature}, d.body)
-
-
-def _tally(d: Delivery) -> Signed:
-    return Signed({"tally-signature": sign_hmac(d.secret, d.body, encoding="base64")}, d.body)
-
-
-def _hubspot(d: Delivery) -> Signed:
-    stamp = str(int(d.now.timestamp() * 1000))
-    signed = hubspot_signed_content("POST", d.url, d.body, stamp)
-    headers = {
-        "x-hubspot-request-timestamp": stamp,
-        "x-hubspot-signature-v3": sign_hmac(d.secret, signed, encoding="base64"),
-    }
-    return Signed(headers, d.body)
-
-
-def _url_key(d: Delivery) -> Signed:
-    return Signed({}, d.body, {"key": d.secret})
-
-
-def _intercom(d: Delivery) -> Signed:
-    signature = sign_hmac(d.secret, d.body, algorithm="sha1", encoding="hex", prefix="sha1=")
-    return Signed({"x-hub-signature": signature}, d.body)
-
-
-def _crisp(d: Delivery) -> Signed:
-    stamp = str(int(d.now.timestamp() * 1000))
-    signature = sign_hmac(d.secret, crisp_signed_content(stamp, d.body), encoding="hex")
-    return Signed({"x-crisp-request-timestamp": stamp, "x-crisp-signature": signature}, d.body)
-
-
-def _tawkto(d: Delivery) -> Signed:
-    signature = sign_hmac(d.secret, d.body, algorithm="sha1", encoding="hex")
-    return Signed({"x-tawk-signature": signature, "x-hook-event-id": d.delivery_id}, d.body)
-
-
-def _drift(d: Delivery) -> Signed:
-    return Signed({"x-verification-token": d.secret}, d.body)
-
-
-def _livechat(d: Delivery) -> Signed:
-    payload = json.loads(d.body)
-    return Signed({}, json.dumps({**payload, "secret_key": d.secret}).encode())
-
-
-def _json(d: Delivery) -> Signed:
-    stamp = int(d.now.timestamp())
-    headers = {
-        "webhook-id": d.delivery_id,
-        "webhook-timestamp": str(stamp),
-        "webhook-signature": sign_standard_webhook(d.secret, d.delivery_id, stamp, d.body),
-    }
-    return Signed(headers, d.body)
-
-
-# How each signed provider authenticates a delivery (see each provider module's docstring).
-SIGNERS: dict[str, Callable[[Delivery], Signed]] = {
-    "json": _json,
-    "typeform": _typeform,
-    "webflow": _webflow,
-    "tally": _tally,
-    "hubspot": _hubspot,
-    "jotform": _url_key,
-    "intercom": _intercom,
-    "crisp": _crisp,
-    "tawkto": _tawkto,
-    "drift": _drift,
-    "livechat": _livechat,
-}
 # The URL a request reaches the webhook function with when no host is given (API Gateway's
 # domain name in lambda_events.http_event): what HubSpot's signature covers.
 LOCAL_ORIGIN = "https://127.0.0.1"
@@ -212,7 +112,7 @@ def sign(
         url=url or LOCAL_ORIGIN + webhook_path(provider),
         delivery_id=delivery_id or f"msg_{uuid.uuid4().hex}",
     )
-    return SIGNERS[provider](delivery)
+    return PROVIDERS[provider].sign(delivery)
 
 
 def provider_webhook(
@@ -237,7 +137,7 @@ def refresh_signature(event: dict[str, Any], secret: str | None = None) -> dict[
     """A sample event re-signed for now (and for the secret in use): signed timestamps go stale
     after 300 s, and `leadwire invoke` should not answer 409 to a sample valid when written."""
     provider = (event.get("pathParameters") or {}).get("provider") or ""
-    if provider not in SIGNERS:
+    if provider not in PROVIDERS or not PROVIDERS[provider].signed:
         return event
     headers = dict(event.get("headers") or {})
     raw = event.get("body") or ""

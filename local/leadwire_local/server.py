@@ -33,10 +33,9 @@ from moto.moto_server.werkzeug_app import (
 from moto.server import ThreadedMotoServer
 from werkzeug.serving import make_server
 
-from leadwire import runtime
-from leadwire.models import Channel
-from leadwire.providers import PROVIDERS
-from leadwire.signing_secrets import DEV_SECRETS
+from leadwire.domain.models import Channel
+from leadwire.providers import DEV_SECRETS, PROVIDERS
+from leadwire.shell import runtime
 from leadwire_local import moto_patches
 from leadwire_local.pages import BOARD_POLL_HEADER, PAGES
 from leadwire_local.sandbox import HttpResponse, ReceivedAlert, Sandbox

@@ -62,11 +62,11 @@ class StreamReader:
         endpoint = os.environ.get("AWS_ENDPOINT_URL") or (
             f"https://streams.dynamodb.{region}.amazonaws.com"
         )
-        self._client = boto3.client("dynamodbstreams", region_name=region, endpoint_url=endpoint)
+        self.client = boto3.client("dynamodbstreams", region_name=region, endpoint_url=endpoint)
         self._last_read: dict[str, str | None] = {}  # shard id -> last sequence number read
 
     def read(self) -> list[dict[str, Any]]:
-        shards = self._client.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
+        shards = self.client.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
         records: list[dict[str, Any]] = []
         for shard in shards["Shards"]:
             shard_id = shard["ShardId"]
@@ -76,10 +76,10 @@ class StreamReader:
                 if last
                 else {"ShardIteratorType": "TRIM_HORIZON"}
             )
-            iterator = self._client.get_shard_iterator(
+            iterator = self.client.get_shard_iterator(
                 StreamArn=self.stream_arn, ShardId=shard_id, **position
             )["ShardIterator"]
-            page = self._client.get_records(ShardIterator=iterator, Limit=1000)["Records"]
+            page = self.client.get_records(ShardIterator=iterator, Limit=1000)["Records"]
             if page:
                 self._last_read[shard_id] = page[-1]["dynamodb"]["SequenceNumber"]
             records.extend(page)

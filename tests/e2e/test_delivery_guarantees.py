@@ -20,8 +20,8 @@ from typing import Any
 import pytest
 import yaml
 
-from leadwire.models import lead_id_for
-from leadwire.rules import DEFAULT_RULES_FILE
+from leadwire.domain.models import lead_id_for
+from leadwire.domain.rules import DEFAULT_RULES_FILE
 from leadwire_local import cli
 from tests.e2e.stack import Sender, ServeProcess, get_json, post
 

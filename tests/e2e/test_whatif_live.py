@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from leadwire.rules import DEFAULT_RULES_FILE
+from leadwire.domain.rules import DEFAULT_RULES_FILE
 from tests.e2e.stack import COMMAND_TIMEOUT, ServeProcess, checkout_environment
 from tests.e2e.test_local_stack import post_json_form
 

@@ -12,9 +12,9 @@ import pytest
 from botocore.exceptions import ClientError
 from botocore.stub import Stubber
 
-from leadwire import runtime
-from leadwire.models import Channel, lead_id_for
+from leadwire.domain.models import Channel, lead_id_for
 from leadwire.providers import WebhookRequest
+from leadwire.shell import runtime
 from leadwire_local import senders
 from leadwire_local.lambda_events import LambdaContext
 from leadwire_local.redrive import (
@@ -66,7 +66,7 @@ def test_storage_refusing_the_write_is_503_writes_nothing_and_the_retry_succeeds
     sandbox, monkeypatch, refusal
 ):
     # Given DynamoDB refusing the webhook's transaction once (after botocore's own retries)
-    client = runtime.store()._client
+    client = runtime.dynamodb_client()
     real = client.transact_write_items
     refused = []
 
@@ -100,7 +100,7 @@ def test_throttled_reads_are_503_through_a_stubbed_client(sandbox, monkeypatch):
     stubber = Stubber(client)
     stubber.add_client_error("get_item", "ThrottlingException", "Rate exceeded", 400)
     stubber.activate()
-    monkeypatch.setattr(runtime.store(), "_client", client)
+    runtime.clients(dynamodb=client)  # (the sandbox fixture resets the wiring after)
     # When a webhook arrives
     response = post_form(sandbox, "trial", READY, "msg_throttled_read")
     # Then it is a 503 JSON error and nothing was written
@@ -110,14 +110,14 @@ def test_throttled_reads_are_503_through_a_stubbed_client(sandbox, monkeypatch):
 
 
 def sns_down(monkeypatch):
-    publisher = runtime.publisher()
-    real = publisher._client.publish
+
+    real = runtime.sns_client().publish
 
     def outage(**kwargs):
         raise ConnectionError("SNS unavailable")
 
-    monkeypatch.setattr(publisher._client, "publish", outage)
-    return lambda: monkeypatch.setattr(publisher._client, "publish", real)
+    monkeypatch.setattr(runtime.sns_client(), "publish", outage)
+    return lambda: monkeypatch.setattr(runtime.sns_client(), "publish", real)
 
 
 def dead_letter_count(sandbox) -> int:
@@ -175,7 +175,7 @@ def test_deployed_redrive_reads_the_batch_back_from_the_stream_and_invokes_the_f
         QueueUrl=sandbox.stack.ref("AlertDeadLetterQueue"), VisibilityTimeout=0
     )["Messages"]
     parked = json.loads(message["Body"])
-    streams = StreamReader(sandbox.trigger.stream_arn)._client
+    streams = StreamReader(sandbox.trigger.stream_arn).client
     [shard] = streams.describe_stream(StreamArn=sandbox.trigger.stream_arn)["StreamDescription"][
         "Shards"
     ]

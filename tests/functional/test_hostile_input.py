@@ -20,8 +20,9 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
-from leadwire import runtime
-from leadwire.models import lead_id_for
+from leadwire.domain.models import lead_id_for
+from leadwire.providers.signatures import sign_hmac
+from leadwire.shell import runtime
 from leadwire_local import senders
 from leadwire_local.sandbox import Sandbox
 
@@ -220,9 +221,7 @@ def _text_timestamp() -> Request:
 
 def _intercom_sha256() -> Request:
     body = b'{"type": "notification_event", "topic": "conversation.user.created"}'
-    signature = senders.sign_hmac(
-        senders.DEV_SECRETS["intercom"], body, encoding="hex", prefix="sha1="
-    )
+    signature = sign_hmac(senders.DEV_SECRETS["intercom"], body, encoding="hex", prefix="sha1=")
     return "POST", "/webhooks/chat/intercom", {**JSON, "x-hub-signature": signature}, body
 
 

@@ -7,9 +7,9 @@ from datetime import UTC, datetime, timedelta
 
 import boto3
 
-from leadwire import runtime
-from leadwire.models import Channel, LeadEvent, Profile, lead_id_for
-from leadwire.scoring import score
+from leadwire.domain.models import Channel, LeadEvent, Profile, lead_id_for
+from leadwire.domain.scoring import score
+from leadwire.shell import runtime
 from leadwire_local import senders
 from leadwire_local.lambda_events import LambdaContext
 

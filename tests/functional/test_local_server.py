@@ -6,7 +6,7 @@ import json
 
 import boto3
 
-from leadwire import runtime
+from leadwire.shell import runtime
 from leadwire_local import senders
 from leadwire_local.server import AlertLog, load_snapshot, save_snapshot, skip_stream_backlog
 

@@ -12,8 +12,8 @@ import time
 
 import pytest
 
-from leadwire.models import lead_id_for
-from leadwire.signing_secrets import DEV_SECRETS
+from leadwire.domain.models import lead_id_for
+from leadwire.providers import DEV_SECRETS
 from leadwire_local import senders
 from leadwire_local.lambda_events import LambdaContext
 

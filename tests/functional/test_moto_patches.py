@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import pytest
 from moto.dynamodb.models.table import Table
 
-from leadwire import runtime
-from leadwire.models import lead_id_for
+from leadwire.domain.models import lead_id_for
+from leadwire.shell import runtime
 from leadwire_local import moto_patches, senders
 from leadwire_local.streams import StreamReader
 

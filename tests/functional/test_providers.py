@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from leadwire import runtime
-from leadwire.models import lead_id_for
+from leadwire.domain.models import lead_id_for
 from leadwire.providers import PROVIDERS
+from leadwire.shell import runtime
 from leadwire_local import senders
 from leadwire_local.sandbox import Sandbox
 

@@ -9,7 +9,7 @@ from urllib.parse import urlsplit
 import pytest
 
 from leadwire.providers import PROVIDERS
-from leadwire_local.send import OVERRIDES, SendRefused, build_request, parse_fields
+from leadwire_local.send import SendRefused, build_request, fillable_providers, parse_fields
 
 BASE = "http://127.0.0.1"
 
@@ -27,7 +27,7 @@ def test_every_providers_sample_is_accepted_as_sent(sandbox, provider):
     assert answer.json()["status"] == "accepted"
 
 
-@pytest.mark.parametrize("provider", sorted(["html", *OVERRIDES]))
+@pytest.mark.parametrize("provider", fillable_providers())
 def test_form_and_fields_override_the_sample(sandbox, provider):
     # Given a sample and a form name and email of the user's choosing
     email = f"pat.{uuid.uuid4().hex[:8]}@corp.example"

@@ -6,7 +6,7 @@ import json
 
 import boto3
 
-from leadwire import runtime
+from leadwire.shell import runtime
 from leadwire_local import senders
 from leadwire_local.demo import BOB, play_bob
 from leadwire_local.lambda_events import LambdaContext, stream_event
@@ -75,13 +75,13 @@ def test_retried_stream_batch_alerts_once(sandbox):
 def test_sns_outage_parks_the_record_in_the_dead_letter_queue_then_redrive_alerts_once(
     sandbox, monkeypatch
 ):
-    publisher = runtime.publisher()
-    real = publisher._client.publish
+
+    real = runtime.sns_client().publish
 
     def outage(**kwargs):
         raise ConnectionError("SNS unavailable")
 
-    monkeypatch.setattr(publisher._client, "publish", outage)
+    monkeypatch.setattr(runtime.sns_client(), "publish", outage)
     post(sandbox, "demo-request", READY)
     sandbox.pump()
     assert sandbox.received_alerts() == []
@@ -89,7 +89,7 @@ def test_sns_outage_parks_the_record_in_the_dead_letter_queue_then_redrive_alert
     assert parked["requestContext"]["condition"] == "RetryAttemptsExhausted"
     assert parked["requestContext"]["approximateInvokeCount"] == 4  # 1 + MaximumRetryAttempts
     # After recovery, replaying the parked records sends the alert, once.
-    monkeypatch.setattr(publisher._client, "publish", real)
+    monkeypatch.setattr(runtime.sns_client(), "publish", real)
     sandbox.trigger.deliver(parked["records"])
     sandbox.trigger.deliver(parked["records"])
     assert len(sandbox.received_alerts()) == 1

@@ -7,9 +7,9 @@ import json
 
 import pytest
 
-from leadwire import runtime
-from leadwire.models import Channel, lead_id_for
+from leadwire.domain.models import Channel, lead_id_for
 from leadwire.providers import WebhookRequest
+from leadwire.shell import runtime
 from leadwire_local import senders
 
 VISITOR = "v_7f3a"

@@ -10,8 +10,8 @@ import time
 import pytest
 from botocore.exceptions import ClientError
 
-from leadwire import runtime
-from leadwire.models import lead_id_for
+from leadwire.domain.models import lead_id_for
+from leadwire.shell import runtime
 from leadwire_local import senders
 from leadwire_local.sandbox import Sandbox
 
@@ -241,20 +241,19 @@ def test_chat_message_about_pricing_scores_the_visitor(sandbox):
 
 
 def test_storage_failure_is_503_and_the_senders_retry_succeeds(sandbox, monkeypatch):
-    store = runtime.store()
-    real = store._client.transact_write_items
+    real = runtime.dynamodb_client().transact_write_items
 
     def throttled(**kwargs):
         raise ClientError(
             {"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "TransactWriteItems"
         )
 
-    monkeypatch.setattr(store._client, "transact_write_items", throttled)
+    monkeypatch.setattr(runtime.dynamodb_client(), "transact_write_items", throttled)
     response = post_form(sandbox, "trial", DEMO, delivery_id="msg_retry")
     assert response.status == 503
     assert response.json()["error"]["code"] == "storage_unavailable"
     assert sandbox.items() == []
-    monkeypatch.setattr(store._client, "transact_write_items", real)
+    monkeypatch.setattr(runtime.dynamodb_client(), "transact_write_items", real)
     assert post_form(sandbox, "trial", DEMO, delivery_id="msg_retry").json()["status"] == "accepted"
 
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from leadwire import runtime
-from leadwire.rules import DEFAULT_RULES_FILE, parse_rules
+from leadwire.domain.replay import compare
+from leadwire.domain.rules import DEFAULT_RULES_FILE, parse_rules
+from leadwire.shell import runtime
 from leadwire_local import senders
-from leadwire_local.whatif import compare
 
 BOB = {"email": "bob@acme.example", "job_title": "Team Lead", "company_size": "120"}
 

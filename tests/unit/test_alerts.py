@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from leadwire.alerts import alert_on_sql, render_alert
-from leadwire.models import Channel, LeadEvent, Profile
-from leadwire.scoring import score
+from leadwire.app.alerting import alert_on_sql
+from leadwire.domain.alert_text import render_alert
+from leadwire.domain.models import Channel, LeadEvent, Profile
+from leadwire.domain.scoring import score
 from tests.fakes import InMemoryLeadStore, RecordingPublisher
 
 CLEO = Profile(

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from leadwire.bant import budget_amount, is_known, timeline_days
+from leadwire.domain.bant import budget_amount, is_known, timeline_days
 
 NOW = datetime(2026, 11, 25, tzinfo=UTC)
 

@@ -14,10 +14,9 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from leadwire.errors import LeadwireError, RulesError
-from leadwire.providers import PROVIDERS, WebhookRequest
-from leadwire.rules import DEFAULT_RULES_FILE, parse_rules
-from leadwire.signing_secrets import DEV_SECRETS
+from leadwire.domain.errors import LeadwireError, RulesError
+from leadwire.domain.rules import DEFAULT_RULES_FILE, parse_rules
+from leadwire.providers import DEV_SECRETS, PROVIDERS, WebhookRequest
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 EVENTS = Path(__file__).resolve().parents[2] / "events"

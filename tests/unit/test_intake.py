@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from leadwire.errors import StorageUnavailable
-from leadwire.intake import Intake
-from leadwire.models import Channel, lead_id_for
-from leadwire.providers import WebhookRequest
-from leadwire.settings import Settings
-from leadwire.signing_secrets import EnvSigningSecrets
+from leadwire.app.intake import Intake, IntakeLimits
+from leadwire.aws.secrets import EnvSigningSecrets
+from leadwire.domain.errors import StorageUnavailable
+from leadwire.domain.models import Channel, lead_id_for
+from leadwire.providers import DEV_SECRETS, WebhookRequest
 from leadwire_local import senders
 from tests.fakes import InMemoryLeadStore
 
@@ -17,9 +16,9 @@ from tests.fakes import InMemoryLeadStore
 def intake(store, rules, now, attempts=10) -> Intake:
     return Intake(
         store=store,
-        secrets=EnvSigningSecrets({}),
+        secrets=EnvSigningSecrets({}, dev_defaults=DEV_SECRETS),
         rules=rules,
-        settings=Settings(WRITE_ATTEMPTS=attempts),
+        limits=IntakeLimits(write_attempts=attempts),
         clock=lambda: now,
         sleep=lambda _: None,
     )
@@ -56,9 +55,9 @@ def test_no_secret_configured_refuses_signed_providers(rules, now):
     store = InMemoryLeadStore()
     service = Intake(
         store=store,
-        secrets=EnvSigningSecrets({}, dev_defaults=False),
+        secrets=EnvSigningSecrets({}),
         rules=rules,
-        settings=Settings(),
+        limits=IntakeLimits(),
         clock=lambda: now,
     )
     with pytest.raises(Exception, match="no signing secret"):

@@ -10,13 +10,12 @@ from datetime import UTC, datetime
 
 import pytest
 
-from leadwire.errors import MalformedPayload, SignatureInvalid, StaleTimestamp
-from leadwire.models import Channel
-from leadwire.providers import PROVIDERS, WebhookRequest
-from leadwire.providers.base import field_for_label, form_slug, lead_fields, moment, plain_text
+from leadwire.domain.errors import MalformedPayload, SignatureInvalid, StaleTimestamp
+from leadwire.domain.models import Channel
+from leadwire.providers import DEV_SECRETS, PROVIDERS, WebhookRequest
+from leadwire.providers.fields import field_for_label, form_slug, lead_fields, moment, plain_text
 from leadwire.providers.hubspot import signed_content
-from leadwire.signatures import check_timestamp, verify_hmac, verify_token
-from leadwire.signing_secrets import DEV_SECRETS
+from leadwire.providers.signatures import check_timestamp, verify_hmac, verify_token
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
 BODY = b'{"event_type": "form_response"}'

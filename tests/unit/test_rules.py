@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from leadwire.errors import RulesError
-from leadwire.rules import DEFAULT_RULES_FILE, load_rules, parse_rules
+from leadwire.domain.errors import RulesError
+from leadwire.domain.rules import DEFAULT_RULES_FILE, load_rules, parse_rules
 
 
 def test_default_rules_load_and_carry_their_version():

@@ -8,9 +8,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leadwire.errors import DispositionNotAllowed
-from leadwire.intake import Intake
-from leadwire.models import (
+from leadwire.app.intake import Intake, IntakeLimits
+from leadwire.aws.secrets import EnvSigningSecrets
+from leadwire.domain.errors import DispositionNotAllowed
+from leadwire.domain.models import (
     Channel,
     DispositionOutcome,
     Lead,
@@ -20,11 +21,9 @@ from leadwire.models import (
     Urgency,
     lead_id_for,
 )
-from leadwire.providers import WebhookRequest
-from leadwire.rules import ScoringRules
-from leadwire.scoring import decay, dispose, employee_count, faded, score
-from leadwire.settings import Settings
-from leadwire.signing_secrets import EnvSigningSecrets
+from leadwire.domain.rules import ScoringRules
+from leadwire.domain.scoring import decay, dispose, employee_count, faded, score
+from leadwire.providers import DEV_SECRETS, WebhookRequest
 from leadwire_local import senders
 from tests.fakes import InMemoryLeadStore
 
@@ -278,9 +277,9 @@ def test_a_redelivered_event_never_changes_the_outcome(rules, now, forms, repeat
     store = InMemoryLeadStore()
     service = Intake(
         store=store,
-        secrets=EnvSigningSecrets({}),
+        secrets=EnvSigningSecrets({}, dev_defaults=DEV_SECRETS),
         rules=rules,
-        settings=Settings(),
+        limits=IntakeLimits(),
         clock=lambda: now,
         sleep=lambda _: None,
     )

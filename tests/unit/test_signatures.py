@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from leadwire.errors import SignatureInvalid, StaleTimestamp
-from leadwire.signatures import sign_standard_webhook, verify_standard_webhook
+from leadwire.domain.errors import SignatureInvalid, StaleTimestamp
+from leadwire.providers.signatures import sign_standard_webhook, verify_standard_webhook
 
 SECRET = "whsec_" + base64.b64encode(b"current-secret-32-bytes-long!!!!").decode()
 OLD = "whsec_" + base64.b64encode(b"previous-secret-32-bytes-long!!!").decode()

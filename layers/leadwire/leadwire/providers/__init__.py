@@ -1,38 +1,52 @@
-"""Provider registry: a new provider is one module and one line here."""
+"""Provider registry: a new provider is one module and one line here (and its events/ sample).
+
+Each module holds everything about its provider: how it verifies and parses a delivery, how a
+sender signs one (tests and the local tools), where a form name and fields go in its payload,
+and its development secret.
+"""
 
 from __future__ import annotations
 
-from leadwire.errors import UnknownProvider
-from leadwire.models import Channel
+from leadwire.domain.errors import UnknownProvider
+from leadwire.domain.models import Channel
 from leadwire.providers import (
     crisp,
     drift,
-    html,
+    html_form,
     hubspot,
     intercom,
     jotform,
-    json,
+    json_webhook,
     livechat,
     tally,
     tawkto,
     typeform,
     webflow,
 )
-from leadwire.providers.base import Parsed, Provider, WebhookRequest
+from leadwire.providers.request import Parsed, Provider, WebhookRequest
 
 PROVIDERS: dict[str, Provider] = {
-    html.provider.slug: html.provider,
-    json.provider.slug: json.provider,
-    typeform.provider.slug: typeform.provider,
-    webflow.provider.slug: webflow.provider,
-    tally.provider.slug: tally.provider,
-    hubspot.provider.slug: hubspot.provider,
-    jotform.provider.slug: jotform.provider,
-    intercom.provider.slug: intercom.provider,
-    crisp.provider.slug: crisp.provider,
-    tawkto.provider.slug: tawkto.provider,
-    drift.provider.slug: drift.provider,
-    livechat.provider.slug: livechat.provider,
+    p.slug: p
+    for p in (
+        html_form.provider,
+        json_webhook.provider,
+        typeform.provider,
+        webflow.provider,
+        tally.provider,
+        hubspot.provider,
+        jotform.provider,
+        intercom.provider,
+        crisp.provider,
+        tawkto.provider,
+        drift.provider,
+        livechat.provider,
+    )
+}
+
+# The local stack's and tests' default signing secrets (LEADWIRE_SECRET_<SLUG> overrides them);
+# never used when secrets come from SSM.
+DEV_SECRETS: dict[str, str] = {
+    slug: p.dev_secret for slug, p in PROVIDERS.items() if p.dev_secret is not None
 }
 
 
@@ -47,4 +61,4 @@ def provider_for(slug: str, channel: Channel) -> Provider:
     return found
 
 
-__all__ = ["PROVIDERS", "Parsed", "Provider", "WebhookRequest", "provider_for"]
+__all__ = ["DEV_SECRETS", "PROVIDERS", "Parsed", "Provider", "WebhookRequest", "provider_for"]

@@ -22,18 +22,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from leadwire.models import Channel
-from leadwire.providers.base import (
+from leadwire.domain.models import Channel
+from leadwire.providers.fields import event_from_fields, event_id_for, moment, object_at, text_of
+from leadwire.providers.request import (
+    Delivery,
     Parsed,
+    ProviderBase,
+    Signed,
     WebhookRequest,
-    event_from_fields,
-    event_id_for,
     json_object,
-    moment,
-    object_at,
-    text_of,
 )
-from leadwire.signatures import check_timestamp, verify_hmac, verify_token
+from leadwire.providers.signatures import check_timestamp, sign_hmac, verify_hmac, verify_token
 
 TOLERANCE_SECONDS = 300
 # Session events that tell who the visitor is: event -> (data key, our field).
@@ -48,10 +47,16 @@ def signed_content(timestamp: str, body: bytes) -> bytes:
     return b"[" + timestamp.encode() + b";" + body + b"]"
 
 
-class CrispProvider:
+class CrispProvider(ProviderBase):
     slug = "crisp"
     channels = frozenset({Channel.CHAT})
     signed = True
+    dev_secret = "leadwire-dev-crisp-secret"
+
+    def sign(self, d: Delivery) -> Signed:
+        stamp = str(int(d.now.timestamp() * 1000))
+        signature = sign_hmac(d.secret, signed_content(stamp, d.body), encoding="hex")
+        return Signed({"x-crisp-request-timestamp": stamp, "x-crisp-signature": signature}, d.body)
 
     def verify(self, request: WebhookRequest, secrets: Sequence[str], now: datetime) -> None:
         signature = request.headers.get("x-crisp-signature")

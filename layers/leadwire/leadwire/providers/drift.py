@@ -19,25 +19,34 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from leadwire.models import Channel
-from leadwire.providers.base import (
-    Parsed,
-    WebhookRequest,
+from leadwire.domain.models import Channel
+from leadwire.providers.fields import (
     event_from_fields,
     event_id_for,
-    json_object,
     lead_fields,
     moment,
     object_at,
     plain_text,
 )
-from leadwire.signatures import verify_token
+from leadwire.providers.request import (
+    Delivery,
+    Parsed,
+    ProviderBase,
+    Signed,
+    WebhookRequest,
+    json_object,
+)
+from leadwire.providers.signatures import verify_token
 
 
-class DriftProvider:
+class DriftProvider(ProviderBase):
     slug = "drift"
     channels = frozenset({Channel.CHAT})
     signed = True
+    dev_secret = "leadwire-dev-drift-verification-token"
+
+    def sign(self, d: Delivery) -> Signed:
+        return Signed({"x-verification-token": d.secret}, d.body)
 
     def verify(self, request: WebhookRequest, secrets: Sequence[str], now: datetime) -> None:
         verify_token(request.headers.get("x-verification-token"), secrets)

@@ -19,22 +19,24 @@ events) carry only object ids, no lead data, and are ignored.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from leadwire.models import Channel
-from leadwire.providers.base import (
+from leadwire.domain.models import Channel
+from leadwire.providers.fields import event_id_for, form_submission, lead_fields, moment
+from leadwire.providers.request import (
+    Delivery,
     Parsed,
+    ProviderBase,
+    Signed,
     WebhookRequest,
-    event_id_for,
-    form_submission,
     json_body,
-    lead_fields,
-    moment,
+    overrides_first,
     require_media_type,
 )
-from leadwire.signatures import check_timestamp, verify_hmac
+from leadwire.providers.signatures import check_timestamp, sign_hmac, verify_hmac
 
 TOLERANCE_SECONDS = 300
 # Percent-escapes HubSpot decodes in the URI before signing it.
@@ -63,10 +65,42 @@ def signed_content(method: str, url: str, body: bytes, timestamp: str) -> bytes:
     return method.upper().encode() + uri.encode() + body + timestamp.encode()
 
 
-class HubspotProvider:
+# Our field names as HubSpot's contact properties (for `fill`).
+_PROPERTY_FOR = {
+    "first_name": "firstname",
+    "last_name": "lastname",
+    "job_title": "jobtitle",
+    "company_size": "numemployees",
+}
+
+
+class HubspotProvider(ProviderBase):
     slug = "hubspot"
     channels = frozenset({Channel.FORM})
     signed = True
+    dev_secret = "leadwire-dev-hubspot-client-secret"
+
+    def sign(self, d: Delivery) -> Signed:
+        stamp = str(int(d.now.timestamp() * 1000))
+        signed = signed_content("POST", d.url, d.body, stamp)
+        headers = {
+            "x-hubspot-request-timestamp": stamp,
+            "x-hubspot-signature-v3": sign_hmac(d.secret, signed, encoding="base64"),
+        }
+        return Signed(headers, d.body)
+
+    def fill(self, body: bytes, form: str | None, fields: Mapping[str, str]) -> bytes:
+        payload = json.loads(body)
+        properties = {_PROPERTY_FOR.get(k, k): {"value": v} for k, v in fields.items()}
+        result = {
+            **payload,
+            "properties": overrides_first(properties, payload.get("properties") or {}),
+        }
+        if form:
+            submissions = [dict(s) for s in payload.get("form-submissions") or [{}]]
+            submissions[0]["title"] = form
+            result["form-submissions"] = submissions
+        return json.dumps(result).encode()
 
     def verify(self, request: WebhookRequest, secrets: Sequence[str], now: datetime) -> None:
         stamp = request.headers.get("x-hubspot-request-timestamp", "")

@@ -18,21 +18,26 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from leadwire.models import Channel
-from leadwire.providers.base import (
-    Parsed,
-    WebhookRequest,
+from leadwire.domain.models import Channel
+from leadwire.providers.fields import (
     dig,
     event_from_fields,
     event_id_for,
-    json_object,
     lead_fields,
     moment,
     object_at,
     plain_text,
     text_of,
 )
-from leadwire.signatures import verify_hmac
+from leadwire.providers.request import (
+    Delivery,
+    Parsed,
+    ProviderBase,
+    Signed,
+    WebhookRequest,
+    json_object,
+)
+from leadwire.providers.signatures import sign_hmac, verify_hmac
 
 CONVERSATION_TOPICS = frozenset({"conversation.user.created", "conversation.user.replied"})
 CONTACT_TOPICS = frozenset(
@@ -42,10 +47,15 @@ CONTACT_TOPICS = frozenset(
 VISITOR_AUTHORS = frozenset({"user", "lead", "contact"})
 
 
-class IntercomProvider:
+class IntercomProvider(ProviderBase):
     slug = "intercom"
     channels = frozenset({Channel.CHAT})
     signed = True
+    dev_secret = "leadwire-dev-intercom-client-secret"
+
+    def sign(self, d: Delivery) -> Signed:
+        signature = sign_hmac(d.secret, d.body, algorithm="sha1", encoding="hex", prefix="sha1=")
+        return Signed({"x-hub-signature": signature}, d.body)
 
     def verify(self, request: WebhookRequest, secrets: Sequence[str], now: datetime) -> None:
         verify_hmac(

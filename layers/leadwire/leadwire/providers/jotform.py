@@ -18,25 +18,24 @@ import re
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 
-from leadwire.errors import MalformedPayload
-from leadwire.models import Channel
-from leadwire.providers.base import (
-    Parsed,
-    WebhookRequest,
-    event_id_for,
-    form_submission,
-    lead_fields,
-)
-from leadwire.providers.html import form_fields
-from leadwire.signatures import verify_token
+from leadwire.domain.errors import MalformedPayload
+from leadwire.domain.models import Channel
+from leadwire.providers.fields import event_id_for, form_submission, lead_fields
+from leadwire.providers.html_form import form_fields
+from leadwire.providers.request import Delivery, Parsed, ProviderBase, Signed, WebhookRequest
+from leadwire.providers.signatures import verify_token
 
 _QUESTION = re.compile(r"^q\d+_")
 
 
-class JotformProvider:
+class JotformProvider(ProviderBase):
     slug = "jotform"
     channels = frozenset({Channel.FORM})
     signed = True
+    dev_secret = "leadwire-dev-jotform-url-key"
+
+    def sign(self, d: Delivery) -> Signed:
+        return Signed({}, d.body, {"key": d.secret})
 
     def verify(self, request: WebhookRequest, secrets: Sequence[str], now: datetime) -> None:
         verify_token(request.query.get("key"), secrets, "key in the URL")

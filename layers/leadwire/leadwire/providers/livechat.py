@@ -16,33 +16,44 @@ action (deactivation, tags, transfers, system messages) is ignored.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Sequence
 from datetime import datetime
 from typing import Any
 
-from leadwire.models import Channel
-from leadwire.providers.base import (
-    Parsed,
-    WebhookRequest,
+from leadwire.domain.models import Channel
+from leadwire.providers.fields import (
     dig,
     event_from_fields,
     event_id_for,
-    json_object,
     lead_fields,
     moment,
     object_at,
     objects_at,
     text_of,
 )
-from leadwire.signatures import verify_token
+from leadwire.providers.request import (
+    Delivery,
+    Parsed,
+    ProviderBase,
+    Signed,
+    WebhookRequest,
+    json_object,
+)
+from leadwire.providers.signatures import verify_token
 
 VISITOR_EVENTS = frozenset({"message", "filled_form"})
 
 
-class LivechatProvider:
+class LivechatProvider(ProviderBase):
     slug = "livechat"
     channels = frozenset({Channel.CHAT})
     signed = True
+    dev_secret = "leadwire-dev-livechat-secret-key"
+
+    def sign(self, d: Delivery) -> Signed:
+        payload = json.loads(d.body)
+        return Signed({}, json.dumps({**payload, "secret_key": d.secret}).encode())
 
     def verify(self, request: WebhookRequest, secrets: Sequence[str], now: datetime) -> None:
         key = json_object(request).get("secret_key")  # the only place LiveChat puts it

@@ -14,31 +14,57 @@ fields are fields of type HIDDEN_FIELDS. The form is a field labelled `form` if 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from leadwire.models import Channel
-from leadwire.providers.base import (
-    Parsed,
-    WebhookRequest,
+from leadwire.domain.models import Channel
+from leadwire.providers.fields import (
     event_id_for,
     form_submission,
-    json_object,
     lead_fields,
     moment,
     object_at,
     objects_at,
 )
-from leadwire.signatures import verify_hmac
+from leadwire.providers.request import (
+    Delivery,
+    Parsed,
+    ProviderBase,
+    Signed,
+    WebhookRequest,
+    json_object,
+)
+from leadwire.providers.signatures import sign_hmac, verify_hmac
 
 _BY_TYPE = {"INPUT_EMAIL": "email", "INPUT_PHONE_NUMBER": "phone"}
 
 
-class TallyProvider:
+class TallyProvider(ProviderBase):
     slug = "tally"
     channels = frozenset({Channel.FORM})
     signed = True
+    dev_secret = "leadwire-dev-tally-secret"
+
+    def sign(self, d: Delivery) -> Signed:
+        return Signed({"tally-signature": sign_hmac(d.secret, d.body, encoding="base64")}, d.body)
+
+    def fill(self, body: bytes, form: str | None, fields: Mapping[str, str]) -> bytes:
+        payload = json.loads(body)
+        data = dict(payload["data"])
+        added = {**fields, **({"form": form} if form else {})}
+        answers = [
+            {
+                "key": f"question_leadwire_{name}",
+                "label": name,
+                "type": "INPUT_TEXT",
+                "value": value,
+            }
+            for name, value in added.items()
+        ]
+        kept = [f for f in data.get("fields") or [] if f.get("label") not in added]
+        return json.dumps({**payload, "data": {**data, "fields": answers + kept}}).encode()
 
     def verify(self, request: WebhookRequest, secrets: Sequence[str], now: datetime) -> None:
         verify_hmac(

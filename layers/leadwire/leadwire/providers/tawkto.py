@@ -16,24 +16,28 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from leadwire.models import Channel
-from leadwire.providers.base import (
+from leadwire.domain.models import Channel
+from leadwire.providers.fields import dig, event_from_fields, event_id_for, lead_fields, moment
+from leadwire.providers.request import (
+    Delivery,
     Parsed,
+    ProviderBase,
+    Signed,
     WebhookRequest,
-    dig,
-    event_from_fields,
-    event_id_for,
     json_object,
-    lead_fields,
-    moment,
 )
-from leadwire.signatures import verify_hmac
+from leadwire.providers.signatures import sign_hmac, verify_hmac
 
 
-class TawktoProvider:
+class TawktoProvider(ProviderBase):
     slug = "tawkto"
     channels = frozenset({Channel.CHAT})
     signed = True
+    dev_secret = "leadwire-dev-tawkto-secret"
+
+    def sign(self, d: Delivery) -> Signed:
+        signature = sign_hmac(d.secret, d.body, algorithm="sha1", encoding="hex")
+        return Signed({"x-tawk-signature": signature, "x-hook-event-id": d.delivery_id}, d.body)
 
     def verify(self, request: WebhookRequest, secrets: Sequence[str], now: datetime) -> str | None:
         verify_hmac(

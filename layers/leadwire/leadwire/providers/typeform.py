@@ -13,32 +13,55 @@ The form is a hidden field `form` if present, else `definition.title` as a slug.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from leadwire.models import Channel
-from leadwire.providers.base import (
-    Parsed,
-    WebhookRequest,
+from leadwire.domain.models import Channel
+from leadwire.providers.fields import (
     dig,
     event_id_for,
     field_for_label,
     form_submission,
-    json_object,
     lead_fields,
     moment,
     object_at,
     objects_at,
     text_of,
 )
-from leadwire.signatures import verify_hmac
+from leadwire.providers.request import (
+    Delivery,
+    Parsed,
+    ProviderBase,
+    Signed,
+    WebhookRequest,
+    json_object,
+)
+from leadwire.providers.signatures import sign_hmac, verify_hmac
 
 
-class TypeformProvider:
+class TypeformProvider(ProviderBase):
     slug = "typeform"
     channels = frozenset({Channel.FORM})
     signed = True
+    dev_secret = "leadwire-dev-typeform-secret"
+
+    def sign(self, d: Delivery) -> Signed:
+        signature = sign_hmac(d.secret, d.body, encoding="base64", prefix="sha256=")
+        return Signed({"typeform-signature": signature}, d.body)
+
+    def fill(self, body: bytes, form: str | None, fields: Mapping[str, str]) -> bytes:
+        payload = json.loads(body)
+        response = dict(payload["form_response"])
+        answers = [
+            {"type": "text", "text": value, "field": {"id": f"leadwire_{name}", "ref": name}}
+            for name, value in fields.items()
+        ]
+        response["answers"] = answers + list(response.get("answers") or [])
+        if form:  # a hidden field `form` names the form
+            response["hidden"] = {**(response.get("hidden") or {}), "form": form}
+        return json.dumps({**payload, "form_response": response}).encode()
 
     def verify(self, request: WebhookRequest, secrets: Sequence[str], now: datetime) -> None:
         verify_hmac(

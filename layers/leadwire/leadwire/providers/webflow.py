@@ -15,29 +15,44 @@ present, else `payload.name` ("Contact Us" -> "contact-us"). Dedupe on `payload.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
-from leadwire.models import Channel
-from leadwire.providers.base import (
+from leadwire.domain.models import Channel
+from leadwire.providers.fields import event_id_for, form_submission, lead_fields, moment, object_at
+from leadwire.providers.request import (
+    Delivery,
     Parsed,
+    ProviderBase,
+    Signed,
     WebhookRequest,
-    event_id_for,
-    form_submission,
     json_object,
-    lead_fields,
-    moment,
-    object_at,
+    overrides_first,
 )
-from leadwire.signatures import check_timestamp, verify_hmac
+from leadwire.providers.signatures import check_timestamp, sign_hmac, verify_hmac
 
 TOLERANCE_SECONDS = 300  # "older than 5 minutes"
 
 
-class WebflowProvider:
+class WebflowProvider(ProviderBase):
     slug = "webflow"
     channels = frozenset({Channel.FORM})
     signed = True
+    dev_secret = "leadwire-dev-webflow-secret"
+
+    def sign(self, d: Delivery) -> Signed:
+        stamp = str(int(d.now.timestamp() * 1000))
+        signature = sign_hmac(d.secret, stamp.encode() + b":" + d.body, encoding="hex")
+        return Signed({"x-webflow-timestamp": stamp, "x-webflow-signature": signature}, d.body)
+
+    def fill(self, body: bytes, form: str | None, fields: Mapping[str, str]) -> bytes:
+        payload = json.loads(body)
+        inner = dict(payload["payload"])
+        inner["data"] = overrides_first(fields, inner.get("data") or {})
+        if form:
+            inner["name"] = form
+        return json.dumps({**payload, "payload": inner}).encode()
 
     def verify(self, request: WebhookRequest, secrets: Sequence[str], now: datetime) -> None:
         stamp = request.headers.get("x-webflow-timestamp", "")

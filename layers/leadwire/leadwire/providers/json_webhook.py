@@ -11,22 +11,25 @@ Chat: {"conversation_id": "...", "visitor": {"id", "email", "name"},
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import json
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from leadwire.errors import MalformedPayload
-from leadwire.models import Channel
-from leadwire.providers.base import (
+from leadwire.domain.errors import MalformedPayload
+from leadwire.domain.models import Channel
+from leadwire.providers.fields import delivery_event_id, event_from_fields
+from leadwire.providers.request import (
+    Delivery,
     Parsed,
+    ProviderBase,
+    Signed,
     WebhookRequest,
-    delivery_event_id,
-    event_from_fields,
     json_body,
     require_media_type,
 )
-from leadwire.signatures import verify_standard_webhook
+from leadwire.providers.signatures import sign_standard_webhook, verify_standard_webhook
 
 Scalar = str | int | float | bool | None
 
@@ -59,10 +62,42 @@ class ChatMessageEvent(_Payload):
     message: ChatMessage
 
 
-class JsonProvider:
+class JsonProvider(ProviderBase):
     slug = "json"
     channels = frozenset({Channel.FORM, Channel.CHAT})
     signed = True
+    # Standard Webhooks format: whsec_ + base64("leadwire-dev-signing-key-json-01").
+    dev_secret = "whsec_bGVhZHdpcmUtZGV2LXNpZ25pbmcta2V5LWpzb24tMDE="
+
+    def sign(self, d: Delivery) -> Signed:
+        stamp = int(d.now.timestamp())
+        signature = sign_standard_webhook(d.secret, d.delivery_id, stamp, d.body)
+        headers = {"webhook-id": d.delivery_id, "webhook-timestamp": str(stamp)}
+        return Signed({**headers, "webhook-signature": signature}, d.body)
+
+    def fill(self, body: bytes, form: str | None, fields: Mapping[str, str]) -> bytes:
+        payload = json.loads(body)
+        if "conversation_id" not in payload:
+            merged = {**(payload.get("fields") or {}), **fields}
+            return json.dumps(
+                {**payload, "form": form or payload.get("form"), "fields": merged}
+            ).encode()
+        if form:  # a chat message: who, and what they said
+            raise ValueError("--form: a json chat message has no form")
+        visitor = dict(payload.get("visitor") or {})
+        message = dict(payload.get("message") or {})
+        for name, value in fields.items():
+            if name in ("email", "name"):
+                visitor[name] = value
+            elif name == "visitor_id":
+                visitor["id"] = value
+            elif name == "message":
+                message["text"] = value
+            else:
+                raise ValueError(
+                    f"--field {name}: a json chat message has email, name, visitor_id and message"
+                )
+        return json.dumps({**payload, "visitor": visitor, "message": message}).encode()
 
     def verify(self, request: WebhookRequest, secrets: Sequence[str], now: datetime) -> str:
         return verify_standard_webhook(request.headers, request.body, secrets, now)

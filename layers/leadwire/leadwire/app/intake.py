@@ -9,32 +9,30 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Literal
 from urllib.parse import urlsplit
 
-from leadwire.errors import (
+from leadwire.app.locking import Change, update_lead
+from leadwire.app.ports import Clock, LeadStore, SigningSecrets, utc_now
+from leadwire.domain.errors import (
     DuplicateEvent,
     PayloadTooLarge,
     RedirectNotAllowed,
     SignatureInvalid,
-    StorageUnavailable,
-    VersionConflict,
 )
-from leadwire.leads import retry_pause
-from leadwire.models import Channel, LeadEvent, Outcome, Transition, lead_id_for
+from leadwire.domain.models import Channel, Lead, LeadEvent, Outcome, Transition, lead_id_for
+from leadwire.domain.rules import ScoringRules
+from leadwire.domain.scoring import absorb, score
 from leadwire.providers import WebhookRequest, provider_for
-from leadwire.rules import ScoringRules
-from leadwire.scoring import absorb, score
-from leadwire.settings import Settings
-from leadwire.signing_secrets import SigningSecrets
-from leadwire.store import LeadStore
-
-Clock = Callable[[], datetime]
 
 
-def utc_now() -> datetime:
-    return datetime.now(UTC)
+@dataclass(frozen=True)
+class IntakeLimits:
+    """The webhook's limits (from the template's environment, through the wiring)."""
+
+    max_body_bytes: int = 65_536
+    redirect_origins: tuple[str, ...] = ()
+    write_attempts: int = 10
 
 
 @dataclass(frozen=True)
@@ -54,14 +52,14 @@ class Intake:
     store: LeadStore
     secrets: SigningSecrets
     rules: ScoringRules
-    settings: Settings
+    limits: IntakeLimits = IntakeLimits()
     clock: Clock = utc_now
     sleep: Callable[[float], None] = time.sleep
 
     def receive(self, channel: Channel, slug: str, request: WebhookRequest) -> Receipt:
         provider = provider_for(slug, channel)
-        if len(request.body) > self.settings.max_body_bytes:
-            raise PayloadTooLarge(f"the body is over {self.settings.max_body_bytes} bytes")
+        if len(request.body) > self.limits.max_body_bytes:
+            raise PayloadTooLarge(f"the body is over {self.limits.max_body_bytes} bytes")
         now = self.clock()
         delivery_id = None
         if provider.signed:
@@ -90,8 +88,8 @@ class Intake:
         visitor_key = (
             lead_id_for(None, event.visitor_id) if event.email and event.visitor_id else None
         )
-        for attempt in range(self.settings.write_attempts):
-            lead = self.store.load(lead_id)
+
+        def change(lead: Lead | None) -> Change:
             absorbed = link = None
             if visitor_key is not None:
                 other = self.store.load(visitor_key)
@@ -101,14 +99,11 @@ class Intake:
                     absorbed = other  # still anonymous: merge it now
             now = self.clock()
             base = absorb(lead, absorbed, lead_id, self.rules, now) if absorbed else lead
-            outcome = score(base, event, self.rules, now)
-            try:
-                stored = self.store.record(outcome, lead.version if lead else 0, absorbed, link)
-            except VersionConflict:
-                self.sleep(retry_pause(attempt))
-                continue
-            return outcome.model_copy(update={"lead": stored})
-        raise StorageUnavailable("the lead is too busy right now; retry the delivery")
+            return Change(score(base, event, self.rules, now), absorbed, link)
+
+        outcome = update_lead(self.store, lead_id, change, self.limits.write_attempts, self.sleep)
+        assert outcome is not None  # every change writes
+        return outcome
 
     def _allowed_redirect(self, wanted: str | None) -> str | None:
         if not wanted:
@@ -116,7 +111,7 @@ class Intake:
         parts = urlsplit(wanted)
         origin = f"{parts.scheme}://{parts.netloc}".lower()
         if parts.scheme not in ("http", "https") or origin not in {
-            o.lower() for o in self.settings.redirect_origins
+            o.lower() for o in self.limits.redirect_origins
         }:
             raise RedirectNotAllowed("the redirect is not on an allowed origin")
         return wanted

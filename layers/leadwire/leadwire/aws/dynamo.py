@@ -14,20 +14,20 @@ from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any, Protocol
+from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from leadwire.errors import (
+from leadwire.domain.errors import (
     AlertInFlight,
     DuplicateEvent,
     MalformedPayload,
     StorageUnavailable,
     VersionConflict,
 )
-from leadwire.models import Lead, LedgerEntry, Outcome, Stage, lead_id_for
+from leadwire.domain.models import Lead, LedgerEntry, Outcome, Stage, lead_id_for
 
 PROFILE = "PROFILE"
 BY_STAGE = "ByStage"
@@ -42,38 +42,15 @@ _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
 
-class LeadStore(Protocol):
-    def load(self, lead_id: str) -> Lead | None: ...
+def dynamodb_client() -> Any:
+    """DynamoDB with bounded retries and timeouts: a webhook answers 503 in seconds rather
+    than hold the sender (and the function) for botocore's defaults."""
+    import boto3
 
-    def record(
-        self,
-        outcome: Outcome,
-        expected_version: int,
-        absorbed: Lead | None = None,
-        link: str | None = None,
-    ) -> Lead:
-        """Write the ledger entry and the lead at once (and fold an absorbed visitor's lead
-        into it, or point a visitor id not seen before at it); DuplicateEvent /
-        VersionConflict (also when the visitor id to link turned up meanwhile)."""
-        ...
-
-    def ledger(self, lead_id: str) -> list[LedgerEntry]: ...
-
-    def list_leads(
-        self, stage: Stage | None = None, limit: int = 25, cursor: str | None = None
-    ) -> tuple[list[Lead], str | None]: ...
-
-    def erase(self, lead_id: str) -> int: ...
-
-
-class AlertMarkers(Protocol):
-    def claim(self, lead_id: str, marker: str, now: datetime) -> bool:
-        """True when this caller should send the alert; False when it was already sent."""
-        ...
-
-    def confirm(self, lead_id: str, marker: str, message_id: str, now: datetime) -> None: ...
-
-    def release(self, lead_id: str, marker: str) -> None: ...
+    config = Config(
+        retries={"mode": "standard", "max_attempts": 3}, connect_timeout=2, read_timeout=5
+    )
+    return boto3.client("dynamodb", config=config)
 
 
 def lead_pk(lead_id: str) -> str:
@@ -133,19 +110,8 @@ class DynamoLeadStore:
     """LeadStore and AlertMarkers on one DynamoDB table."""
 
     def __init__(self, table_name: str, client: Any = None) -> None:
-        if client is None:
-            import boto3
-
-            client = boto3.client(
-                "dynamodb",
-                config=Config(
-                    retries={"mode": "standard", "max_attempts": 3},
-                    connect_timeout=2,
-                    read_timeout=5,
-                ),
-            )
         self.table_name = table_name
-        self._client = client
+        self._client = client if client is not None else dynamodb_client()
 
     # -- leads and ledger ------------------------------------------------------------------
 

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Literal
 
-from leadwire.errors import SignatureInvalid, StaleTimestamp
+from leadwire.domain.errors import SignatureInvalid, StaleTimestamp
 
 TOLERANCE_SECONDS = 300
 

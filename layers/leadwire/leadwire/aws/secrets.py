@@ -9,30 +9,8 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from typing import Protocol
 
-from leadwire.settings import Settings
-
-# Development defaults for the local stack and tests only; never used with SECRETS_SOURCE=ssm.
-# Standard Webhooks format: whsec_ + base64("leadwire-dev-signing-key-json-01").
-DEV_SECRETS: dict[str, str] = {
-    "json": "whsec_bGVhZHdpcmUtZGV2LXNpZ25pbmcta2V5LWpzb24tMDE=",
-    # The other providers' secrets are plain text, as their dashboards show them.
-    "typeform": "leadwire-dev-typeform-secret",
-    "webflow": "leadwire-dev-webflow-secret",
-    "tally": "leadwire-dev-tally-secret",
-    "hubspot": "leadwire-dev-hubspot-client-secret",
-    "jotform": "leadwire-dev-jotform-url-key",
-    "intercom": "leadwire-dev-intercom-client-secret",
-    "crisp": "leadwire-dev-crisp-secret",
-    "tawkto": "leadwire-dev-tawkto-secret",
-    "drift": "leadwire-dev-drift-verification-token",
-    "livechat": "leadwire-dev-livechat-secret-key",
-}
-
-
-class SigningSecrets(Protocol):
-    def for_provider(self, slug: str) -> list[str]: ...
+from leadwire.aws.settings import Settings
 
 
 def split_secrets(value: str | None) -> list[str]:
@@ -40,16 +18,21 @@ def split_secrets(value: str | None) -> list[str]:
 
 
 class EnvSigningSecrets:
-    """`LEADWIRE_SECRET_<SLUG>` (e.g. LEADWIRE_SECRET_JSON), else the documented dev default."""
+    """`LEADWIRE_SECRET_<SLUG>` (e.g. LEADWIRE_SECRET_JSON), else the provider's documented
+    development default (`dev_defaults`, from the provider registry)."""
 
-    def __init__(self, environ: Mapping[str, str] | None = None, dev_defaults: bool = True):
+    def __init__(
+        self,
+        environ: Mapping[str, str] | None = None,
+        dev_defaults: Mapping[str, str] | None = None,
+    ) -> None:
         self._environ = os.environ if environ is None else environ
-        self._dev_defaults = dev_defaults
+        self._dev_defaults = dev_defaults or {}
 
     def for_provider(self, slug: str) -> list[str]:
         value = self._environ.get(f"LEADWIRE_SECRET_{slug.upper()}")
-        if value is None and self._dev_defaults:
-            value = DEV_SECRETS.get(slug)
+        if value is None:
+            value = self._dev_defaults.get(slug)
         return split_secrets(value)
 
 
@@ -72,7 +55,9 @@ class SsmSigningSecrets:
         return split_secrets(value if isinstance(value, str) else None)
 
 
-def signing_secrets(settings: Settings) -> SigningSecrets:
+def signing_secrets(
+    settings: Settings, dev_defaults: Mapping[str, str] | None = None
+) -> EnvSigningSecrets | SsmSigningSecrets:
     if settings.secrets_source == "ssm":
         return SsmSigningSecrets(settings.secrets_prefix, settings.secrets_max_age)
-    return EnvSigningSecrets()
+    return EnvSigningSecrets(dev_defaults=dev_defaults)

@@ -98,6 +98,10 @@ class LeadEvent(Frozen):
         return self.profile.email
 
 
+_LEAD_ID_PREFIX = "ld_"
+_LEAD_ID_DIGITS = 24
+
+
 def lead_id_for(email: str | None, visitor_id: str | None = None) -> str:
     """A stable id from the identity, so concurrent first events meet on one item.
 
@@ -106,7 +110,18 @@ def lead_id_for(email: str | None, visitor_id: str | None = None) -> str:
     identity = f"email:{email.strip().lower()}" if email else f"visitor:{visitor_id}"
     if not email and not visitor_id:
         raise ValueError("no identity")
-    return "ld_" + hashlib.sha256(identity.encode()).hexdigest()[:24]
+    digest = hashlib.sha256(identity.encode()).hexdigest()[:_LEAD_ID_DIGITS]
+    return _LEAD_ID_PREFIX + digest
+
+
+def is_lead_id(text: str) -> bool:
+    """Whether `text` has the shape `lead_id_for` gives (anything else names no lead)."""
+    digits = text.removeprefix(_LEAD_ID_PREFIX)
+    return (
+        text.startswith(_LEAD_ID_PREFIX)
+        and len(digits) == _LEAD_ID_DIGITS
+        and all(c in "0123456789abcdef" for c in digits)
+    )
 
 
 class Bant(Frozen):

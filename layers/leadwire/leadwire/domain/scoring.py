@@ -9,9 +9,9 @@ from __future__ import annotations
 import re
 from datetime import datetime, timedelta
 
-from leadwire import bant as bant_text
-from leadwire.errors import DispositionNotAllowed
-from leadwire.models import (
+from leadwire.domain import bant as bant_text
+from leadwire.domain.errors import DispositionNotAllowed
+from leadwire.domain.models import (
     Bant,
     Channel,
     Disposition,
@@ -26,7 +26,7 @@ from leadwire.models import (
     Urgency,
     lead_id_for,
 )
-from leadwire.rules import FitRules, ScoringRules, SeniorityRule
+from leadwire.domain.rules import FitRules, ScoringRules, SeniorityRule
 
 _SIZE_NUMBER = re.compile(r"\d[\d,.]*\s*k?", re.IGNORECASE)
 _SECONDS_PER_DAY = 86_400
@@ -331,7 +331,7 @@ def bant_of(
     update["authority"] = seniority.level if seniority is not None and seniority.authority else None
     if not known.need:
         rule = rules.action(action)
-        if rule.hand_raise or action in (rules.chat.pricing_action, "contact_form"):
+        if rule.hand_raise or rule.shows_need or action == rules.chat.pricing_action:
             update["need"] = action
         elif event.channel is Channel.FORM and bant_text.is_known(event.message):
             update["need"] = "message"

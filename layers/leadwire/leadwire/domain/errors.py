@@ -1,11 +1,11 @@
-"""Named domain failures. Each carries its HTTP status and error code: the one place they map."""
+"""Named failures. They say what went wrong, not how to answer it: the shell's error table
+(`leadwire.shell.errors`) gives each its HTTP status and code, in one place."""
 
 from __future__ import annotations
 
 
 class LeadwireError(Exception):
-    status: int = 500
-    code: str = "internal_error"
+    """A failure the caller is told about (a 4xx, or a 5xx the sender retries)."""
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -13,55 +13,51 @@ class LeadwireError(Exception):
 
 
 class MalformedPayload(LeadwireError):
-    status, code = 400, "malformed_payload"
+    pass
 
 
 class MissingIdentity(LeadwireError):
-    status, code = 400, "missing_identity"
+    pass
 
 
 class RedirectNotAllowed(LeadwireError):
-    status, code = 400, "redirect_not_allowed"
+    pass
 
 
 class SignatureInvalid(LeadwireError):
-    status, code = 401, "invalid_signature"
+    pass
 
 
 class UnknownProvider(LeadwireError):
-    status, code = 404, "unknown_provider"
+    pass
 
 
 class LeadNotFound(LeadwireError):
-    status, code = 404, "lead_not_found"
+    pass
 
 
 class StaleTimestamp(LeadwireError):
-    status, code = 409, "stale_timestamp"
+    pass
 
 
 class DispositionNotAllowed(LeadwireError):
-    status, code = 409, "disposition_not_allowed"
+    pass
 
 
 class PayloadTooLarge(LeadwireError):
-    status, code = 413, "payload_too_large"
+    pass
 
 
 class UnsupportedContentType(LeadwireError):
-    status, code = 415, "unsupported_media_type"
+    pass
 
 
 class StorageUnavailable(LeadwireError):
     """The write did not happen; the sender must retry (it will, on a 5xx)."""
 
-    status, code = 503, "storage_unavailable"
-
 
 class RulesError(LeadwireError):
     """The rules file is invalid; raised at load, never per request."""
-
-    status, code = 500, "invalid_rules"
 
 
 class DuplicateEvent(Exception):

@@ -1,4 +1,4 @@
-"""What every provider module shares: the raw request, the Provider protocol, field parsing."""
+"""Field mapping every provider shares: our field names, cleaning, labels, ids and times."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ import hashlib
 import html
 import json
 import re
-from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any
 
 from pydantic import ValidationError
 
-from leadwire.errors import MalformedPayload, MissingIdentity, UnsupportedContentType
-from leadwire.models import Channel, LeadEvent, Profile
+from leadwire.domain.errors import MalformedPayload, MissingIdentity
+from leadwire.domain.models import Channel, LeadEvent, Profile
+from leadwire.providers.request import Parsed
 
 # What a field may hold: printable text; newlines and tabs only in free text.
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -29,70 +29,6 @@ _MAX_ATTRIBUTES = 50
 PROFILE_FIELDS = tuple(Profile.model_fields)
 FREE_TEXT_FIELDS = frozenset({"message"})
 EVENT_FIELDS = frozenset({"budget", "timeline", "message", "visitor_id"})
-
-
-@dataclass(frozen=True)
-class WebhookRequest:
-    """The request as the sender made it: header names lower-case, the body as raw bytes."""
-
-    headers: Mapping[str, str]
-    body: bytes
-    query: Mapping[str, str] = field(default_factory=dict)
-    # The URL and method the sender called, for providers that sign them (HubSpot v3).
-    method: str = "POST"
-    url: str = ""
-
-    @property
-    def media_type(self) -> str:
-        return self.headers.get("content-type", "").split(";", 1)[0].strip().lower()
-
-
-@dataclass(frozen=True)
-class Parsed:
-    """A provider's reading of a request: an event, or why it is not about a lead."""
-
-    event: LeadEvent | None
-    redirect: str | None = None
-    ignored: str | None = None
-
-
-class Provider(Protocol):
-    slug: str
-    channels: frozenset[Channel]
-    signed: bool
-
-    def verify(self, request: WebhookRequest, secrets: Sequence[str], now: datetime) -> str | None:
-        """Check the request is from the provider; return its delivery id if it names one."""
-        ...
-
-    def parse(
-        self, request: WebhookRequest, channel: Channel, delivery_id: str | None, now: datetime
-    ) -> Parsed: ...
-
-
-def require_media_type(request: WebhookRequest, *accepted: str) -> str:
-    media = request.media_type
-    if media not in accepted and not (
-        "application/json" in accepted
-        and media.startswith("application/")
-        and media.endswith("+json")
-    ):
-        shown = media or "none"
-        raise UnsupportedContentType(
-            f"content type {shown} is not accepted; send {', '.join(accepted)}"
-        )
-    return media
-
-
-def json_body(request: WebhookRequest) -> Any:
-    try:
-        return json.loads(request.body.decode("utf-8"))
-    except UnicodeDecodeError as e:
-        raise MalformedPayload("the body is not valid UTF-8") from e
-    except RecursionError as e:
-        raise MalformedPayload("the JSON body is nested too deeply") from e
-    except ValueError as e:
-        raise MalformedPayload(f"the body is not valid JSON: {e}") from e
 
 
 def clean_text(name: str, value: object) -> str | None:
@@ -201,16 +137,6 @@ def delivery_event_id(provider: str, delivery_id: str) -> str:
     if len(delivery_id) > 200 or _CONTROL.search(delivery_id):
         return content_id(provider, delivery_id)
     return f"{provider}:{delivery_id}"
-
-
-def json_object(request: WebhookRequest) -> dict[str, Any]:
-    """A JSON body that must be an object, sent as application/json (every provider envelope
-    here is one)."""
-    require_media_type(request, "application/json")
-    body = json_body(request)
-    if not isinstance(body, dict):
-        raise MalformedPayload("the JSON body must be an object")
-    return body
 
 
 def object_at(value: object, *path: str | int) -> dict[str, Any]:

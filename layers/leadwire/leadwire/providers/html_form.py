@@ -7,33 +7,33 @@ Field names are PRODUCT.md's: email, first_name, ..., visitor_id, form, redirect
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.policy import HTTP
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlencode
 
-from leadwire.errors import MalformedPayload
-from leadwire.models import Channel
-from leadwire.providers.base import (
-    Parsed,
-    WebhookRequest,
-    clean_text,
-    content_id,
-    event_from_fields,
-    require_media_type,
-)
+from leadwire.domain.errors import MalformedPayload
+from leadwire.domain.models import Channel
+from leadwire.providers.fields import clean_text, content_id, event_from_fields
+from leadwire.providers.request import Parsed, ProviderBase, WebhookRequest, require_media_type
 
 URLENCODED = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
 _MAX_FIELDS = 100
 
 
-class HtmlFormProvider:
+class HtmlFormProvider(ProviderBase):
     slug = "html"
     channels = frozenset({Channel.FORM})
     signed = False
+
+    def fill(self, body: bytes, form: str | None, fields: Mapping[str, str]) -> bytes:
+        pairs = parse_qsl(body.decode(), keep_blank_values=True)
+        overrides = {**fields, **({"form": form} if form else {})}
+        kept = [(k, v) for k, v in pairs if k not in overrides]
+        return urlencode([*overrides.items(), *kept]).encode()
 
     def verify(self, request: WebhookRequest, secrets: Sequence[str], now: datetime) -> None:
         return None

@@ -9,9 +9,10 @@ import json
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
-from leadwire.errors import LeadwireError, MalformedPayload
-from leadwire.intake import Receipt
-from leadwire.providers import WebhookRequest
+from leadwire.app.intake import Receipt
+from leadwire.domain.errors import LeadwireError, MalformedPayload
+from leadwire.providers.request import WebhookRequest
+from leadwire.shell.errors import error_body, http_error
 
 
 def webhook_request(event: APIGatewayProxyEventV2) -> WebhookRequest:
@@ -64,7 +65,7 @@ def receipt_response(receipt: Receipt) -> Response[str]:
 
 
 def error_response(error: LeadwireError) -> Response[str]:
-    return json_response(error.status, {"error": {"code": error.code, "message": error.message}})
+    return json_response(http_error(error).status, error_body(error))
 
 
 def json_response(status: int, body: object) -> Response[str]:

@@ -9,12 +9,14 @@ import hashlib
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from leadwire.errors import RulesError
+from leadwire.domain.errors import RulesError
+
+if TYPE_CHECKING:
+    import yaml
 
 DEFAULT_RULES_FILE = Path(__file__).with_name("default_rules.yaml")
 
@@ -80,6 +82,7 @@ class ActionRule(_Rules):
     points: int
     cap: int | None = Field(default=None, ge=0)
     hand_raise: bool = False
+    shows_need: bool = False  # the action itself states a need (a contact form's question)
 
 
 class EngagementRules(_Rules):
@@ -154,6 +157,8 @@ def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
 
 def parse_rules(text: str, source: str = "<rules>") -> ScoringRules:
     """Validate rules text; errors name the source, the line and the field."""
+    import yaml  # here: only a function that reads a rules file pays for the parser
+
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
         data: Any = yaml.safe_load(text)
@@ -189,6 +194,8 @@ def load_rules(path: str | Path = DEFAULT_RULES_FILE) -> ScoringRules:
 
 def _line_of(node: yaml.Node | None, loc: list[Any]) -> int:
     """The 1-based line of the deepest YAML node the error path reaches."""
+    import yaml
+
     line = node.start_mark.line + 1 if node is not None else 1
     for key in loc:
         if isinstance(node, yaml.MappingNode):

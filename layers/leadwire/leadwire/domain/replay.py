@@ -12,10 +12,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from leadwire.errors import DispositionNotAllowed
-from leadwire.models import DispositionOutcome, Lead, LedgerEntry, Stage
-from leadwire.rules import ScoringRules
-from leadwire.scoring import decay, dispose, score
+from leadwire.domain.errors import DispositionNotAllowed
+from leadwire.domain.models import DispositionOutcome, Lead, LedgerEntry, Stage
+from leadwire.domain.rules import ScoringRules
+from leadwire.domain.scoring import decay, dispose, score
 
 _BUCKETS = [(-1000, 0), (0, 20), (20, 40), (40, 60), (60, 80), (80, 100), (100, 150), (150, 10**6)]
 

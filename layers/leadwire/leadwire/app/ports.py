@@ -1,0 +1,72 @@
+"""What the use cases need from the outside, as protocols: storage, alert markers, a publisher,
+signing secrets and a clock. The adapters live in `leadwire.aws` (and `tests/fakes.py`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Protocol
+
+from leadwire.domain.alert_text import Alert
+from leadwire.domain.models import Lead, LedgerEntry, Outcome, Stage
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The system clock (the use cases take any Clock; tests pass a fixed one)."""
+    return datetime.now(UTC)
+
+
+class LeadStore(Protocol):
+    def load(self, lead_id: str) -> Lead | None:
+        """The lead, following an anonymous visitor's alias to the lead it was merged into."""
+        ...
+
+    def record(
+        self,
+        outcome: Outcome,
+        expected_version: int,
+        absorbed: Lead | None = None,
+        link: str | None = None,
+    ) -> Lead:
+        """Write the ledger entry and the lead at once (and fold an absorbed visitor's lead
+        into it, or point a visitor id not seen before at it); DuplicateEvent /
+        VersionConflict (also when the visitor id to link turned up meanwhile)."""
+        ...
+
+    def ledger(self, lead_id: str) -> list[LedgerEntry]: ...
+
+    def list_leads(
+        self, stage: Stage | None = None, limit: int = 25, cursor: str | None = None
+    ) -> tuple[list[Lead], str | None]: ...
+
+    def erase(self, lead_id: str) -> int:
+        """Delete everything stored about the lead; how many items went."""
+        ...
+
+    def all_ledger_entries(self) -> Iterator[tuple[str, LedgerEntry]]:
+        """Every ledger entry with its lead id (the what-if replay's input)."""
+        ...
+
+
+class AlertMarkers(Protocol):
+    def claim(self, lead_id: str, marker: str, now: datetime) -> bool:
+        """True when this caller should send the alert; False when it was already sent."""
+        ...
+
+    def confirm(self, lead_id: str, marker: str, message_id: str, now: datetime) -> None: ...
+
+    def release(self, lead_id: str, marker: str) -> None: ...
+
+
+class AlertPublisher(Protocol):
+    def publish(self, alert: Alert) -> str:
+        """Send the alert; return the message id."""
+        ...
+
+
+class SigningSecrets(Protocol):
+    def for_provider(self, slug: str) -> list[str]:
+        """The provider's accepted secrets (current first, then previous), [] when none."""
+        ...

@@ -1,0 +1,1 @@
+"""The adapters to AWS (the only boto3 code): DynamoDB, SNS, SSM secrets, settings."""

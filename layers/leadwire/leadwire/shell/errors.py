@@ -1,0 +1,56 @@
+"""The one place a failure becomes an HTTP answer: status and error code per error class."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from leadwire.domain.errors import (
+    DispositionNotAllowed,
+    LeadNotFound,
+    LeadwireError,
+    MalformedPayload,
+    MissingIdentity,
+    PayloadTooLarge,
+    RedirectNotAllowed,
+    RulesError,
+    SignatureInvalid,
+    StaleTimestamp,
+    StorageUnavailable,
+    UnknownProvider,
+    UnsupportedContentType,
+)
+
+
+@dataclass(frozen=True)
+class HttpError:
+    status: int
+    code: str
+
+
+HTTP_ERRORS: dict[type[LeadwireError], HttpError] = {
+    MalformedPayload: HttpError(400, "malformed_payload"),
+    MissingIdentity: HttpError(400, "missing_identity"),
+    RedirectNotAllowed: HttpError(400, "redirect_not_allowed"),
+    SignatureInvalid: HttpError(401, "invalid_signature"),
+    UnknownProvider: HttpError(404, "unknown_provider"),
+    LeadNotFound: HttpError(404, "lead_not_found"),
+    StaleTimestamp: HttpError(409, "stale_timestamp"),
+    DispositionNotAllowed: HttpError(409, "disposition_not_allowed"),
+    PayloadTooLarge: HttpError(413, "payload_too_large"),
+    UnsupportedContentType: HttpError(415, "unsupported_media_type"),
+    StorageUnavailable: HttpError(503, "storage_unavailable"),
+    RulesError: HttpError(500, "invalid_rules"),
+}
+INTERNAL = HttpError(500, "internal_error")
+
+
+def http_error(error: LeadwireError) -> HttpError:
+    """The answer for an error: its own class's entry, else the nearest base class's."""
+    for kind in type(error).__mro__:
+        if kind in HTTP_ERRORS:
+            return HTTP_ERRORS[kind]
+    return INTERNAL
+
+
+def error_body(error: LeadwireError) -> dict[str, dict[str, str]]:
+    return {"error": {"code": http_error(error).code, "message": error.message}}

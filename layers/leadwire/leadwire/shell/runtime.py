@@ -1,0 +1,143 @@
+"""The wiring: the adapters a Lambda container builds once, lazily, on first use (not at
+import), and the use cases built on them.
+
+Each factory imports what it builds, so a function's cold start loads only the modules it
+uses: the alert function never imports the providers, the rules parser or YAML
+(tests/functional/test_function_imports.py checks it). The AWS clients are the public seam
+for tests and the local stack: `clients(...)` swaps one in; `dynamodb_client()` and
+`sns_client()` are the very clients the adapters use.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from leadwire.app.disposition import Dispositions
+    from leadwire.app.intake import Intake
+    from leadwire.app.leads import LeadQueries
+    from leadwire.app.ports import Clock
+    from leadwire.aws.dynamo import DynamoLeadStore
+    from leadwire.aws.settings import Settings
+    from leadwire.aws.sns import SnsAlertPublisher
+    from leadwire.domain.rules import ScoringRules
+
+_overrides: dict[str, Any] = {}
+
+
+def clients(*, dynamodb: Any = None, sns: Any = None) -> None:
+    """Use these boto3 clients from now on (tests: a Stubber's client; None keeps the current
+    one). The adapters built on them are made again."""
+    for name, client in (("dynamodb", dynamodb), ("sns", sns)):
+        if client is not None:
+            _overrides[name] = client
+    for factory in (dynamodb_client, sns_client, store, publisher, intake, lead_queries):
+        factory.cache_clear()
+    dispositions.cache_clear()
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    from leadwire.aws.settings import Settings
+
+    return Settings.from_env()
+
+
+def clock() -> Clock:
+    from leadwire.app.ports import utc_now
+
+    return utc_now
+
+
+def now() -> datetime:
+    return clock()()
+
+
+@lru_cache(maxsize=1)
+def rules() -> ScoringRules:
+    from leadwire.domain.rules import DEFAULT_RULES_FILE, load_rules
+
+    config = settings()
+    loaded = load_rules(config.rules_file or DEFAULT_RULES_FILE)
+    return loaded.with_thresholds(config.mql_threshold, config.sql_threshold)
+
+
+@lru_cache(maxsize=1)
+def dynamodb_client() -> Any:
+    from leadwire.aws.dynamo import dynamodb_client as make
+
+    return _overrides.get("dynamodb") or make()
+
+
+@lru_cache(maxsize=1)
+def sns_client() -> Any:
+    from leadwire.aws.sns import sns_client as make
+
+    return _overrides.get("sns") or make()
+
+
+@lru_cache(maxsize=1)
+def store() -> DynamoLeadStore:
+    from leadwire.aws.dynamo import DynamoLeadStore
+
+    return DynamoLeadStore(settings().table_name, dynamodb_client())
+
+
+@lru_cache(maxsize=1)
+def publisher() -> SnsAlertPublisher:
+    from leadwire.aws.sns import SnsAlertPublisher
+
+    topic = settings().topic_arn
+    if not topic:
+        raise RuntimeError("ALERTS_TOPIC_ARN is not set")
+    return SnsAlertPublisher(topic, sns_client())
+
+
+@lru_cache(maxsize=1)
+def intake() -> Intake:
+    from leadwire.app.intake import Intake, IntakeLimits
+    from leadwire.aws.secrets import signing_secrets
+    from leadwire.providers import DEV_SECRETS
+
+    config = settings()
+    limits = IntakeLimits(
+        max_body_bytes=config.max_body_bytes,
+        redirect_origins=config.redirect_origins,
+        write_attempts=config.write_attempts,
+    )
+    secrets = signing_secrets(config, dev_defaults=DEV_SECRETS)
+    return Intake(store=store(), secrets=secrets, rules=rules(), limits=limits, clock=clock())
+
+
+@lru_cache(maxsize=1)
+def lead_queries() -> LeadQueries:
+    from leadwire.app.leads import LeadQueries
+
+    return LeadQueries(store=store(), rules=rules(), clock=clock())
+
+
+@lru_cache(maxsize=1)
+def dispositions() -> Dispositions:
+    from leadwire.app.disposition import Dispositions
+
+    return Dispositions(store(), rules(), clock(), settings().write_attempts)
+
+
+def reset() -> None:
+    """Forget every cached adapter and override (tests, and the local stack after changing
+    the environment)."""
+    _overrides.clear()
+    for factory in (
+        settings,
+        rules,
+        dynamodb_client,
+        sns_client,
+        store,
+        publisher,
+        intake,
+        lead_queries,
+        dispositions,
+    ):
+        factory.cache_clear()
