@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
 
+from leadwire.app.ports import AlertMarkers, AlertPublisher, LeadStore
 from leadwire.domain.alert_text import Alert
-from leadwire.domain.errors import DuplicateEvent, VersionConflict
-from leadwire.domain.models import Lead, LedgerEntry, Outcome
+from leadwire.domain.errors import DuplicateEvent, MalformedPayload, VersionConflict
+from leadwire.domain.models import Lead, LedgerEntry, Outcome, Stage
 
 
 class InMemoryLeadStore:
@@ -50,7 +52,38 @@ class InMemoryLeadStore:
         return saved
 
     def ledger(self, lead_id: str) -> list[LedgerEntry]:
-        return [e for (lid, _), e in self.entries.items() if lid == lead_id]
+        entries = [e for (lid, _), e in self.entries.items() if lid == lead_id]
+        return sorted(entries, key=lambda e: (e.at, e.event_id))
+
+    def list_leads(
+        self, stage: Stage | None = None, limit: int = 25, cursor: str | None = None
+    ) -> tuple[list[Lead], str | None]:
+        """Newest first by when each lead entered its stage; the cursor is an offset."""
+        if cursor is not None and not cursor.isdigit():
+            raise MalformedPayload("the cursor is not one this API gave out")
+        start = int(cursor or 0)
+        wanted = [x for x in self.leads.values() if stage is None or x.stage is stage]
+        wanted.sort(key=lambda x: (x.stage_at or x.created_at, x.lead_id), reverse=True)
+        page = wanted[start : start + limit]
+        more = start + limit < len(wanted)
+        return page, str(start + limit) if more else None
+
+    def erase(self, lead_id: str) -> int:
+        lead = self.leads.pop(lead_id, None)
+        removed = int(lead is not None)
+        for key in [k for k in self.entries if k[0] == lead_id]:
+            del self.entries[key]
+            removed += 1
+        for key in [k for k in self.markers if k[0] == lead_id]:
+            del self.markers[key]
+            removed += 1
+        for visitor in [v for v, owner in self.aliases.items() if owner == lead_id]:
+            del self.aliases[visitor]
+            removed += 1
+        return removed
+
+    def all_ledger_entries(self) -> Iterator[tuple[str, LedgerEntry]]:
+        yield from ((lead_id, entry) for (lead_id, _), entry in self.entries.items())
 
     def claim(self, lead_id: str, marker: str, now: datetime) -> bool:
         if self.markers.get((lead_id, marker)) == "sent":
@@ -76,3 +109,9 @@ class RecordingPublisher:
             raise ConnectionError("SNS is down")
         self.sent.append(alert)
         return f"msg-{len(self.sent)}"
+
+
+def _implements_the_ports() -> tuple[LeadStore, AlertMarkers, AlertPublisher]:
+    """mypy checks here that the fakes stay whole implementations of the ports."""
+    store = InMemoryLeadStore()
+    return store, store, RecordingPublisher()

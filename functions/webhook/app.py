@@ -8,8 +8,9 @@ from leadwire.domain.errors import LeadwireError, UnknownProvider
 from leadwire.domain.models import Channel
 from leadwire.shell import runtime
 from leadwire.shell.errors import http_error
-from leadwire.shell.http import error_response, receipt_response, webhook_request
+from leadwire.shell.http import error_response
 from leadwire.shell.log import get_logger
+from leadwire.shell.webhooks import receipt_response, webhook_request
 
 app = APIGatewayHttpResolver()
 logger = get_logger()

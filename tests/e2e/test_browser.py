@@ -23,7 +23,7 @@ import pytest
 from leadwire_local import senders
 from leadwire_local.send import send
 from tests.e2e.stack import ServeProcess, post, request
-from tests.e2e.test_local_stack import READY
+from tests.support import READY
 
 pytestmark = pytest.mark.e2e
 

@@ -20,18 +20,9 @@ from tests.e2e.stack import (
     request,
     wait_for,
 )
+from tests.support import READY
 
 pytestmark = pytest.mark.e2e
-
-# One demo request makes this lead an SQL (tests/functional/test_sql_alert.py's READY).
-READY = {
-    "email": "cleo@bigco.example",
-    "first_name": "Cleo",
-    "job_title": "CEO",
-    "company_size": "800",
-    "budget": "$200k",
-    "timeline": "next year",
-}
 
 
 @pytest.fixture

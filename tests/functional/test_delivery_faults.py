@@ -24,20 +24,9 @@ from leadwire_local.redrive import (
     template_filters,
 )
 from leadwire_local.streams import StreamReader
+from tests.support import READY, post_form, sns_down
 
 FORMS = "/webhooks/forms/json"
-READY = {  # one demo request makes this lead an SQL (fit 45 + 60)
-    "email": "cleo@bigco.example",
-    "first_name": "Cleo",
-    "job_title": "CEO",
-    "company_size": "800",
-    "budget": "$200k",
-}
-
-
-def post_form(sandbox, form, fields, delivery_id):
-    headers, body = senders.json_webhook(senders.json_form(form, fields), delivery_id=delivery_id)
-    return sandbox.request("POST", FORMS, headers, body)
 
 
 def storage_refusal(code: str, message: str, **extra) -> ClientError:
@@ -109,17 +98,6 @@ def test_throttled_reads_are_503_through_a_stubbed_client(sandbox, monkeypatch):
     assert sandbox.items() == []
 
 
-def sns_down(monkeypatch):
-
-    real = runtime.sns_client().publish
-
-    def outage(**kwargs):
-        raise ConnectionError("SNS unavailable")
-
-    monkeypatch.setattr(runtime.sns_client(), "publish", outage)
-    return lambda: monkeypatch.setattr(runtime.sns_client(), "publish", real)
-
-
 def dead_letter_count(sandbox) -> int:
     attributes = boto3.client("sqs").get_queue_attributes(
         QueueUrl=sandbox.stack.ref("AlertDeadLetterQueue"),
@@ -130,7 +108,7 @@ def dead_letter_count(sandbox) -> int:
 
 def test_redrive_after_an_sns_outage_alerts_once_and_empties_the_queue(sandbox, monkeypatch):
     # Given an alert parked in the dead-letter queue by an SNS outage
-    recover = sns_down(monkeypatch)
+    outage = sns_down()
     post_form(sandbox, "demo-request", READY, "msg_parked")
     sandbox.pump()
     assert sandbox.received_alerts() == [] and dead_letter_count(sandbox) == 1
@@ -139,7 +117,7 @@ def test_redrive_after_an_sns_outage_alerts_once_and_empties_the_queue(sandbox, 
     # Then the message is kept for later
     assert (failed.replayed, failed.failed) == (0, 1) and dead_letter_count(sandbox) == 1
     # When SNS is back and redrive runs (twice)
-    recover()
+    outage.arm(0)
     first, second = sandbox.redrive(), sandbox.redrive()
     # Then the alert goes out exactly once and the queue is empty
     assert (first.replayed, first.records, first.failed) == (1, 1, 0)
@@ -166,7 +144,7 @@ def test_deployed_redrive_reads_the_batch_back_from_the_stream_and_invokes_the_f
 ):
     # Given a lead that became SQL, then kept scoring (records on the stream that must not
     # alert), and a dead-letter message that holds only the batch's coordinates, as Lambda's
-    recover = sns_down(monkeypatch)
+    outage = sns_down()
     post_form(sandbox, "content-download", {"email": READY["email"]}, "msg_before")
     post_form(sandbox, "demo-request", READY, "msg_sql")
     post_form(sandbox, "webinar", {"email": READY["email"]}, "msg_after")
@@ -192,7 +170,7 @@ def test_deployed_redrive_reads_the_batch_back_from_the_stream_and_invokes_the_f
         QueueUrl=queue,
         MessageBody=json.dumps({"requestContext": {}, "DDBStreamBatchInfo": coordinates}),
     )
-    recover()
+    outage.arm(0)
     function = InProcessLambda(sandbox.handler("SqlAlertFunction"))
     # When redrive replays it the deployed way
     result = redrive(

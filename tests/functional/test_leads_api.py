@@ -12,15 +12,7 @@ from leadwire.domain.scoring import score
 from leadwire.shell import runtime
 from leadwire_local import senders
 from leadwire_local.lambda_events import LambdaContext
-
-READY = {
-    "email": "cleo@bigco.example",
-    "first_name": "Cleo",
-    "job_title": "CEO",
-    "company_size": "800",
-    "budget": "$200k",
-    "timeline": "next year",
-}
+from tests.support import READY
 
 
 def post(sandbox, form, fields, delivery_id=None):

@@ -9,8 +9,7 @@ import boto3
 from leadwire.shell import runtime
 from leadwire_local import senders
 from leadwire_local.server import AlertLog, load_snapshot, save_snapshot, skip_stream_backlog
-
-READY = {"email": "cleo@bigco.example", "job_title": "CEO", "company_size": "800"}
+from tests.support import READY
 
 
 def make_sql_lead(sandbox) -> None:

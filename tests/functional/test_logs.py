@@ -16,6 +16,7 @@ from leadwire.domain.models import lead_id_for
 from leadwire.providers import DEV_SECRETS
 from leadwire_local import senders
 from leadwire_local.lambda_events import LambdaContext
+from tests.support import post_form
 
 BOB = {
     "email": "Bob.Builder@Acme-Robotics.example",
@@ -47,20 +48,15 @@ def forget_correlation_id() -> None:
         handler.formatter.append_keys(correlation_id=None)  # type: ignore[union-attr]
 
 
-def post(sandbox, form, fields, **signing):
-    headers, body = senders.json_webhook(senders.json_form(form, fields), **signing)
-    return sandbox.request("POST", "/webhooks/forms/json", headers, body)
-
-
 def test_scenario_and_error_logs_are_json_with_a_correlation_id_and_no_pii_or_secret(
     sandbox, log_lines
 ):
     # Given Bob's journey to sql (seed 003) with an alert, a chat, and the leads API
-    assert post(sandbox, "newsletter", BOB).status == 202
+    assert post_form(sandbox, "newsletter", BOB).status == 202
     for form in ("content-download", "content-download", "webinar"):
-        assert post(sandbox, form, BOB).status == 202
+        assert post_form(sandbox, form, BOB).status == 202
     demo = {**BOB, "budget": "$40k", "timeline": "1 month", "message": "call me at +1 555 010 9999"}
-    assert post(sandbox, "demo-request", demo).status == 202
+    assert post_form(sandbox, "demo-request", demo).status == 202
     forget_correlation_id()  # one process hosts every function here; Lambda would not share
     assert sandbox.pump() == 1 and len(sandbox.received_alerts()) == 1
     headers, body = senders.json_webhook(
@@ -74,10 +70,13 @@ def test_scenario_and_error_logs_are_json_with_a_correlation_id_and_no_pii_or_se
 
     # And the error cases: bad signature, a malformed email carrying a phone, stale, too big
     other = "whsec_" + base64.b64encode(b"not-the-right-secret-at-all").decode()
-    assert post(sandbox, "trial", STUDENT, secret=other).status == 401
-    assert post(sandbox, "trial", {**STUDENT, "email": "sam <sam.student@gmail.com>"}).status == 400
-    assert post(sandbox, "trial", STUDENT, timestamp=int(time.time()) - 900).status == 409
-    assert post(sandbox, "trial", {**STUDENT, "message": "x" * 70_000}).status == 413
+    assert post_form(sandbox, "trial", STUDENT, secret=other).status == 401
+    assert (
+        post_form(sandbox, "trial", {**STUDENT, "email": "sam <sam.student@gmail.com>"}).status
+        == 400
+    )
+    assert post_form(sandbox, "trial", STUDENT, timestamp=int(time.time()) - 900).status == 409
+    assert post_form(sandbox, "trial", {**STUDENT, "message": "x" * 70_000}).status == 413
     assert sandbox.request("POST", "/webhooks/forms/nosuch", body=b"{}").status == 404
     assert sandbox.request("GET", "/leads?stage=" + STUDENT["email"]).status == 400
     assert sandbox.request("DELETE", f"/leads/{bob}").status == 200

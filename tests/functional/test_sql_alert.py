@@ -6,29 +6,14 @@ import json
 
 import boto3
 
-from leadwire.shell import runtime
-from leadwire_local import senders
 from leadwire_local.demo import BOB, play_bob
 from leadwire_local.lambda_events import LambdaContext, stream_event
 from leadwire_local.scenarios import InProcessStack
 from leadwire_local.streams import StreamReader
+from tests.support import READY, post_form, sns_down
+
 
 # One demo request is enough for this lead: fit 45 (CEO, 800 people, business email) + 60.
-READY = {
-    "email": "cleo@bigco.example",
-    "first_name": "Cleo",
-    "job_title": "CEO",
-    "company_size": "800",
-    "budget": "$200k",
-    "timeline": "next year",
-}
-
-
-def post(sandbox, form, fields, delivery_id=None):
-    headers, body = senders.json_webhook(senders.json_form(form, fields), delivery_id=delivery_id)
-    return sandbox.request("POST", "/webhooks/forms/json", headers, body)
-
-
 def dead_letters(sandbox) -> list[dict]:
     sqs = boto3.client("sqs")
     url = sandbox.stack.ref("AlertDeadLetterQueue")
@@ -49,14 +34,14 @@ def test_bob_reaches_sql_and_sales_gets_exactly_one_alert(sandbox):
 
 
 def test_only_a_change_to_sql_invokes_the_alert_function(sandbox):
-    post(sandbox, "webinar", {"email": "ann@corp.example"})
-    post(sandbox, "content-download", {"email": "ann@corp.example"})
+    post_form(sandbox, "webinar", {"email": "ann@corp.example"})
+    post_form(sandbox, "content-download", {"email": "ann@corp.example"})
     assert sandbox.pump() == 0
     assert sandbox.received_alerts() == []
 
 
 def test_retried_stream_batch_alerts_once(sandbox):
-    post(sandbox, "demo-request", READY)
+    post_form(sandbox, "demo-request", READY)
     # Read the stream's records ourselves, then deliver the same batch twice, as Lambda does
     # when it retries a batch.
     records = [
@@ -73,30 +58,24 @@ def test_retried_stream_batch_alerts_once(sandbox):
 
 
 def test_sns_outage_parks_the_record_in_the_dead_letter_queue_then_redrive_alerts_once(
-    sandbox, monkeypatch
+    sandbox,
 ):
-
-    real = runtime.sns_client().publish
-
-    def outage(**kwargs):
-        raise ConnectionError("SNS unavailable")
-
-    monkeypatch.setattr(runtime.sns_client(), "publish", outage)
-    post(sandbox, "demo-request", READY)
+    outage = sns_down()
+    post_form(sandbox, "demo-request", READY)
     sandbox.pump()
     assert sandbox.received_alerts() == []
     [parked] = dead_letters(sandbox)
     assert parked["requestContext"]["condition"] == "RetryAttemptsExhausted"
     assert parked["requestContext"]["approximateInvokeCount"] == 4  # 1 + MaximumRetryAttempts
     # After recovery, replaying the parked records sends the alert, once.
-    monkeypatch.setattr(runtime.sns_client(), "publish", real)
+    outage.arm(0)
     sandbox.trigger.deliver(parked["records"])
     sandbox.trigger.deliver(parked["records"])
     assert len(sandbox.received_alerts()) == 1
 
 
 def test_alert_carries_urgency_for_subscription_filter_policies(sandbox):
-    post(sandbox, "demo-request", READY)
+    post_form(sandbox, "demo-request", READY)
     sandbox.pump()
     [alert] = sandbox.received_alerts()
     assert alert.urgency == "high"  # a fresh hand-raise

@@ -1,0 +1,53 @@
+"""Each function loads only what it uses: importing a handler in a fresh interpreter (as a cold
+Lambda does) must not load what the function never calls."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+import leadwire
+
+ROOT = Path(__file__).parents[2]
+LAYER_ROOT = Path(leadwire.__file__).parents[1]
+
+# What the stream and schedule functions never use: the providers (and their pydantic models),
+# the rules file's YAML parser, and Powertools' HTTP resolvers.
+NOT_FOR_BACKGROUND = ("leadwire.providers", "yaml", "aws_lambda_powertools.event_handler")
+FORBIDDEN = {
+    "sql_alert": (*NOT_FOR_BACKGROUND, "leadwire.domain.rules", "leadwire.app.intake"),
+    "decay": NOT_FOR_BACKGROUND,
+    "leads": ("leadwire.providers", "leadwire.app.intake", "yaml"),
+    "webhook": ("leadwire.app.disposition", "leadwire.app.erasure", "leadwire.app.decay"),
+}
+
+
+def modules_after_import(function: str) -> list[str]:
+    code = (
+        "import json, sys\n"
+        f"sys.path[:0] = [{str(ROOT / 'functions' / function)!r}, {str(LAYER_ROOT)!r}]\n"
+        "import app\n"
+        "print(json.dumps(sorted(sys.modules)))\n"
+    )
+    env = {"AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_SERVICE_NAME": "leadwire"}
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    return list(json.loads(done.stdout))
+
+
+@pytest.mark.parametrize("function", sorted(FORBIDDEN))
+def test_a_cold_function_imports_only_what_it_uses(function):
+    loaded = modules_after_import(function)
+    unwanted = [
+        name
+        for name in loaded
+        if any(name == f or name.startswith(f + ".") for f in FORBIDDEN[function])
+    ]
+    assert unwanted == [], f"functions/{function}/app.py loads {unwanted}"
+    assert "leadwire.shell.runtime" in loaded  # (and it did import the layer)
