@@ -70,8 +70,9 @@ def invoke(args: argparse.Namespace) -> int:
 
 def serve(args: argparse.Namespace) -> int:
     """The local stack: moto, the real handlers over HTTP, the stream wired to alerts."""
-    from leadwire_local.server import ServeOptions, SnapshotUnreadable
+    from leadwire_local.server import ServeOptions
     from leadwire_local.server import serve as run_stack
+    from leadwire_local.snapshot import SnapshotUnreadable
 
     options = ServeOptions(
         host=args.host,

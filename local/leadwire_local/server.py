@@ -9,41 +9,36 @@ table's stream into the alert function and writes every alert to the terminal an
 from __future__ import annotations
 
 import json
-import logging
 import os
 import signal
 import sys
 import threading
 import time
 import traceback
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
 from typing import Any
 
-import boto3
-from moto import __version__ as moto_version
-from moto.moto_server.werkzeug_app import (
-    DomainDispatcherApplication,
-    MotoRequestHandler,
-    create_backend_app,
-)
-from moto.server import ThreadedMotoServer
-from werkzeug.serving import make_server
-
 from leadwire.domain.models import Channel
 from leadwire.providers import DEV_SECRETS, PROVIDERS
 from leadwire.shell import runtime
 from leadwire_local import moto_patches
+from leadwire_local.moto_server import MOTO_LOCK, SerialMotoServer, start_moto
 from leadwire_local.pages import BOARD_POLL_HEADER, PAGES
-from leadwire_local.sandbox import HttpResponse, ReceivedAlert, Sandbox
+from leadwire_local.sandbox import HttpResponse, Sandbox
+from leadwire_local.snapshot import (
+    AlertLog,
+    load_snapshot,
+    save_snapshot,
+    skip_stream_backlog,
+)
 from leadwire_local.template import TEMPLATE, Template
+from leadwire_local.terminal import Say, say
 
-Say = Callable[[str], None]
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
-SNAPSHOT_VERSION = 1
 RUNNING_FILE = "running.json"  # the moto endpoint and table of a running stack
 # `POST /_local/settle`: answers once every record written before it has been through the
 # alert function and every alert it sent is in alerts.jsonl (tests and `leadwire demo` wait
@@ -60,120 +55,6 @@ class ServeOptions:
     snapshot_every: float = 30.0  # seconds; 0: only on a clean stop
     log_level: str = "WARNING"
     template: Path = TEMPLATE
-
-
-def say(line: str) -> None:
-    print(line, flush=True)
-
-
-# -- moto ---------------------------------------------------------------------------------------
-
-
-class SerialMotoServer(ThreadedMotoServer):
-    """moto's server, answering one request at a time: its backends are not thread-safe (a
-    transaction deep-copies the table while a stream read or another write may change it)."""
-
-    def _server_entry(self) -> None:  # moto 5.2.5's, with the app wrapped in a lock
-        app = _serialized(DomainDispatcherApplication(create_backend_app))
-        self._server = make_server(
-            self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
-        )
-        self._server_ready_event.set()
-        self._server.serve_forever(poll_interval=0.1)  # stop() returns within 0.1 s
-
-
-# Held while moto answers a request, and while the stream is trimmed behind its back.
-MOTO_LOCK = threading.Lock()
-
-
-def _serialized(app: Any) -> Any:
-    def serial_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        with MOTO_LOCK:
-            return list(app(environ, start_response))  # consume the body inside the lock
-
-    return serial_app
-
-
-def start_moto() -> SerialMotoServer:
-    """moto on a free loopback port, and boto3 (in this process) pointed at it."""
-    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # no line per AWS call
-    if not moto_patches.apply():
-        say(
-            f"note: moto {moto_version} is not the one moto_patches was written for; "
-            "webhooks will slow down as the table grows"
-        )
-    moto = SerialMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    moto.start()
-    host, port = moto.get_host_and_port()
-    os.environ["AWS_ENDPOINT_URL"] = f"http://{host}:{port}"
-    for name, value in {
-        "AWS_ACCESS_KEY_ID": "testing",
-        "AWS_SECRET_ACCESS_KEY": "testing",
-        "AWS_DEFAULT_REGION": "us-east-1",
-    }.items():
-        os.environ[name] = value  # fake credentials, always: nothing can reach a real account
-    for name in ("AWS_SESSION_TOKEN", "AWS_PROFILE"):
-        os.environ.pop(name, None)
-    return moto
-
-
-# -- alerts and snapshots -----------------------------------------------------------------------
-
-
-class AlertLog:
-    """Every alert as one readable terminal line and one JSON line in `alerts.jsonl`."""
-
-    def __init__(self, path: Path, say: Say = say) -> None:
-        self.path = path
-        self._say = say
-
-    def record(self, alert: ReceivedAlert) -> None:
-        with self.path.open("a", encoding="utf-8") as file:
-            file.write(json.dumps(alert.as_line()) + "\n")
-        self._say(f"ALERT [{alert.urgency}] {alert.subject} (lead {alert.lead_id})")
-
-
-def save_snapshot(sandbox: Sandbox, path: Path) -> int:
-    """Write the table's items (DynamoDB JSON, as scanned) atomically; return how many."""
-    items = sandbox.items()
-    document = {"version": SNAPSHOT_VERSION, "items": items}
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(document), encoding="utf-8")
-    os.replace(temporary, path)
-    return len(items)
-
-
-class SnapshotUnreadable(Exception):
-    """The snapshot cannot be restored; the stack refuses to start rather than overwrite it."""
-
-
-def load_snapshot(sandbox: Sandbox, path: Path) -> int:
-    """Put a snapshot's items back into the (empty) table; return how many."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        version = document.get("version")
-        items: list[dict[str, Any]] = document["items"]
-    except (OSError, ValueError, AttributeError, KeyError) as e:
-        raise SnapshotUnreadable(f"{path} cannot be read ({e}); move it aside to start") from e
-    if version != SNAPSHOT_VERSION:
-        raise SnapshotUnreadable(f"{path}: unknown snapshot version {version!r}")
-    client = boto3.client("dynamodb", region_name=sandbox.region)
-    table = runtime.settings().table_name
-    for start in range(0, len(items), 25):  # BatchWriteItem's limit
-        requests = [{"PutRequest": {"Item": item}} for item in items[start : start + 25]]
-        while requests:
-            answer = client.batch_write_item(RequestItems={table: requests})
-            requests = answer.get("UnprocessedItems", {}).get(table, [])
-    return len(items)
-
-
-def skip_stream_backlog(sandbox: Sandbox) -> int:
-    """Move the alert trigger past every record on the stream without delivering them: a
-    restored SQL lead was alerted in the run that scored it."""
-    skipped = 0
-    while batch := sandbox.trigger.reader.read():
-        skipped += len(batch)
-    return skipped
 
 
 # -- HTTP ---------------------------------------------------------------------------------------

@@ -8,7 +8,7 @@ import boto3
 
 from leadwire.shell import runtime
 from leadwire_local import senders
-from leadwire_local.server import AlertLog, load_snapshot, save_snapshot, skip_stream_backlog
+from leadwire_local.snapshot import AlertLog, load_snapshot, save_snapshot, skip_stream_backlog
 from tests.support import READY
 
 

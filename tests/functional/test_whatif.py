@@ -50,7 +50,7 @@ def test_replaying_under_the_same_rules_changes_nothing(sandbox):
 
 def test_leadwire_whatif_reads_the_local_snapshot(sandbox, tmp_path, capsys):
     from leadwire_local.cli import main
-    from leadwire_local.server import save_snapshot
+    from leadwire_local.snapshot import save_snapshot
 
     for form in ("newsletter", "demo-request"):
         post(sandbox, form, BOB)
