@@ -81,7 +81,7 @@ typecheck: $(VENV_STAMP) ## mypy (strict) on the layer package
 run: $(VENV_STAMP) ## Run the local stack on http://127.0.0.1:PORT (default 3000)
 	$(VENV)/bin/leadwire serve --host 127.0.0.1 --port $(PORT) --data-dir .leadwire
 
-demo: $(VENV_STAMP) ## Bob and PRODUCT.md's scenarios 1-6 (against make run if it runs)
+demo: $(VENV_STAMP) ## Bob's journey and the qualification scenarios (against make run if it runs)
 	$(VENV)/bin/leadwire demo
 
 whatif: $(VENV_STAMP) ## What a rules change would do: make whatif RULES=path/to/rules.yaml

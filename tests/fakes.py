@@ -38,8 +38,10 @@ class InMemoryLeadStore:
             for owner, event_id in list(self.entries):
                 if owner == absorbed.lead_id:
                     self.entries[(lead.lead_id, event_id)] = self.entries.pop((owner, event_id))
-        if (lead.lead_id, outcome.entry.event_id) in self.entries:
-            raise DuplicateEvent(outcome.entry.event_id)
+        repeats = outcome.entry.event.repeats_of if outcome.entry.event else []
+        for event_id in [outcome.entry.event_id, *repeats]:
+            if (lead.lead_id, event_id) in self.entries:
+                raise DuplicateEvent(outcome.entry.event_id)
         stored = self.leads.get(lead.lead_id)
         if self.conflicts_to_raise or (stored.version if stored else 0) != expected_version:
             self.conflicts_to_raise = max(0, self.conflicts_to_raise - 1)

@@ -247,7 +247,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     p = commands.add_parser(
         "demo",
-        help="play seed 003's Bob and PRODUCT.md's scenarios 1-6 (make demo)",
+        help="play Bob's journey and the qualification scenarios (make demo)",
         description="Sends the scenarios' webhooks to a running local stack (make run) when "
         "one answers at --url, otherwise to one started in this process, and prints each "
         "lead's score, stage and the alerts sales receives. Exits 1 if a scenario does not "

@@ -32,6 +32,7 @@ FORM_PAGE = """<!doctype html>
 <form method="post" action="/webhooks/forms/html">
   <input type="hidden" name="form" value="demo-request">
   <input type="hidden" name="redirect" id="redirect" value="">
+  <input type="hidden" name="submission_id" id="submission" value="">
   <label>Work email <input type="email" name="email" required></label>
   <label>First name <input name="first_name"></label>
   <label>Last name <input name="last_name"></label>
@@ -45,6 +46,10 @@ FORM_PAGE = """<!doctype html>
 </form>
 <script>
   document.getElementById("redirect").value = location.origin + "/?thanks=1";
+  // One id per rendering of the page: a double-click or a resubmitted page is one
+  // submission, a new visit to the page a new one.
+  document.getElementById("submission").value = crypto.randomUUID ?
+    crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2);
   if (new URLSearchParams(location.search).get("thanks") === "1") {
     document.getElementById("thanks").hidden = false;
   }
@@ -157,6 +162,15 @@ function node(tag, className, ...children) {
   return element;
 }
 
+function urgencyCell(lead) {
+  // The level, and why it is high (the reasons as the cell's tooltip and after the level).
+  const reasons = (lead.urgencyReasons || []).join("; ");
+  const cell = node("td", "urgency-" + (lead.urgency === "high" ? "high" : "normal"),
+    lead.urgency + (reasons ? " (" + reasons + ")" : ""));
+  if (reasons) cell.title = reasons;
+  return cell;
+}
+
 function leadName(lead) {
   const profile = lead.profile || {};
   const full = [profile.firstName, profile.lastName].filter(Boolean).join(" ");
@@ -198,7 +212,7 @@ function leadRow(lead) {
     node("td", "num", number(lead.fit)),
     node("td", "num", number(lead.engagement)),
     node("td", "num", node("b", "", number(lead.score))),
-    node("td", "urgency-" + (lead.urgency === "high" ? "high" : "normal"), lead.urgency),
+    urgencyCell(lead),
     node("td", "", words(lead.lastAction)),
     node("td", "", when(lead.stageAt), lead.updatedAt === lead.stageAt ? "" :
       node("span", "sub", "updated " + when(lead.updatedAt))));
@@ -234,7 +248,8 @@ function renderDetail(lead) {
       node("div", "", "Engagement", node("b", "", number(lead.engagement))),
       node("div", "", "Total", node("b", "", number(lead.score))),
       node("div", "", "Stage", node("b", "", stageBadge(lead.stage))),
-      node("div", "", "Urgency", node("b", "urgency-" + lead.urgency, lead.urgency))),
+      node("div", "", "Urgency", node("b", "urgency-" + lead.urgency, lead.urgency),
+        node("span", "sub", (lead.urgencyReasons || []).join("; ")))),
     node("h3", "", "BANT (" + (bant.known ?? 0) + "/4 known)"),
     node("span", "sub", joined("budget: " + (bant.budget || "?"),
       "authority: " + words(bant.authority || "?"), "need: " + words(bant.need || "?"),

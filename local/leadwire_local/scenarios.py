@@ -178,6 +178,33 @@ VP = {
     "company": "BigCo",
     "company_size": "500",
 }
+DIRECTOR = {
+    "email": "dana@northwind.example",
+    "first_name": "Dana",
+    "job_title": "Director of IT",
+    "company": "Northwind",
+    "company_size": "300",
+}
+HEAD = {
+    "email": "hana@westshire.gov.uk",
+    "first_name": "Hana",
+    "job_title": "Head of Digital",
+    "company": "Westshire Council",
+}
+ENGINEERING = {
+    "email": "eli@bigcorp.example",
+    "first_name": "Eli",
+    "job_title": "Director of Engineering",
+    "company_size": "500",
+}
+ANONYMOUS = {"email": "max.power@gmail.com", "first_name": "Max"}
+CTO = {
+    "email": "tom@tinyrocket.example",
+    "first_name": "Tom",
+    "job_title": "CTO",
+    "company": "Tiny Rocket",
+    "company_size": "40",
+}
 BOB_BLOG = Step("Bob subscribes to the blog", _form("newsletter", BOB))
 BOB_RESEARCH = [
     Step("Bob downloads an e-book", _form("content-download", {**BOB, "asset": "pm-guide"})),
@@ -252,6 +279,53 @@ SCENARIOS = [
             if lead.get("events") == 3 and len(lead.get("ledger", [])) == 3
             else f"expected one lead with 3 merged events, got {lead.get('events')}"
         ),
+    ),
+    Scenario(
+        7,
+        "A director at a 300-person company requests a demo on first touch",
+        DIRECTOR["email"],
+        [Step("Dana requests a demo", _form("demo-request", DIRECTOR))],
+        "sql",
+        1,
+        "normal",
+    ),
+    Scenario(
+        9,
+        "A head of digital at a council requests a demo",
+        HEAD["email"],
+        [Step("Hana requests a demo", _form("demo-request", HEAD))],
+        "sql",
+        1,
+        "normal",
+    ),
+    Scenario(
+        10,
+        "A director of engineering at a 500-person company asks to talk to sales",
+        ENGINEERING["email"],
+        [Step("Eli contacts sales", _form("contact-sales", ENGINEERING))],
+        "sql",
+        1,
+        "normal",
+    ),
+    Scenario(
+        11,
+        "No title, a personal address, a first-touch demo request",
+        ANONYMOUS["email"],
+        [Step("Max requests a demo", _form("demo-request", ANONYMOUS))],
+        "mql",
+        0,
+    ),
+    Scenario(
+        12,
+        "The CTO of a 40-person startup reads the blog, then starts a trial",
+        CTO["email"],
+        [
+            Step("Tom subscribes to the blog", _form("newsletter", CTO)),
+            Step("Tom starts a trial", _form("trial", CTO)),
+        ],
+        "sql",
+        1,
+        "normal",
     ),
 ]
 

@@ -174,8 +174,9 @@ def test_a_lead_sent_from_the_form_appears_on_the_board(stack, tab):
     row.wait_for()
     cells = row.locator("td").all_inner_texts()
     assert cells[0].startswith("Fiona")
-    # (VP 20 + 300 people 15 + business email 5; demo request 60; a hand-raise from a good fit)
-    assert cells[1:6] == ["SQL", "40", "60", "100", "high"], cells
+    # (VP 20 + 300 people 15 + business email 5; demo request 100; a hand-raise from a good
+    # fit, with no timeline or urgent words: normal urgency)
+    assert cells[1:6] == ["SQL", "40", "100", "140", "normal"], cells
     assert cells[6] == "demo request", cells
 
 
@@ -194,9 +195,9 @@ def test_the_board_refreshes_by_itself_and_explains_each_point(stack, tab):
     detail = tab.page.locator("#detail")
     detail.locator("h2", has_text="Cleo").wait_for()
     text = detail.inner_text()
-    assert "action.demo_request" in text and "+60" in text, text
+    assert "action.demo_request" in text and "+100" in text, text
     assert "fit.seniority.c_level" in text and "rules 20" in text, text
-    assert "lead → SQL score 105 >= SQL threshold 100" in text, text
+    assert "lead → SQL hand-raise from fit 45 >= 20; score 145" in text, text
     assert "BANT (4/4 KNOWN)" in text.upper(), text
 
 

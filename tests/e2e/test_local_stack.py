@@ -73,7 +73,7 @@ def test_signed_webhook_for_a_ready_lead_writes_one_alert_line(stack):
     assert answer["status"] == "accepted"
     [alert] = stack.settled_alerts()
     assert {"leadId", "stage", "urgency", "subject", "message"} <= alert.keys()
-    assert alert["stage"] == "sql" and alert["urgency"] == "high"
+    assert alert["stage"] == "sql" and alert["urgency"] == "normal"  # deciding next year
     assert "Cleo" in alert["subject"] and READY["email"] in alert["message"]
 
 

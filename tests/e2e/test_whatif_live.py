@@ -18,14 +18,12 @@ def test_whatif_reads_the_running_stack(tmp_path):
     served = ServeProcess(tmp_path / "data", tmp_path / "serve.log")
     served.start()
     try:
-        # Given a manager's demo request without BANT: score 85, an MQL under the defaults
-        post_json_form(
-            served,
-            {"email": "max@corp.example", "job_title": "Manager", "company_size": "150"},
-            delivery_id="msg_whatif",
-        )
+        # Given a demo request with no title from a personal address: score 100 but BANT 1/4
+        # and fit 0 (under the hand-raise floor), an MQL under the defaults
+        post_json_form(served, {"email": "max@gmail.com"}, delivery_id="msg_whatif")
         candidate = tmp_path / "candidate.yaml"
-        candidate.write_text(DEFAULT_RULES_FILE.read_text().replace("sql: 100 ", "sql: 80 "))
+        rules = DEFAULT_RULES_FILE.read_text()
+        candidate.write_text(rules.replace("bant_min_known: 2 ", "bant_min_known: 1 "))
         # When the candidate rules are tried while the stack runs
         shown = subprocess.run(
             [

@@ -33,12 +33,12 @@ def test_a_lead_shows_its_score_split_bant_and_why_every_point_was_given(sandbox
     assert response.status == 200
     lead = response.json()
     assert lead["email"] == "cleo@bigco.example" and lead["stage"] == "sql"
-    assert lead["score"] == lead["fit"] + round(lead["engagement"]) == 120
+    assert lead["score"] == lead["fit"] + round(lead["engagement"]) == 160
     assert lead["bant"]["budget"] == "$200k" and lead["bant"]["authority"] == "c_level"
-    assert lead["urgency"] == "high"
+    assert lead["urgency"] == "normal" and lead["urgencyReasons"] == []  # "next year"
     assert [e["eventId"] for e in lead["ledger"]] == ["json:msg_a", "json:msg_b"]
     first = lead["ledger"][0]
-    assert first["rules"]["fit.seniority.c_level"] == 25 and first["rulesVersion"] == "2026.11-1"
+    assert first["rules"]["fit.seniority.c_level"] == 25 and first["rulesVersion"] == "2026.12-1"
     assert sum(e["points"] for e in lead["ledger"]) == lead["score"]
     assert [t["toStage"] for t in lead["transitions"]] == ["mql", "sql"]
 

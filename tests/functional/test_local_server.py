@@ -34,7 +34,7 @@ def test_every_alert_is_one_json_line_and_one_terminal_line(sandbox, tmp_path):
     [line] = (tmp_path / "alerts.jsonl").read_text().splitlines()
     assert json.loads(line).keys() >= {"leadId", "stage", "urgency", "subject", "message"}
     [shown] = printed
-    assert shown.startswith("ALERT [high]") and json.loads(line)["leadId"] in shown
+    assert shown.startswith("ALERT [normal]") and json.loads(line)["leadId"] in shown
 
 
 def test_a_restored_snapshot_holds_the_same_items_and_alerts_no_one_again(sandbox, tmp_path):

@@ -13,7 +13,6 @@ from leadwire_local.streams import StreamReader
 from tests.support import READY, post_form, sns_down
 
 
-# One demo request is enough for this lead: fit 45 (CEO, 800 people, business email) + 60.
 def dead_letters(sandbox) -> list[dict]:
     sqs = boto3.client("sqs")
     url = sandbox.stack.ref("AlertDeadLetterQueue")
@@ -29,7 +28,7 @@ def test_bob_reaches_sql_and_sales_gets_exactly_one_alert(sandbox):
     assert len(alerts) == 1
     [alert] = alerts
     assert alert["stage"] == "sql" and alert["urgency"] == "high"
-    assert "Bob Baker" in alert["subject"] and "score 125" in alert["subject"]
+    assert "Bob Baker" in alert["subject"] and "score 170" in alert["subject"]
     assert "BANT" in alert["message"] and BOB["email"] in alert["message"]
 
 
@@ -75,8 +74,14 @@ def test_sns_outage_parks_the_record_in_the_dead_letter_queue_then_redrive_alert
 
 
 def test_alert_carries_urgency_for_subscription_filter_policies(sandbox):
+    # Given two SQLs: one whose timeline is two weeks, one who plans for next year
+    post_form(
+        sandbox, "demo-request", {**READY, "email": "soon@bigco.example", "timeline": "2 weeks"}
+    )
     post_form(sandbox, "demo-request", READY)
     sandbox.pump()
-    [alert] = sandbox.received_alerts()
-    assert alert.urgency == "high"  # a fresh hand-raise
-    assert alert.stage == "sql"
+    # Then each alert carries its urgency as the attribute SMS subscriptions filter on
+    soon, later = sandbox.received_alerts()
+    assert (soon.urgency, later.urgency) == ("high", "normal")
+    assert soon.stage == later.stage == "sql"
+    assert "Urgent because: timeline 14 days" in soon.message

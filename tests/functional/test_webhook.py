@@ -6,10 +6,12 @@ import base64
 import io
 import logging
 import time
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from botocore.exceptions import ClientError
 
+from leadwire.app import ports
 from leadwire.domain.models import lead_id_for
 from leadwire.shell import runtime
 from leadwire_local import senders
@@ -222,6 +224,56 @@ def test_same_html_form_content_twice_is_a_duplicate(sandbox):
     assert sandbox.request("POST", "/webhooks/forms/html", headers, body).json()["status"] == (
         "duplicate"
     )
+
+
+class Clock:
+    """The webhook's clock, moved by the test (the window is about wall time)."""
+
+    def __init__(self) -> None:
+        self.now = datetime(2026, 12, 1, 9, 3, tzinfo=UTC)
+
+    def __call__(self) -> datetime:
+        return self.now
+
+
+@pytest.fixture
+def clock(sandbox, monkeypatch) -> Clock:
+    moved = Clock()
+    monkeypatch.setattr(ports, "utc_now", moved)
+    runtime.reset()  # the intake is built again, on this clock
+    return moved
+
+
+def html_post(sandbox, fields: dict[str, str]) -> str:
+    headers, body = senders.html_form({"form": "webinar", **fields})
+    return str(sandbox.request("POST", "/webhooks/forms/html", headers, body).json()["status"])
+
+
+def test_the_same_html_form_again_soon_is_a_double_submit_and_later_a_new_one(sandbox, clock):
+    leo = {"email": "leo@corp.example"}
+    # Given a webinar registration, and the browser posting it again 8 minutes later
+    assert html_post(sandbox, leo) == "accepted"
+    clock.now += timedelta(minutes=8)  # (into the next 10-minute window)
+    assert html_post(sandbox, leo) == "duplicate"
+    # When Leo registers for another session with the same fields a month later
+    clock.now += timedelta(days=30)
+    # Then it counts: a repeat submission is engagement (caps still bound it)
+    assert html_post(sandbox, leo) == "accepted"
+    lead = runtime.store().load(lead_id_for(leo["email"]))
+    assert lead.events == 2 and lead.action_points["webinar"] == 30
+
+
+def test_a_page_rendered_submission_id_makes_each_post_exact(sandbox, clock):
+    # Given two renderings of the form page, each with its own hidden submission id
+    first = {"email": "mo@corp.example", "submission_id": "r-1"}
+    # When the first is posted twice an hour apart and the second once, same fields
+    assert html_post(sandbox, first) == "accepted"
+    clock.now += timedelta(hours=1)
+    assert html_post(sandbox, first) == "duplicate"
+    assert html_post(sandbox, {**first, "submission_id": "r-2"}) == "accepted"
+    # Then the id is not kept as an attribute of the lead
+    [entry, _] = runtime.store().ledger(lead_id_for("mo@corp.example"))
+    assert "submission_id" not in entry.event.attributes
 
 
 def test_chat_message_about_pricing_scores_the_visitor(sandbox):

@@ -52,8 +52,9 @@ def test_a_failed_publish_releases_the_marker_so_the_retry_sends(rules, now):
 
 def test_the_alert_says_who_why_and_how_to_reach_them(rules, now):
     alert = render_alert(sql_lead(rules, now))
-    assert alert.subject == "[URGENT] SQL: Cleo (CEO, BigCo) - score 105"
-    assert "Why: score 105 >= SQL threshold 100" in alert.message
+    assert alert.subject == "[URGENT] SQL: Cleo (CEO, BigCo) - score 145"
+    assert "Why: hand-raise from fit 45 >= 20; score 145" in alert.message
+    assert "Urgent because: timeline 14 days" in alert.message
     assert "+1 555 010 4242" in alert.sms and len(alert.sms) < 160
     assert alert.urgency.value == "high"
 

@@ -10,7 +10,7 @@ from leadwire.domain.rules import DEFAULT_RULES_FILE, load_rules, parse_rules
 
 def test_default_rules_load_and_carry_their_version():
     rules = load_rules()
-    assert rules.version == "2026.11-1"
+    assert rules.version == "2026.12-1"
     assert rules.stages.mql < rules.stages.sql
     assert rules.forms["demo-request"] == "demo_request"
 
@@ -41,11 +41,11 @@ def test_invalid_yaml_names_the_line():
 
 
 def test_unversioned_rules_are_stamped_with_a_content_hash():
-    text = DEFAULT_RULES_FILE.read_text().replace('version: "2026.11-1"', "")
+    text = DEFAULT_RULES_FILE.read_text().replace('version: "2026.12-1"', "")
     assert parse_rules(text).version.startswith("sha256:")
 
 
 def test_deploy_time_thresholds_override_and_show_in_the_version():
     rules = load_rules().with_thresholds(50, 120)
     assert (rules.stages.mql, rules.stages.sql) == (50, 120)
-    assert rules.version == "2026.11-1+mql50-sql120"
+    assert rules.version == "2026.12-1+mql50-sql120"

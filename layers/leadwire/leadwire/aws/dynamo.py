@@ -140,6 +140,7 @@ class DynamoLeadStore:
         link: str | None = None,
     ) -> Lead:
         lead = outcome.lead.model_copy(update={"version": expected_version + 1})
+        repeats = outcome.entry.event.repeats_of if outcome.entry.event else []
         writes: list[dict[str, Any]] = [
             {
                 "Put": {
@@ -148,6 +149,17 @@ class DynamoLeadStore:
                     "ConditionExpression": "attribute_not_exists(pk)",
                 }
             },
+            # An event this one repeats, recorded already, makes it a duplicate too.
+            *(
+                {
+                    "ConditionCheck": {
+                        "TableName": self.table_name,
+                        "Key": _typed({"pk": lead_pk(lead.lead_id), "sk": EVENT_PREFIX + other}),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+                for other in repeats
+            ),
             {
                 "Put": {
                     "TableName": self.table_name,
@@ -193,7 +205,7 @@ class DynamoLeadStore:
                     self._client.put_item(
                         TableName=self.table_name, Item=_typed(ledger_item(lead.lead_id, entry))
                     )
-        self._transact(writes, outcome.entry.event_id, lead.lead_id)
+        self._transact(writes, outcome.entry.event_id, lead.lead_id, 1 + len(repeats))
         if absorbed is not None:
             self._delete_keys(
                 [
@@ -214,7 +226,10 @@ class DynamoLeadStore:
             },
         ]
 
-    def _transact(self, writes: list[dict[str, Any]], event_id: str | None, lead_id: str) -> None:
+    def _transact(
+        self, writes: list[dict[str, Any]], event_id: str | None, lead_id: str, dedupe: int = 1
+    ) -> None:
+        """Run the transaction; its first `dedupe` items say whether the event was recorded."""
         try:
             self._client.transact_write_items(TransactItems=writes)
         except ClientError as e:
@@ -223,7 +238,7 @@ class DynamoLeadStore:
             reasons = [r.get("Code") for r in e.response.get("CancellationReasons", [])]
             if not reasons:  # some emulators only put the reasons in the message
                 reasons = _reasons_from_message(e.response["Error"].get("Message", ""))
-            if event_id and reasons[:1] == ["ConditionalCheckFailed"]:
+            if event_id and "ConditionalCheckFailed" in reasons[:dedupe]:
                 raise DuplicateEvent(event_id) from e
             if "ConditionalCheckFailed" in reasons or "TransactionConflict" in reasons:
                 raise VersionConflict(lead_id) from e

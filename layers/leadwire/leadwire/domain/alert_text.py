@@ -30,6 +30,7 @@ def render_alert(lead: Lead) -> Alert:
         "",
         f"Score {lead.score} (fit {lead.fit}, engagement {round(lead.engagement)})",
         f"Why: {cause}",
+        f"Urgent because: {'; '.join(lead.urgency_reasons)}" if urgent else None,
         "BANT: "
         + "; ".join(
             f"{label} {value}"

@@ -86,6 +86,9 @@ class LeadEvent(Frozen):
     timeline: str | None = None
     message: str | None = None
     attributes: dict[str, str] = {}
+    # Event ids this one repeats: recorded already, it is a duplicate (an unsigned form's
+    # same content in the previous deduplication window).
+    repeats_of: list[str] = []
 
     @model_validator(mode="after")
     def _identifies_someone(self) -> LeadEvent:
@@ -190,9 +193,12 @@ class Lead(Frozen):
     action_points: dict[str, int] = {}
     bant: Bant = Bant()
     urgency: Urgency = Urgency.NORMAL
+    urgency_reasons: list[str] = []  # why it is high (empty when normal)
     last_action: str | None = None
     last_hand_raise_at: datetime | None = None
     urgent_said_at: datetime | None = None
+    urgent_words: str | None = None  # the urgent phrase they used, for the reason
+    last_chat_at: datetime | None = None  # their latest chat message (an active conversation)
     transitions: list[Transition] = []
     # When the lead entered its current stage: lists are newest first by it.
     stage_at: datetime | None = None

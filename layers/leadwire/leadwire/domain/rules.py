@@ -31,6 +31,12 @@ class StageRules(_Rules):
     demotion_margin: int = Field(ge=0)
     bant_min_known: int = Field(ge=0, le=4)
     hand_raise_min_fit: int
+    # A hand-raise from a lead with at least that fit is an SQL on that event, whatever its
+    # score (the seeds: a demo request is the sales-ready signal); off, it only lifts the
+    # BANT gate for leads over the SQL threshold.
+    hand_raise_makes_sql: bool = False
+    # Fit rules that keep a lead out of SQL whatever it does (students, competitors).
+    never_sql: list[str] = []
     rejected_cooldown_days: float = Field(default=90, ge=0)
 
     @model_validator(mode="after")
@@ -102,7 +108,12 @@ class ChatRules(_Rules):
 
 
 class UrgencyRules(_Rules):
+    """How urgent the prospect's decision is: an explicit short timeline, urgent words in
+    their own message, or a hand-raise during an active conversation."""
+
     timeline_days: int = Field(ge=0)
+    words_hours: float = Field(default=48, ge=0)
+    conversation_minutes: float = Field(default=60, ge=0)
     hand_raise_hours: float = Field(ge=0)
     phrases: list[str] = []
 

@@ -50,9 +50,8 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
 
     hand_raise_at = now if rule.hand_raise else current.last_hand_raise_at
     message = (event.message or "").lower()
-    urgent_said = bool(
-        rules.urgency.phrase_pattern and rules.urgency.phrase_pattern.search(message)
-    )
+    pattern = rules.urgency.phrase_pattern
+    said = pattern.search(message) if pattern else None
     new_bant = bant_of(current.bant, event, profile, action, rules, now)
 
     explained = {f"action.{action}": awarded}
@@ -84,12 +83,16 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
             "bant": new_bant,
             "last_action": action,
             "last_hand_raise_at": hand_raise_at,
-            "urgent_said_at": now if urgent_said else current.urgent_said_at,
+            "urgent_said_at": now if said else current.urgent_said_at,
+            "urgent_words": said.group(0) if said else current.urgent_words,
+            "last_chat_at": now if event.channel is Channel.CHAT else current.last_chat_at,
             "events": current.events + 1,
             "updated_at": now,
         }
     )
-    transitions = _stage_change(candidate, rules, now, event.event_id, cause=action)
+    transitions = _stage_change(
+        candidate, rules, now, event.event_id, cause=action, hand_raise=rule.hand_raise
+    )
     return Outcome(
         lead=_settled(candidate, transitions, rules, now), entry=entry, transitions=transitions
     )
@@ -145,7 +148,7 @@ def as_of(lead: Lead, rules: ScoringRules, now: datetime) -> Lead:
     """The lead as it stands at `now`: engagement faded, urgency re-read. Nothing is stored."""
     return lead.model_copy(
         update={"engagement": round(faded(lead, now, rules), 2), "engaged_at": now}
-    ).model_copy(update={"urgency": urgency_of(lead, rules, now)})
+    ).model_copy(update=_urgency_update(lead, rules, now))
 
 
 def decay(lead: Lead, rules: ScoringRules, now: datetime) -> Outcome | None:
@@ -202,6 +205,7 @@ def dispose(
             "action_points": {},
             "last_hand_raise_at": None,
             "urgent_said_at": None,
+            "urgent_words": None,
         }
         if outcome is DispositionOutcome.REJECTED:
             cooldown = timedelta(days=rules.stages.rejected_cooldown_days)
@@ -223,7 +227,7 @@ def dispose(
 
 def _settled(lead: Lead, transitions: list[Transition], rules: ScoringRules, now: datetime) -> Lead:
     """Apply the stage transitions and re-read urgency: the last step of every change."""
-    update: dict[str, object] = {"urgency": urgency_of(lead, rules, now)}
+    update: dict[str, object] = _urgency_update(lead, rules, now)
     if transitions:
         update |= {
             "stage": transitions[-1].to_stage,
@@ -338,32 +342,54 @@ def bant_of(
     return known.model_copy(update=update)
 
 
-def urgency_of(lead: Lead, rules: ScoringRules, now: datetime) -> Urgency:
-    """High when the timeline is short, a hand-raise is fresh, or they said it is urgent."""
-    window = rules.urgency.hand_raise_hours * 3600
+def urgency_of(lead: Lead, rules: ScoringRules, now: datetime) -> tuple[Urgency, list[str]]:
+    """The urgency of the prospect's decision, with its reasons: an explicit short timeline
+    (not a past date), urgent words in their own message, or a hand-raise made during an
+    active conversation. The age of a hand-raise alone is not urgency."""
+    urgency = rules.urgency
+    reasons: list[str] = []
     days = lead.bant.timeline_days
-    fresh = [t for t in (lead.last_hand_raise_at, lead.urgent_said_at) if t is not None]
-    if (days is not None and days <= rules.urgency.timeline_days) or any(
-        (now - t).total_seconds() <= window for t in fresh
+    if days is not None and 0 <= days <= urgency.timeline_days:
+        reasons.append(f"timeline {days} days" if days != 1 else "timeline 1 day")
+    said = lead.urgent_said_at
+    if said is not None and _within(now - said, hours=urgency.words_hours):
+        reasons.append(f'said "{lead.urgent_words}"' if lead.urgent_words else "said it is urgent")
+    raised, chatted = lead.last_hand_raise_at, lead.last_chat_at
+    if (
+        raised is not None
+        and chatted is not None
+        and _within(now - raised, hours=urgency.hand_raise_hours)
+        and _within(abs(raised - chatted), hours=urgency.conversation_minutes / 60)
     ):
-        return Urgency.HIGH
-    return Urgency.NORMAL
+        action = (lead.last_action or "hand-raise").replace("_", " ")
+        reasons.append(f"{action} during a chat conversation")
+    return (Urgency.HIGH if reasons else Urgency.NORMAL), reasons
+
+
+def _within(elapsed: timedelta, hours: float) -> bool:
+    return timedelta(0) <= elapsed <= timedelta(hours=hours)
+
+
+def _urgency_update(lead: Lead, rules: ScoringRules, now: datetime) -> dict[str, object]:
+    level, reasons = urgency_of(lead, rules, now)
+    return {"urgency": level, "urgency_reasons": reasons}
 
 
 def _stage_change(
-    lead: Lead, rules: ScoringRules, now: datetime, event_id: str | None, cause: str
+    lead: Lead,
+    rules: ScoringRules,
+    now: datetime,
+    event_id: str | None,
+    cause: str,
+    hand_raise: bool = False,
 ) -> list[Transition]:
     stages, total = rules.stages, lead.score
     if lead.stage is Stage.SQL:
         return []  # only sales takes a lead out of SQL (disposition)
-    bant_ok = lead.bant.known >= stages.bant_min_known
-    raised = lead.last_hand_raise_at is not None and lead.fit >= stages.hand_raise_min_fit
-    cooling = lead.requalify_after is not None and now < lead.requalify_after
     target: Stage = lead.stage
-    why = ""
-    if total >= stages.sql and (bant_ok or raised) and not cooling:
-        gate = f"BANT {lead.bant.known}/4" if bant_ok else f"hand-raise from fit {lead.fit}"
-        target, why = Stage.SQL, f"score {total} >= SQL threshold {stages.sql}; {gate}"
+    why = _sql_reason(lead, rules, now, hand_raise)
+    if why:
+        target = Stage.SQL
     elif total >= stages.mql and lead.stage is Stage.LEAD:
         target, why = Stage.MQL, f"score {total} >= MQL threshold {stages.mql}"
     elif lead.stage is Stage.MQL and total < stages.mql - stages.demotion_margin:
@@ -380,6 +406,27 @@ def _stage_change(
             at=now,
         )
     ]
+
+
+def _sql_reason(lead: Lead, rules: ScoringRules, now: datetime, hand_raise: bool) -> str | None:
+    """Why the lead is sales-qualified now, or None: a hand-raise on this event from a good
+    fit, or a score over the threshold with BANT known (or an earlier good-fit hand-raise).
+    Never for a barred fit (a student, a competitor), nor during a rejection's cooldown."""
+    stages, total = rules.stages, lead.score
+    if any(r in lead.fit_rules for r in stages.never_sql):
+        return None
+    if lead.requalify_after is not None and now < lead.requalify_after:
+        return None
+    good_fit = lead.fit >= stages.hand_raise_min_fit
+    if hand_raise and good_fit and stages.hand_raise_makes_sql:
+        return f"hand-raise from fit {lead.fit} >= {stages.hand_raise_min_fit}; score {total}"
+    if total < stages.sql:
+        return None
+    if lead.bant.known >= stages.bant_min_known:
+        return f"score {total} >= SQL threshold {stages.sql}; BANT {lead.bant.known}/4"
+    if lead.last_hand_raise_at is not None and good_fit:
+        return f"score {total} >= SQL threshold {stages.sql}; hand-raise from fit {lead.fit}"
+    return None
 
 
 def _with(items: list[str], item: str | None) -> list[str]:

@@ -1,7 +1,8 @@
 """`html`: a plain browser form posting to the webhook (urlencoded or multipart).
 
 A browser cannot sign a request, so nothing is verified; a submission is deduplicated by its
-content, and the thank-you redirect is only followed to an allowed origin (checked by intake).
+content for a short window (or for good by a per-render `submission_id`), and the thank-you
+redirect is only followed to an allowed origin (checked by intake).
 Field names are PRODUCT.md's: email, first_name, ..., visitor_id, form, redirect.
 """
 
@@ -19,6 +20,11 @@ from leadwire.domain.models import Channel
 from leadwire.providers.fields import clean_text, content_id, event_from_fields
 from leadwire.providers.request import Parsed, ProviderBase, WebhookRequest, require_media_type
 
+# A browser's double-submit or retry (the same fields) within this window is one submission:
+# the current and the previous window are checked, so 10 to 20 minutes. A page can instead
+# render a fresh hidden `submission_id` per view, which makes each of its posts exact.
+WINDOW_SECONDS = 600
+SUBMISSION_FIELD = "submission_id"
 URLENCODED = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
 _MAX_FIELDS = 100
@@ -44,15 +50,22 @@ class HtmlFormProvider(ProviderBase):
         fields = form_fields(request)
         form = fields.pop("form", None) or request.query.get("form")
         redirect = clean_text("redirect", fields.pop("redirect", None))
+        submission = clean_text("submission_id", fields.pop(SUBMISSION_FIELD, None))
+        if submission:  # one rendering of the page: a second post of it is the same one
+            event_id, repeats = content_id(self.slug, "submission", submission), []
+        else:  # the same content again soon is a double-submit; later, a new submission
+            window = int(now.timestamp()) // WINDOW_SECONDS
+            event_id = content_id(self.slug, form, fields, window)
+            repeats = [content_id(self.slug, form, fields, window - 1)]
         event = event_from_fields(
             provider=self.slug,
             channel=channel,
             fields=fields,
             form=form,
-            event_id=content_id(self.slug, form, fields),
+            event_id=event_id,
             occurred_at=now,
         )
-        return Parsed(event=event, redirect=redirect)
+        return Parsed(event=event.model_copy(update={"repeats_of": repeats}), redirect=redirect)
 
 
 def form_fields(request: WebhookRequest) -> dict[str, str]:
