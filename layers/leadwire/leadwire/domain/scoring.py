@@ -70,6 +70,7 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
         rules_version=rules.version,
         at=event.occurred_at,
         event=event,
+        normalized=event.normalized,
     )
 
     candidate = current.model_copy(

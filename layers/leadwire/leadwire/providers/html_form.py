@@ -51,6 +51,7 @@ class HtmlFormProvider(ProviderBase):
             form=form,
             event_id=content_id(self.slug, form, fields),
             occurred_at=now,
+            received_at=now,
         )
         return Parsed(event=event, redirect=redirect)
 

@@ -139,6 +139,7 @@ class HubspotProvider(ProviderBase):
             form_name=submission.get("title") or submission.get("form-id"),
             event_id=event_id_for(self.slug, submission.get("conversion-id"), body),
             occurred_at=moment(submission.get("timestamp"), now),
+            received_at=now,
         )
 
 

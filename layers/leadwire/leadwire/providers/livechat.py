@@ -96,6 +96,7 @@ class LivechatProvider(ProviderBase):
             message="\n".join(m for m in messages if isinstance(m, str)) or None,
             event_id=event_id_for(self.slug, provider_id, body),
             occurred_at=moment(events[0].get("created_at") if events else None, now),
+            received_at=now,
         )
         return Parsed(event=lead_event)
 
