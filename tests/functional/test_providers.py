@@ -290,3 +290,25 @@ def test_crisp_website_hook_is_checked_by_the_key_in_its_url(sandbox):
 def test_every_provider_has_a_sample_in_events():
     for slug in PROVIDERS:
         assert list(EVENTS.glob(f"webhook-{slug}-*.json")), f"no events/webhook-{slug}-*.json"
+
+
+def test_hubspot_conversion_event_names_are_never_read_as_the_persons_name(sandbox):
+    # Given a HubSpot contact with no firstname / lastname, but conversion event names (and
+    # another property merely containing "name")
+    case = next(c for c in CASES if c.provider == "hubspot")
+    contact = json.loads(sample(case)[1])
+    properties = contact["properties"]
+    del properties["firstname"], properties["lastname"]
+    properties["recent_conversion_event_name"] = {"value": "Contact sales: Website form"}
+    properties["first_conversion_event_name"] = {"value": "Newsletter sign-up"}
+    properties["campaign_name"] = {"value": "Q4 launch"}
+
+    # When the workflow delivers it
+    response = post(sandbox, case, body=json.dumps(contact).encode())
+
+    # Then the lead has no name rather than a form's or a campaign's
+    assert response.status == 202, response.json()
+    lead = runtime.store().load(case.lead_id)
+    assert lead.profile.name is None and lead.profile.display_name == "(no name)"
+    assert lead.profile.company == "Navy Systems"  # the contact's real properties still map
+
