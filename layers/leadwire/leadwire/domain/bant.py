@@ -48,16 +48,21 @@ def budget_amount(text: str | None) -> float | None:
 
 
 def timeline_days(text: str | None, now: datetime) -> int | None:
-    """Days until the stated decision ("within 2 weeks" -> 14, "Q3" -> to the end of Q3)."""
+    """Days until the stated decision ("within 2 weeks" -> 14, "Q3" -> to the end of Q3).
+
+    A date already past ("0001-01-01", last year's "Q1 2019") is not a timeline we know: None,
+    never 0, so a wrong or absurd date cannot make a lead look urgent.
+    """
     if not is_known(text):
         return None
     lowered = (text or "").lower()
     today = now.date()
     if m := _ISO_DATE.search(lowered):
         try:
-            return max(0, (date(int(m[1]), int(m[2]), int(m[3])) - today).days)
+            days = (date(int(m[1]), int(m[2]), int(m[3])) - today).days
         except ValueError:
             return None
+        return days if days >= 0 else None
     for phrase, days in _NOW_WORDS.items():
         if re.search(rf"\b{phrase}\b", lowered):
             return days
@@ -70,7 +75,7 @@ def timeline_days(text: str | None, now: datetime) -> int | None:
         end = _quarter_end(year, int(m[1]))
         if end < today and not m[2]:
             end = _quarter_end(year + 1, int(m[1]))
-        return max(0, (end - today).days)
+        return (end - today).days if end >= today else None
     relative = {
         "this month": _month_end(today, 0),
         "next month": _month_end(today, 1),
