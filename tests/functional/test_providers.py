@@ -290,3 +290,90 @@ def test_crisp_website_hook_is_checked_by_the_key_in_its_url(sandbox):
 def test_every_provider_has_a_sample_in_events():
     for slug in PROVIDERS:
         assert list(EVENTS.glob(f"webhook-{slug}-*.json")), f"no events/webhook-{slug}-*.json"
+
+
+def test_hubspot_conversion_event_names_are_never_read_as_the_persons_name(sandbox):
+    # Given a HubSpot contact with no firstname / lastname, but conversion event names (and
+    # another property merely containing "name")
+    case = next(c for c in CASES if c.provider == "hubspot")
+    contact = json.loads(sample(case)[1])
+    properties = contact["properties"]
+    del properties["firstname"], properties["lastname"]
+    properties["recent_conversion_event_name"] = {"value": "Contact sales: Website form"}
+    properties["first_conversion_event_name"] = {"value": "Newsletter sign-up"}
+    properties["campaign_name"] = {"value": "Q4 launch"}
+
+    # When the workflow delivers it
+    response = post(sandbox, case, body=json.dumps(contact).encode())
+
+    # Then the lead has no name rather than a form's or a campaign's
+    assert response.status == 202, response.json()
+    lead = runtime.store().load(case.lead_id)
+    assert lead.profile.name is None and lead.profile.display_name == "(no name)"
+    assert lead.profile.company == "Navy Systems"  # the contact's real properties still map
+
+
+LIVECHAT_CUSTOMER = "b7eff798-f8df-4364-8059-649c35c9ed0c"
+LIVECHAT_BOT = "5c9871d5372c824cbf22d860a707a578"  # LiveChat bots: hex ids, no "@"
+
+
+def livechat_event(author: str, users: list[dict] | None = None) -> bytes:
+    payload: dict = {
+        "chat_id": "PJ0MRSHTDG",
+        "thread_id": "K600PKZON8",
+        "event": {
+            "id": f"K600PKZON8_{author[:6]}",
+            "created_at": "2026-11-25T08:59:00.000000Z",
+            "type": "message",
+            "author_id": author,
+            "text": "How much is the business plan for 30 people?",
+        },
+    }
+    if users is not None:
+        payload["chat"] = {"id": "PJ0MRSHTDG", "users": users}
+    body = {"webhook_id": "b9f1a8c2d3e4", "action": "incoming_event", "payload": payload}
+    return json.dumps(body).encode()
+
+
+LIVECHAT = next(c for c in CASES if c.provider == "livechat")
+USERS = [
+    {"id": LIVECHAT_CUSTOMER, "type": "customer", "email": "margaret@apollo.example"},
+    {"id": LIVECHAT_BOT, "type": "agent", "name": "ChatBot"},
+    {"id": "agent@acme.example", "type": "agent", "name": "Sam Agent"},
+]
+
+
+@pytest.mark.parametrize(
+    ("author", "users"),
+    [
+        (LIVECHAT_BOT, USERS),  # the users list says it is an agent
+        (LIVECHAT_BOT, None),  # no list: a bot's id is not a customer's
+        ("agent@acme.example", None),
+        (LIVECHAT_CUSTOMER, [{"id": LIVECHAT_CUSTOMER, "type": "agent"}]),
+    ],
+    ids=["bot-in-users", "bot-id", "agent-email", "listed-as-agent"],
+)
+def test_livechat_message_by_an_agent_or_a_bot_is_ignored(sandbox, author, users):
+    response = post(sandbox, LIVECHAT, body=livechat_event(author, users))
+    assert response.status == 202, response.json()
+    assert response.json()["status"] == "ignored" and response.json()["reason"]
+    assert sandbox.items() == []
+
+
+@pytest.mark.parametrize("users", [USERS, None], ids=["listed", "customer-id"])
+def test_livechat_message_by_the_customer_scores_their_visitor_id(sandbox, users):
+    response = post(sandbox, LIVECHAT, body=livechat_event(LIVECHAT_CUSTOMER, users))
+    assert response.status == 202 and response.json()["status"] == "accepted", response.json()
+    assert runtime.store().load(lead_id_for(None, LIVECHAT_CUSTOMER)) is not None
+
+
+def test_livechat_chat_without_a_customer_user_is_ignored(sandbox):
+    # Given a new chat a bot started: its users list names no customer
+    body = json.loads(sample(LIVECHAT)[1])
+    chat = body["payload"]["chat"]
+    chat["users"] = [{"id": LIVECHAT_BOT, "type": "agent", "name": "ChatBot"}]
+    for event in chat["thread"]["events"]:
+        event["author_id"] = LIVECHAT_BOT
+    response = post(sandbox, LIVECHAT, body=json.dumps(body).encode())
+    assert response.status == 202 and response.json()["status"] == "ignored"
+    assert sandbox.items() == []

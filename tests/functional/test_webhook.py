@@ -96,6 +96,24 @@ def test_previous_secret_is_accepted_during_rotation(sandbox, monkeypatch):
     assert post_form(sandbox, "contact", DEMO, secret=old).status == 401
 
 
+def test_a_secret_stored_without_base64_padding_still_accepts_deliveries(sandbox, monkeypatch):
+    # Given the json secret configured as the sender's dashboard shows it, "=" padding dropped
+    secret = senders.DEV_SECRETS["json"]
+    monkeypatch.setenv("LEADWIRE_SECRET_JSON", secret.rstrip("="))
+
+    # Then a delivery the sender signs with it is accepted (it was a 401 for every delivery)
+    assert post_form(sandbox, "trial", DEMO, secret=secret).status == 202
+
+
+def test_a_secret_that_is_not_base64_answers_401_saying_so_without_showing_it(sandbox, monkeypatch):
+    monkeypatch.setenv("LEADWIRE_SECRET_JSON", "whsec_not*base64*at*all")
+    response = post_form(sandbox, "trial", DEMO)
+    assert response.status == 401
+    message = response.json()["error"]["message"]
+    assert "not valid base64" in message and "not*base64" not in message
+    assert sandbox.items() == []
+
+
 @pytest.mark.parametrize(
     ("path", "headers", "body", "status", "code"),
     [

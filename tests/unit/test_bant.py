@@ -44,6 +44,7 @@ def test_budget_amount(text, amount):
         ("this year", 36),
         ("not sure", None),
         ("soonish", None),
+        ("2026-11-25", 0),
     ],
 )
 def test_timeline_days(text, days):
@@ -53,3 +54,8 @@ def test_timeline_days(text, days):
 def test_unknown_answers_do_not_count_as_known():
     assert not is_known("N/A") and not is_known("tbd") and not is_known(" ")
     assert is_known("Q3")
+
+
+@pytest.mark.parametrize("text", ["0001-01-01", "2026-11-24", "1999-12-31", "Q1 2019", "q3 '25"])
+def test_a_past_or_absurd_date_is_no_known_timeline_so_never_urgent(text):
+    assert timeline_days(text, NOW) is None

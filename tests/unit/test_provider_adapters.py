@@ -11,9 +11,18 @@ from datetime import UTC, datetime
 import pytest
 
 from leadwire.domain.errors import MalformedPayload, SignatureInvalid, StaleTimestamp
-from leadwire.domain.models import Channel
+from leadwire.domain.models import Channel, lead_id_for
 from leadwire.providers import DEV_SECRETS, PROVIDERS, WebhookRequest
-from leadwire.providers.fields import field_for_label, form_slug, lead_fields, moment, plain_text
+from leadwire.providers.fields import (
+    clean_email,
+    clean_field,
+    field_for_label,
+    form_slug,
+    lead_fields,
+    moment,
+    plain_text,
+    trusted_time,
+)
 from leadwire.providers.hubspot import signed_content
 from leadwire.providers.signatures import check_timestamp, verify_hmac, verify_token
 
@@ -146,6 +155,68 @@ def test_provider_times_are_read_in_utc():
     )
     assert moment(1795597200000, NOW) == moment(1795597200, NOW)
     assert moment("yesterday", NOW) == NOW and moment(None, NOW) == NOW
+
+
+def test_a_time_before_year_one_in_another_zone_is_unreadable_not_a_crash():
+    assert moment("0001-01-01T00:00:00+01:00", NOW) == NOW
+
+
+@pytest.mark.parametrize(
+    ("when", "note"),
+    [
+        (datetime(2099, 1, 1, tzinfo=UTC), "time 2099-01-01T00:00:00Z is in the future"),
+        (datetime(1, 1, 1, tzinfo=UTC), "time 0001-01-01T00:00:00Z is before 2000"),
+        (datetime(1999, 12, 31, 23, 59, tzinfo=UTC), "before 2000"),
+    ],
+)
+def test_a_provider_time_in_the_future_or_before_2000_is_replaced_by_the_receive_time(when, note):
+    notes: list[str] = []
+    assert trusted_time(when, NOW, notes) == NOW
+    [said] = notes
+    assert note in said and said.endswith("receive time used")
+
+
+def test_a_provider_time_a_little_ahead_or_in_the_past_is_kept():
+    notes: list[str] = []
+    slightly_ahead = NOW.replace(minute=4)
+    assert trusted_time(slightly_ahead, NOW, notes) == slightly_ahead
+    assert trusted_time(datetime(2001, 1, 1, tzinfo=UTC), NOW, notes).year == 2001
+    assert notes == []
+
+
+@pytest.mark.parametrize(
+    ("raw", "email", "note"),
+    [
+        ("Kate@Corp.example", "kate@corp.example", None),
+        ("\u212aate@corp.example", "kate@corp.example", "compatibility characters"),
+        ("kate\u200b\u200d@corp.example", "kate@corp.example", "removed 2 zero-width characters"),
+        ("\ufeffkate@corp.example", "kate@corp.example", "removed 1 zero-width character"),
+        ("ｋａｔｅ@corp.example", "kate@corp.example", "compatibility characters"),
+    ],
+)
+def test_emails_are_nfkc_normalized_and_stripped_of_zero_width_before_the_lead_id(raw, email, note):
+    notes: list[str] = []
+    assert clean_email(raw, notes) == email
+    assert notes == [] if note is None else note in " ".join(notes)
+    assert lead_id_for(raw) == lead_id_for(email)
+    assert not any("kate" in n for n in notes)  # notes never carry the address
+
+
+@pytest.mark.parametrize(
+    "raw", ["ann\u202e@corp.example", "ann\x00@corp.example", "ann@b\u0430.example"]
+)
+def test_emails_with_bidi_or_control_characters_or_a_look_alike_domain_are_refused(raw):
+    with pytest.raises(MalformedPayload):
+        clean_email(raw, [])
+
+
+def test_names_lose_bidi_overrides_isolates_and_control_characters_and_say_so():
+    notes: list[str] = []
+    assert clean_field("last_name", "\u2067Smith\u2069\u202e\x07", notes) == "Smith"
+    assert notes == [
+        "last_name: removed 3 bidi control characters",
+        "last_name: removed 1 control character",
+    ]
 
 
 def test_chat_html_becomes_plain_text():

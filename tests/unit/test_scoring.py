@@ -181,6 +181,19 @@ def test_sql_is_left_to_sales_even_when_the_score_drops(rules, now):
     assert after.stage is Stage.SQL
 
 
+@pytest.mark.parametrize("timeline", ["0001-01-01", "2019-03-01", "Q1 2019"])
+def test_a_past_or_absurd_timeline_date_does_not_make_a_lead_urgent(rules, now, timeline):
+    # Given Bob at a webinar (no hand-raise) whose timeline answer is a date already past
+    events = [
+        form("newsletter", BOB, now),
+        form("webinar", BOB, now, 1, budget="$40k", timeline=timeline),
+    ]
+    bob = play(events, rules, now)[-1]
+    # Then no short timeline is known, so the lead is not urgent on its account
+    assert bob.bant.timeline_days is None
+    assert bob.urgency is Urgency.NORMAL
+
+
 def test_urgent_phrase_in_chat_makes_urgency_high(rules, now):
     outcome = score(None, chat("can someone call me today?", now, "a@b.example"), rules, now)
     assert outcome.lead.urgency is Urgency.HIGH

@@ -73,3 +73,25 @@ def test_missing_headers_are_refused():
 
 def test_a_mistyped_secret_does_not_break_the_good_one():
     assert verify_standard_webhook(headers(), BODY, ["whsec_%%%", SECRET], NOW) == "msg_1"
+
+
+def test_a_secret_without_base64_padding_verifies_as_the_official_libraries_accept_it():
+    # Given the spec's example key written without its "=" padding (some dashboards strip it)
+    key = b"a-key-whose-base64-needs-padding"
+    padded = "whsec_" + base64.b64encode(key).decode()
+    unpadded = padded.rstrip("=")
+    assert unpadded != padded
+
+    # Then a delivery signed with the padded form verifies against the unpadded one
+    assert verify_standard_webhook(headers(padded), BODY, [unpadded], NOW) == "msg_1"
+
+
+def test_a_secret_that_is_not_base64_is_named_in_the_refusal_but_not_shown():
+    with pytest.raises(SignatureInvalid, match="not valid base64") as refused:
+        verify_standard_webhook(headers(), BODY, ["whsec_%%%not-base64"], NOW)
+    assert "%%%not-base64" not in str(refused.value)
+
+
+def test_a_mistyped_rotation_secret_is_mentioned_when_nothing_matches():
+    with pytest.raises(SignatureInvalid, match="secret 1 of 2 is not valid base64"):
+        verify_standard_webhook(headers(OLD), BODY, ["whsec_%%%", SECRET], NOW)

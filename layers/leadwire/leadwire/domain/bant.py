@@ -48,8 +48,11 @@ def budget_amount(text: str | None) -> float | None:
 
 
 def timeline_days(text: str | None, now: datetime) -> int | None:
-    """Days until the stated decision ("within 2 weeks" -> 14, "Q3" -> to the end of Q3);
-    None when it cannot be read, or names a date already past (a past date is no deadline)."""
+    """Days until the stated decision ("within 2 weeks" -> 14, "Q3" -> to the end of Q3).
+
+    A date already past ("0001-01-01", last year's "Q1 2019") is not a timeline we know: None,
+    never 0, so a wrong or absurd date cannot make a lead look urgent.
+    """
     if not is_known(text):
         return None
     lowered = (text or "").lower()

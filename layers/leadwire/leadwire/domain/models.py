@@ -7,6 +7,8 @@ the HTTP API (camelCase), and can never be changed in place by the pure scoring 
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
 from datetime import datetime
 from enum import StrEnum
 
@@ -89,6 +91,9 @@ class LeadEvent(Frozen):
     # Event ids this one repeats: recorded already, it is a duplicate (an unsigned form's
     # same content in the previous deduplication window).
     repeats_of: list[str] = []
+    # What reading the delivery changed or dropped, in words (never the raw values of an
+    # identity): "email: removed 1 zero-width character", "company: dropped, not text".
+    normalized: list[str] = []
 
     @model_validator(mode="after")
     def _identifies_someone(self) -> LeadEvent:
@@ -101,6 +106,16 @@ class LeadEvent(Frozen):
         return self.profile.email
 
 
+# Invisible characters that make two addresses look the same and hash differently.
+ZERO_WIDTH = re.compile("[\u200b-\u200d\u2060\ufeff]")
+
+
+def identity_email(email: str) -> str:
+    """The one spelling of an address: NFKC (compatibility forms such as the Kelvin sign
+    become their plain letters), zero-width characters removed, trimmed, lower-case."""
+    return ZERO_WIDTH.sub("", unicodedata.normalize("NFKC", email)).strip().lower()
+
+
 _LEAD_ID_PREFIX = "ld_"
 _LEAD_ID_DIGITS = 24
 
@@ -110,7 +125,7 @@ def lead_id_for(email: str | None, visitor_id: str | None = None) -> str:
 
     Hashed, so ids in URLs and logs do not reveal the address.
     """
-    identity = f"email:{email.strip().lower()}" if email else f"visitor:{visitor_id}"
+    identity = f"email:{identity_email(email)}" if email else f"visitor:{visitor_id}"
     if not email and not visitor_id:
         raise ValueError("no identity")
     digest = hashlib.sha256(identity.encode()).hexdigest()[:_LEAD_ID_DIGITS]
@@ -178,6 +193,8 @@ class LedgerEntry(Frozen):
     at: datetime
     # The normalized event itself, so a what-if can replay history under other rules.
     event: LeadEvent | None = None
+    # What reading the delivery changed or dropped (the event's `normalized`).
+    normalized: list[str] = []
 
 
 class Lead(Frozen):

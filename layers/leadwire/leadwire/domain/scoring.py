@@ -69,6 +69,7 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
         rules_version=rules.version,
         at=event.occurred_at,
         event=event,
+        normalized=event.normalized,
     )
 
     candidate = current.model_copy(

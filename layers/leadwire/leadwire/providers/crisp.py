@@ -94,6 +94,7 @@ class CrispProvider(ProviderBase):
             message=text,
             event_id=event_id_for(self.slug, provider_id, body),
             occurred_at=moment(data.get("timestamp") or body.get("timestamp"), now),
+            received_at=now,
         )
         return Parsed(event=event)
 

@@ -83,6 +83,7 @@ class DriftProvider(ProviderBase):
             message=text,
             event_id=event_id_for(self.slug, provider_id, body),
             occurred_at=moment(data.get("createdAt"), now),
+            received_at=now,
         )
         return Parsed(event=event)
 

@@ -6,33 +6,43 @@ import hashlib
 import html
 import json
 import re
-from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+import unicodedata
+from collections.abc import Callable, Iterable, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from pydantic import ValidationError
 
 from leadwire.domain.errors import MalformedPayload, MissingIdentity
-from leadwire.domain.models import Channel, LeadEvent, Profile
+from leadwire.domain.models import ZERO_WIDTH, Channel, LeadEvent, Profile, identity_email
 from leadwire.providers.request import Parsed
 
 # What a field may hold: printable text; newlines and tabs only in free text.
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _LINE_BREAK = re.compile(r"[\r\n]")
+_LINE_BREAKS = re.compile(r"\s*[\r\n]+\s*")
+# Bidi overrides and isolates: they make text display in another order than it is stored.
+_BIDI = re.compile("[\u202a-\u202e\u2066-\u2069]")
 _EMAIL = re.compile(
     r"^[^@\s<>()\[\],;:\"\\]+@[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?(?:\.[A-Za-z0-9-]+)+$"
 )
 _MAX_FIELD = 500
 _MAX_FREE_TEXT = 5000
 _MAX_ATTRIBUTES = 50
+_MAX_ATTRIBUTE_NAME = 60
+# Provider times outside this window are not believed: the receive time is used instead.
+EARLIEST_TIME = datetime(2000, 1, 1, tzinfo=UTC)
+FUTURE_SLACK = timedelta(minutes=5)
 
 PROFILE_FIELDS = tuple(Profile.model_fields)
 FREE_TEXT_FIELDS = frozenset({"message"})
 EVENT_FIELDS = frozenset({"budget", "timeline", "message", "visitor_id"})
+IDENTITY_FIELDS = frozenset({"email", "visitor_id"})
 
 
 def clean_text(name: str, value: object) -> str | None:
-    """A field value as bounded, printable text; refuses what no real form sends."""
+    """A value that must be right or the delivery is refused (a visitor id, a redirect):
+    bounded, printable text."""
     if value is None:
         return None
     if isinstance(value, bool | int | float):
@@ -48,12 +58,72 @@ def clean_text(name: str, value: object) -> str | None:
     return text or None
 
 
-def clean_email(value: str | None) -> str | None:
+def clean_field(name: str, value: object, notes: list[str]) -> str | None:
+    """A field that is not an identity, as bounded, printable text: bidi and control
+    characters removed, line breaks in a one-line field made spaces, a value that cannot be
+    text or is too long dropped. Each change is told in `notes`, without the value."""
     if value is None:
         return None
-    if len(value) > 254 or not _EMAIL.match(value):
+    if isinstance(value, bool | int | float):
+        value = str(value)
+    if not isinstance(value, str):
+        notes.append(f"{name}: dropped, not text")
+        return None
+    text = value
+    if found := len(_BIDI.findall(text)):
+        text = _BIDI.sub("", text)
+        notes.append(f"{name}: removed {_count(found, 'bidi control character')}")
+    if name not in FREE_TEXT_FIELDS and _LINE_BREAK.search(text.strip()):
+        text = _LINE_BREAKS.sub(" ", text.strip())
+        notes.append(f"{name}: line breaks replaced by spaces")
+    if found := len(_CONTROL.findall(text)):
+        text = _CONTROL.sub("", text)
+        notes.append(f"{name}: removed {_count(found, 'control character')}")
+    text = text.strip()
+    limit = _MAX_FREE_TEXT if name in FREE_TEXT_FIELDS else _MAX_FIELD
+    if len(text) > limit:
+        notes.append(f"{name}: dropped, longer than {limit} characters")
+        return None
+    return text or None
+
+
+def clean_email(value: object, notes: list[str] | None = None) -> str | None:
+    """The address as the lead's identity: NFKC, zero-width characters removed, lower-case,
+    then validated. A value that is not an address is refused, never dropped."""
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise MalformedPayload("field 'email' must be text")
+    text = value.strip()
+    if _CONTROL.search(text) or _LINE_BREAK.search(text):
+        raise MalformedPayload("field 'email' contains control characters")
+    if _BIDI.search(text):
+        raise MalformedPayload("field 'email' contains bidi control characters")
+    said = notes if notes is not None else []
+    compatible = unicodedata.normalize("NFKC", text)
+    if compatible != text:
+        said.append("email: compatibility characters replaced by their plain form (NFKC)")
+    if found := len(ZERO_WIDTH.findall(compatible)):
+        said.append(f"email: removed {_count(found, 'zero-width character')}")
+    email = identity_email(compatible)
+    if not email:
+        return None
+    if len(email) > 254 or not _EMAIL.match(email):
         raise MalformedPayload("field 'email' is not an email address")
-    return value.lower()
+    return email
+
+
+def trusted_time(occurred_at: datetime, received_at: datetime, notes: list[str]) -> datetime:
+    """The provider's time, unless it is more than 5 minutes ahead of the receive time or
+    before 2000 (a clock or a sender that is wrong): then the receive time, and a note."""
+    shown = occurred_at.isoformat().replace("+00:00", "Z")
+    if occurred_at > received_at + FUTURE_SLACK:
+        notes.append(f"time {shown} is in the future: receive time used")
+        return received_at
+    if occurred_at < EARLIEST_TIME:
+        notes.append(f"time {shown} is before 2000: receive time used")
+        return received_at
+    return occurred_at
 
 
 def event_from_fields(
@@ -63,37 +133,75 @@ def event_from_fields(
     fields: Mapping[str, object],
     event_id: str,
     occurred_at: datetime,
+    received_at: datetime,
     form: str | None = None,
     visitor_id: str | None = None,
-    message: str | None = None,
+    message: object = None,
 ) -> LeadEvent:
-    """Our field names (PRODUCT.md) to a LeadEvent; unknown fields are kept as attributes."""
-    values = {name: clean_text(name, value) for name, value in fields.items()}
-    values["email"] = clean_email(values.get("email"))
+    """Our field names (PRODUCT.md) to a LeadEvent; unknown fields are kept as attributes.
+
+    Only the identity (email, visitor id) can fail the delivery; any other field that is
+    malformed is cleaned or dropped, and `normalized` says so.
+    """
+    notes: list[str] = []
+    email = clean_email(fields.get("email"), notes)
+    visitor = clean_text("visitor_id", visitor_id) or clean_text(
+        "visitor_id", fields.get("visitor_id")
+    )
+    values: dict[str, str | None] = {}
+    extra = 0
+    for name, value in fields.items():
+        if name in IDENTITY_FIELDS:
+            continue
+        known = name in PROFILE_FIELDS or name in EVENT_FIELDS
+        if not known and not _usable_name(name):
+            notes.append("dropped a field whose name is not a field name")
+            continue
+        if not known and value not in (None, ""):
+            extra += 1
+            if extra > _MAX_ATTRIBUTES:
+                continue
+        values[name] = clean_field(name, value, notes)
+    if extra > _MAX_ATTRIBUTES:
+        dropped = _count(extra - _MAX_ATTRIBUTES, "extra field")
+        notes.append(f"dropped {dropped} beyond {_MAX_ATTRIBUTES}")
+    values["email"] = email
     attributes = {
         k: v for k, v in values.items() if v and k not in PROFILE_FIELDS and k not in EVENT_FIELDS
     }
-    if len(attributes) > _MAX_ATTRIBUTES:
-        raise MalformedPayload(f"more than {_MAX_ATTRIBUTES} extra fields")
-    visitor = clean_text("visitor_id", visitor_id) or values.get("visitor_id")
-    if not values.get("email") and not visitor:
+    if not email and not visitor:
         raise MissingIdentity("an email or a visitor id is required")
+    said = clean_field("message", message, notes) if message is not None else None
     try:
         return LeadEvent(
             event_id=event_id,
             provider=provider,
             channel=channel,
-            form=clean_text("form", form),
-            occurred_at=occurred_at,
+            form=clean_field("form", form, notes),
+            occurred_at=trusted_time(occurred_at, received_at, notes),
             visitor_id=visitor,
             profile=Profile(**{k: values.get(k) for k in PROFILE_FIELDS}),
             budget=values.get("budget"),
             timeline=values.get("timeline"),
-            message=clean_text("message", message) or values.get("message"),
+            message=said or values.get("message"),
             attributes=attributes,
+            normalized=notes,
         )
     except ValidationError as e:
         raise MalformedPayload(f"the event is not valid: {e.errors()[0]['msg']}") from e
+
+
+def _usable_name(name: str) -> bool:
+    return (
+        0 < len(name.strip()) <= _MAX_ATTRIBUTE_NAME
+        and not _CONTROL.search(name)
+        and not _LINE_BREAK.search(name)
+        and not _BIDI.search(name)
+    )
+
+
+def _count(n: int, thing: str) -> str:
+    return f"{n} {thing}" if n == 1 else f"{n} {thing}s"
 
 
 def form_submission(
@@ -104,6 +212,7 @@ def form_submission(
     form_name: object,
     event_id: str,
     occurred_at: datetime,
+    received_at: datetime,
 ) -> Parsed:
     """A form provider's submission: a field named `form` (e.g. hidden) names the form, else
     the provider's own form title or id does, as a slug."""
@@ -116,6 +225,7 @@ def form_submission(
         form=form,
         event_id=event_id,
         occurred_at=occurred_at,
+        received_at=received_at,
     )
     return Parsed(event=event)
 
@@ -195,7 +305,8 @@ def form_slug(name: object) -> str | None:
 
 
 def moment(value: object, now: datetime) -> datetime:
-    """A provider's time (ISO 8601, or unix seconds / milliseconds) in UTC; `now` if absent."""
+    """A provider's time (ISO 8601, or unix seconds / milliseconds) in UTC; `now` if absent
+    or unreadable. Whether it is believable is `trusted_time`'s call (it can say why)."""
     if isinstance(value, int | float) and not isinstance(value, bool) and value > 0:
         seconds = value / 1000 if value > 10**11 else value
         try:
@@ -205,9 +316,9 @@ def moment(value: object, now: datetime) -> datetime:
     if isinstance(value, str) and value:
         try:
             parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        except ValueError:
+            return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+        except (ValueError, OverflowError):  # "0001-01-01T00:00:00+01:00" is before year 1
             return now
-        return parsed.astimezone(UTC) if parsed.tzinfo else parsed.replace(tzinfo=UTC)
     return now
 
 
@@ -295,7 +406,10 @@ def field_for_label(label: object) -> str | None:
     return None
 
 
-def lead_fields(pairs: Iterable[tuple[object, object]]) -> dict[str, object]:
+def lead_fields(
+    pairs: Iterable[tuple[object, object]],
+    field_for: Callable[[object], str | None] = field_for_label,
+) -> dict[str, object]:
     """A form's (label, value) pairs as our fields; other short answers kept as attributes.
 
     The first answer for a field wins. Answers no form of ours would hold (long text under an
@@ -306,7 +420,7 @@ def lead_fields(pairs: Iterable[tuple[object, object]]) -> dict[str, object]:
         value = _answer_text(raw)
         if value is None:
             continue
-        name = field_for_label(label)
+        name = field_for(label)
         if name is None:
             name = label_key(label)[:60]
             if not name or name in fields or len(fields) >= _MAX_ATTRIBUTES:

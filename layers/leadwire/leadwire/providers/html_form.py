@@ -64,6 +64,7 @@ class HtmlFormProvider(ProviderBase):
             form=form,
             event_id=event_id,
             occurred_at=now,
+            received_at=now,
         )
         return Parsed(event=event.model_copy(update={"repeats_of": repeats}), redirect=redirect)
 

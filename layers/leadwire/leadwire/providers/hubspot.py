@@ -11,10 +11,13 @@ and https://developers.hubspot.com/docs/methods/workflows/webhook_information (t
 the enrolled contact; its exact shape is an assumption: contacts-v1 style `properties` of
 `{"value": ...}`, or flat `{"email": ...}` when properties are picked one by one).
 
-Properties map by HubSpot's internal names (email, firstname, lastname, company, jobtitle,
-phone, numemployees, message...). The form is a property `form` if present, else the latest
-`form-submissions[].title`. Webhooks API subscription batches (a JSON array of `contact.creation`
-events) carry only object ids, no lead data, and are ignored.
+Properties map by HubSpot's internal names only (email, firstname, lastname, company,
+jobtitle, phone, numemployees, message...), exactly, never by the fuzzy label matching forms
+get: a contact carries properties such as `recent_conversion_event_name` that merely contain a
+field's word, and the person's name comes from firstname / lastname alone. The form is a
+property `form` if present, else the latest `form-submissions[].title`. Webhooks API
+subscription batches (a JSON array of `contact.creation` events) carry only object ids, no
+lead data, and are ignored.
 """
 
 from __future__ import annotations
@@ -65,6 +68,24 @@ def signed_content(method: str, url: str, body: bytes, timestamp: str) -> bytes:
     return method.upper().encode() + uri.encode() + body + timestamp.encode()
 
 
+# HubSpot's contact properties (internal names) that are our fields; any other property is
+# an attribute at most.
+_FIELD_FOR_PROPERTY = {
+    "email": "email",
+    "firstname": "first_name",
+    "lastname": "last_name",
+    "company": "company",
+    "jobtitle": "job_title",
+    "numemployees": "company_size",
+    "industry": "industry",
+    "country": "country",
+    "phone": "phone",
+    "mobilephone": "phone",
+    "budget": "budget",
+    "timeline": "timeline",
+    "message": "message",
+    "form": "form",
+}
 # Our field names as HubSpot's contact properties (for `fill`).
 _PROPERTY_FOR = {
     "first_name": "firstname",
@@ -72,6 +93,11 @@ _PROPERTY_FOR = {
     "job_title": "jobtitle",
     "company_size": "numemployees",
 }
+
+
+def field_for_property(name: object) -> str | None:
+    """Which of our fields a HubSpot contact property is: by its exact internal name."""
+    return _FIELD_FOR_PROPERTY.get(str(name).strip().lower())
 
 
 class HubspotProvider(ProviderBase):
@@ -127,9 +153,12 @@ class HubspotProvider(ProviderBase):
         if not isinstance(properties, dict):
             properties = body  # properties picked one by one arrive flat
         fields = lead_fields(
-            (name, value.get("value") if isinstance(value, dict) else value)
-            for name, value in properties.items()
-            if not name.lower().startswith(_INTERNAL)
+            (
+                (name, value.get("value") if isinstance(value, dict) else value)
+                for name, value in properties.items()
+                if not name.lower().startswith(_INTERNAL)
+            ),
+            field_for_property,
         )
         submission = _latest_submission(body)
         return form_submission(
@@ -139,6 +168,7 @@ class HubspotProvider(ProviderBase):
             form_name=submission.get("title") or submission.get("form-id"),
             event_id=event_id_for(self.slug, submission.get("conversion-id"), body),
             occurred_at=moment(submission.get("timestamp"), now),
+            received_at=now,
         )
 
 

@@ -99,6 +99,7 @@ class IntercomProvider(ProviderBase):
             message=text,
             event_id=event_id_for(self.slug, body.get("id"), body),
             occurred_at=moment(item.get("updated_at") or item.get("created_at"), now),
+            received_at=now,
         )
         return Parsed(event=event)
 

@@ -59,6 +59,7 @@ class JotformProvider(ProviderBase):
             form_name=posted.get("formTitle") or posted.get("formID"),
             event_id=event_id_for(self.slug, posted.get("submissionID"), posted),
             occurred_at=now,  # the post names no submission time
+            received_at=now,
         )
 
 

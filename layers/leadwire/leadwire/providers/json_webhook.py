@@ -13,13 +13,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
+from typing import Any
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from leadwire.domain.errors import MalformedPayload
 from leadwire.domain.models import Channel
-from leadwire.providers.fields import delivery_event_id, event_from_fields
+from leadwire.providers.fields import delivery_event_id, event_from_fields, moment
 from leadwire.providers.request import (
     Delivery,
     Parsed,
@@ -31,29 +32,29 @@ from leadwire.providers.request import (
 )
 from leadwire.providers.signatures import sign_standard_webhook, verify_standard_webhook
 
-Scalar = str | int | float | bool | None
-
 
 class _Payload(BaseModel):
     model_config = ConfigDict(extra="ignore", frozen=True)
 
 
+# The envelope and the identity are checked here; any other value is left to
+# event_from_fields, which cleans or drops it (a bad field never fails a delivery).
 class FormSubmission(_Payload):
     form: str = Field(min_length=1, max_length=100)
-    submitted_at: AwareDatetime | None = None
-    fields: dict[str, Scalar]
+    submitted_at: Any = None
+    fields: dict[str, Any]
 
 
 class ChatVisitor(_Payload):
     id: str | None = Field(default=None, max_length=200)
-    email: str | None = None
-    name: str | None = None
+    email: Any = None
+    name: Any = None
 
 
 class ChatMessage(_Payload):
     id: str = Field(min_length=1, max_length=200)
-    text: str = ""
-    sent_at: AwareDatetime | None = None
+    text: Any = None
+    sent_at: Any = None
 
 
 class ChatMessageEvent(_Payload):
@@ -121,7 +122,8 @@ class JsonProvider(ProviderBase):
                 fields=payload.fields,
                 form=payload.form,
                 event_id=event_id,
-                occurred_at=_utc(payload.submitted_at, now),
+                occurred_at=moment(payload.submitted_at, now),
+                received_at=now,
             )
         else:
             event = event_from_fields(
@@ -131,13 +133,10 @@ class JsonProvider(ProviderBase):
                 visitor_id=payload.visitor.id,
                 message=payload.message.text,
                 event_id=event_id,
-                occurred_at=_utc(payload.message.sent_at, now),
+                occurred_at=moment(payload.message.sent_at, now),
+                received_at=now,
             )
         return Parsed(event=event)
-
-
-def _utc(moment: datetime | None, now: datetime) -> datetime:
-    return moment.astimezone(UTC) if moment else now
 
 
 provider = JsonProvider()

@@ -47,10 +47,11 @@ def check_timestamp(
 
 
 def standard_webhooks_key(secret: str) -> bytes:
-    """A Standard Webhooks secret: `whsec_` + base64 of the key bytes."""
-    encoded = secret.removeprefix("whsec_")
+    """A Standard Webhooks secret: `whsec_` + base64 of the key bytes (padding optional, as
+    the official libraries accept it without)."""
+    encoded = secret.strip().removeprefix("whsec_")
     try:
-        return base64.b64decode(encoded, validate=True)
+        return base64.b64decode(encoded + "=" * (-len(encoded) % 4), validate=True)
     except binascii.Error as e:
         raise ValueError("a Standard Webhooks secret must be whsec_ followed by base64") from e
 
@@ -77,23 +78,33 @@ def verify_standard_webhook(
             except binascii.Error:
                 continue
     signed = f"{message_id}.{stamp}.".encode() + body
-    expected = [hmac_sha256(key, signed) for key in _usable_keys(secrets)]
+    keys, unreadable = _usable_keys(secrets)
+    expected = [hmac_sha256(key, signed) for key in keys]
     if not received or not any_match(expected, received):
-        raise SignatureInvalid("the webhook signature does not match")
+        raise SignatureInvalid("the webhook signature does not match" + unreadable)
     check_timestamp(stamp, now)
     return message_id
 
 
-def _usable_keys(secrets: Sequence[str]) -> list[bytes]:
-    keys = []
-    for secret in secrets:
+def _usable_keys(secrets: Sequence[str]) -> tuple[list[bytes], str]:
+    """The keys of the secrets held, and what to add to a refusal about those that are not
+    valid base64 (by position, never the secret itself)."""
+    keys, bad = [], []
+    for position, secret in enumerate(secrets, start=1):
         try:
             keys.append(standard_webhooks_key(secret))
         except ValueError:
-            continue  # a mistyped secret must not take the valid one down with it
+            bad.append(position)  # a mistyped secret must not take the valid one down with it
     if not keys:
-        raise SignatureInvalid("no usable signing secret is configured for this provider")
-    return keys
+        raise SignatureInvalid(
+            "the configured signing secret is not valid base64 (whsec_ followed by base64)"
+        )
+    if not bad:
+        return keys, ""
+    which = ", ".join(str(p) for p in bad)
+    return keys, (
+        f"; configured secret {which} of {len(secrets)} is not valid base64 and was not tried"
+    )
 
 
 def sign_standard_webhook(secret: str, message_id: str, timestamp: int, body: bytes) -> str:

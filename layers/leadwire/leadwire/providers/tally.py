@@ -91,6 +91,7 @@ class TallyProvider(ProviderBase):
             form_name=data.get("formName") or data.get("formId"),
             event_id=event_id_for(self.slug, body.get("eventId") or data.get("submissionId"), body),
             occurred_at=moment(data.get("createdAt") or body.get("createdAt"), now),
+            received_at=now,
         )
 
 

@@ -76,6 +76,7 @@ class TawktoProvider(ProviderBase):
             message=text,
             event_id=event_id_for(self.slug, delivery_id, body),
             occurred_at=moment(body.get("time"), now),
+            received_at=now,
         )
         return Parsed(event=event)
 

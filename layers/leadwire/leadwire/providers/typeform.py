@@ -87,6 +87,7 @@ class TypeformProvider(ProviderBase):
             form_name=dig(response, "definition", "title") or response.get("form_id"),
             event_id=event_id_for(self.slug, body.get("event_id") or response.get("token"), body),
             occurred_at=moment(response.get("submitted_at"), now),
+            received_at=now,
         )
 
 

@@ -80,6 +80,7 @@ class WebflowProvider(ProviderBase):
             form_name=payload.get("name") or payload.get("formId"),
             event_id=event_id_for(self.slug, payload.get("id") or payload.get("_id"), body),
             occurred_at=moment(payload.get("submittedAt"), now),
+            received_at=now,
         )
 
 
