@@ -13,6 +13,8 @@ from pathlib import Path
 from leadwire.domain.rules import DEFAULT_RULES_FILE
 from leadwire_local.template import TEMPLATE, Template
 
+WHATIF_NAMED = 20  # leads named by `whatif` unless --all
+
 
 def _in_process_sandbox() -> AbstractContextManager[object]:
     """moto in this process, with fake credentials: nothing can reach a real account."""
@@ -172,7 +174,8 @@ def whatif(args: argparse.Namespace) -> int:
             )
             return 2
         entries = ledger_entries_in(json.loads(snapshot.read_text(encoding="utf-8"))["items"])
-    print(compare(entries, current, candidate, datetime.now(UTC)).report())
+    result = compare(entries, current, candidate, datetime.now(UTC))
+    print(result.report(limit=None if args.all else WHATIF_NAMED))
     return 0
 
 
@@ -333,8 +336,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "whatif",
         help="replay recorded events under a changed rules file and show what would change",
         description="Replays every recorded event, in order, under the current and the "
-        "candidate rules, and prints how many leads would change stage (and which way), the "
-        "score distribution before and after, and the leads that would have alerted. Reads the "
+        "candidate rules, and prints how many leads would change stage (and which way) and "
+        f"names the first {WHATIF_NAMED} of them (--all: every one), the score distribution "
+        "before and after, and the leads that would have alerted. Reads the "
         "running local stack (make run) or, when it is stopped, its snapshot; or a deployed "
         "table with --table (read-only Scan, your AWS credentials).",
     )
@@ -347,6 +351,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--data-dir", default=".leadwire", help="local stack data dir (%(default)s)")
     p.add_argument("--table", help="read this DynamoDB table instead (deployed: sam outputs)")
     p.add_argument("--endpoint", help="AWS endpoint URL for --table (default: boto3's)")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help=f"name every lead that would change stage (default: the first {WHATIF_NAMED})",
+    )
     p.set_defaults(run=whatif)
 
     p = commands.add_parser(
