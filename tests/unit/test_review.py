@@ -134,7 +134,7 @@ def test_median_time_to_sql_runs_from_the_first_touch(rules):
     entries = [*strong(rules, "fast"), *borderline(rules, "mid"), *slow]
     result = review(entries, rules, SINCE, UNTIL)
     assert sorted(round(d * 24 * 60) for d in result.days_to_sql) == [10, 20, 3 * 24 * 60]
-    assert "Median time from first touch to SQL: 0.3 hours (3 SQLs)" in result.report()
+    assert "Median time from first touch to SQL: 20 minutes (3 SQLs)" in result.report()
 
 
 def test_only_what_happened_in_the_period_is_counted(rules):

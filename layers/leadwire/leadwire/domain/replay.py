@@ -129,7 +129,7 @@ class WhatIf:
         changed = self.changed_leads()
         if changed:
             shown = changed if limit is None else changed[:limit]
-            lines.append("  lead                          stage        score")
+            lines.append(f"  {'lead':<27}  {'stage':<12}  score")
             for c in shown:
                 lines.append(
                     f"  {c.lead_id}  {c.before.stage.value:>4} -> {c.after.stage.value:<4}"

@@ -310,4 +310,6 @@ def _percent(share: float | None) -> str:
 
 
 def _duration(days: float) -> str:
+    if days < 1 / 24:
+        return f"{days * 24 * 60:.0f} minutes"
     return f"{days * 24:.1f} hours" if days < 1 else f"{days:.1f} days"
