@@ -41,9 +41,9 @@ export SAM_CLI_TELEMETRY := 0
 
 # Local targets never need a real AWS account: fake credentials and a region unless the caller
 # set their own. Not applied to `deploy` (and not needed by `build`).
-test lint run demo whatif bench: export AWS_DEFAULT_REGION ?= us-east-1
-test lint run demo whatif bench: export AWS_ACCESS_KEY_ID ?= testing
-test lint run demo whatif bench: export AWS_SECRET_ACCESS_KEY ?= testing
+test lint run demo whatif review bench: export AWS_DEFAULT_REGION ?= us-east-1
+test lint run demo whatif review bench: export AWS_ACCESS_KEY_ID ?= testing
+test lint run demo whatif review bench: export AWS_SECRET_ACCESS_KEY ?= testing
 
 # A python3.13 that really runs (a pyenv shim for python3.13 can be on PATH and still fail):
 # PYTHON313 if given, then PATH, then `pyenv prefix 3.13`, then a uv-managed one.
@@ -55,7 +55,7 @@ PY313_FOUND = $(firstword \
 	$(call PY313_PROBE,$(shell $(UV) python find --no-project $(PYTHON313_VERSION) 2>/dev/null)))
 PY313_PATH = $(dir $(PY313_FOUND)):$(PATH)
 
-.PHONY: help test lint format typecheck run demo whatif bench build deploy lock clean
+.PHONY: help test lint format typecheck run demo whatif review bench build deploy lock clean
 
 help: ## Show this help
 	@echo "Usage: make <target>   (PORT=$(PORT), PYTEST_ARGS='...' for test)"
@@ -87,6 +87,9 @@ demo: $(VENV_STAMP) ## Bob's journey and the qualification scenarios (against ma
 whatif: $(VENV_STAMP) ## What a rules change would do: make whatif RULES=path/to/rules.yaml
 	@if [ -z "$(RULES)" ]; then echo "usage: make whatif RULES=path/to/rules.yaml" >&2; exit 2; fi
 	$(VENV)/bin/leadwire whatif --rules "$(RULES)" --data-dir .leadwire
+
+review: $(VENV_STAMP) ## The quarterly review of the last 90 days (make run's stack or snapshot)
+	$(VENV)/bin/leadwire review --data-dir .leadwire
 
 bench: $(VENV_STAMP) ## Run the benchmarks
 	$(VENV)/bin/python -m bench

@@ -6,12 +6,20 @@ import argparse
 import json
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from contextlib import AbstractContextManager
+from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from leadwire.domain.rules import DEFAULT_RULES_FILE
 from leadwire_local.template import TEMPLATE, Template
+
+if TYPE_CHECKING:
+    from leadwire.domain.models import LedgerEntry
+
+WHATIF_NAMED = 20  # leads named by `whatif` (and the review's what-if) unless --all
+REVIEW_DAYS = 90  # the review's default period: the last quarter
 
 
 def _in_process_sandbox() -> AbstractContextManager[object]:
@@ -29,7 +37,7 @@ def _in_process_sandbox() -> AbstractContextManager[object]:
 
 
 def demo(args: argparse.Namespace) -> int:
-    """Bob and PRODUCT.md's scenarios against a running `make run`, or in-process."""
+    """Bob and the qualification scenarios against a running `make run`, or in-process."""
     from leadwire_local.demo import run_demo
     from leadwire_local.sandbox import Sandbox
     from leadwire_local.scenarios import InProcessStack, RunningStack
@@ -133,26 +141,17 @@ def _running_stack(data_dir: Path) -> tuple[str, str] | None:
         return None
 
 
-def whatif(args: argparse.Namespace) -> int:
-    """Replay the recorded events under a candidate rules file; print what would change."""
-    from datetime import UTC, datetime
-
+def _ledger_entries(args: argparse.Namespace) -> Iterable[tuple[str, LedgerEntry]] | None:
+    """Every recorded ledger entry, read-only: a deployed table (--table), the running local
+    stack on --data-dir, or its snapshot when it is stopped. None (said why) when there is none."""
     from leadwire.aws.dynamo import DynamoLeadStore, ledger_entries_in
-    from leadwire.domain.errors import RulesError
-    from leadwire.domain.replay import compare
-    from leadwire.domain.rules import load_rules
 
-    try:
-        current, candidate = load_rules(args.current), load_rules(args.rules)
-    except RulesError as e:
-        print(e.message, file=sys.stderr)
-        return 2
     if args.table:
         import boto3
 
         client = boto3.client("dynamodb", endpoint_url=args.endpoint)
-        entries = DynamoLeadStore(args.table, client).all_ledger_entries()
-    elif (running := _running_stack(Path(args.data_dir))) is not None:
+        return DynamoLeadStore(args.table, client).all_ledger_entries()
+    if (running := _running_stack(Path(args.data_dir))) is not None:
         import boto3
 
         endpoint, table = running
@@ -163,16 +162,87 @@ def whatif(args: argparse.Namespace) -> int:
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
         )
-        entries = DynamoLeadStore(table, client).all_ledger_entries()
-    else:
-        snapshot = Path(args.data_dir) / "snapshot.json"
-        if not snapshot.exists():
-            print(
-                f"no {snapshot}: stop `make run` once to write it, or pass --table", file=sys.stderr
-            )
-            return 2
-        entries = ledger_entries_in(json.loads(snapshot.read_text(encoding="utf-8"))["items"])
-    print(compare(entries, current, candidate, datetime.now(UTC)).report())
+        return DynamoLeadStore(table, client).all_ledger_entries()
+    snapshot = Path(args.data_dir) / "snapshot.json"
+    if not snapshot.exists():
+        print(f"no {snapshot}: stop `make run` once to write it, or pass --table", file=sys.stderr)
+        return None
+    return ledger_entries_in(json.loads(snapshot.read_text(encoding="utf-8"))["items"])
+
+
+def whatif(args: argparse.Namespace) -> int:
+    """Replay the recorded events under a candidate rules file; print what would change."""
+    from datetime import UTC, datetime
+
+    from leadwire.domain.errors import RulesError
+    from leadwire.domain.replay import compare
+    from leadwire.domain.rules import load_rules
+
+    try:
+        current, candidate = load_rules(args.current), load_rules(args.rules)
+    except RulesError as e:
+        print(e.message, file=sys.stderr)
+        return 2
+    entries = _ledger_entries(args)
+    if entries is None:
+        return 2
+    result = compare(entries, current, candidate, datetime.now(UTC))
+    print(result.report(limit=None if args.all else WHATIF_NAMED))
+    return 0
+
+
+def _moment(text: str, end_of_day: bool = False) -> datetime:
+    """An ISO date or date-time (UTC unless it says otherwise); a bare date as `--until`
+    means the end of that day."""
+    from datetime import UTC, datetime, timedelta
+
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not an ISO date: {text!r} (e.g. 2026-09-30)") from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    if end_of_day and len(text) == 10:
+        moment += timedelta(days=1)
+    return moment
+
+
+def review(args: argparse.Namespace) -> int:
+    """The quarterly review of the recorded history under the rules file."""
+    from datetime import UTC, datetime, timedelta
+
+    from leadwire.domain.errors import RulesError
+    from leadwire.domain.review import review as review_of
+    from leadwire.domain.rules import load_rules
+
+    try:
+        rules = load_rules(args.rules)
+    except RulesError as e:
+        print(e.message, file=sys.stderr)
+        return 2
+    until = args.until or datetime.now(UTC)
+    since = args.since or until - timedelta(days=REVIEW_DAYS)
+    if since >= until:
+        print(
+            f"--since ({since:%Y-%m-%d}) must be before --until ({until:%Y-%m-%d})", file=sys.stderr
+        )
+        return 2
+    entries = _ledger_entries(args)
+    if entries is None:
+        return 2
+    entries = list(entries)
+    if not entries:
+        print("no recorded events: nothing to review", file=sys.stderr)
+        return 1
+    result = review_of(entries, rules, since, until)
+    if result.leads == 0:
+        print(
+            f"no lead was active between {since:%Y-%m-%d %H:%M} and {until:%Y-%m-%d %H:%M} UTC "
+            f"({len(entries)} recorded entries outside it): nothing to review",
+            file=sys.stderr,
+        )
+        return 1
+    print(result.report(limit=None if args.all else WHATIF_NAMED))
     return 0
 
 
@@ -251,7 +321,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         description="Sends the scenarios' webhooks to a running local stack (make run) when "
         "one answers at --url, otherwise to one started in this process, and prints each "
         "lead's score, stage and the alerts sales receives. Exits 1 if a scenario does not "
-        "end as PRODUCT.md says.",
+        "end as the scoring rules say it should.",
     )
     p.add_argument(
         "--url",
@@ -333,8 +403,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         "whatif",
         help="replay recorded events under a changed rules file and show what would change",
         description="Replays every recorded event, in order, under the current and the "
-        "candidate rules, and prints how many leads would change stage (and which way), the "
-        "score distribution before and after, and the leads that would have alerted. Reads the "
+        "candidate rules, and prints how many leads would change stage (and which way) and "
+        f"names the first {WHATIF_NAMED} of them (--all: every one), the score distribution "
+        "before and after, and the leads that would have alerted. Reads the "
         "running local stack (make run) or, when it is stopped, its snapshot; or a deployed "
         "table with --table (read-only Scan, your AWS credentials).",
     )
@@ -347,7 +418,49 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--data-dir", default=".leadwire", help="local stack data dir (%(default)s)")
     p.add_argument("--table", help="read this DynamoDB table instead (deployed: sam outputs)")
     p.add_argument("--endpoint", help="AWS endpoint URL for --table (default: boto3's)")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help=f"name every lead that would change stage (default: the first {WHATIF_NAMED})",
+    )
     p.set_defaults(run=whatif)
+
+    p = commands.add_parser(
+        "review",
+        help="the quarterly review: stages, conversion, acceptance, rule lift, a threshold idea",
+        description="Replays the recorded history under the rules and prints, for the period: "
+        "leads per stage at its end; MQL -> SQL conversion; the median time from first touch "
+        "to SQL; sales' acceptance rate (accepted / all dispositions); how often each scoring "
+        "rule fired on accepted and on rejected/recycled SQLs, with its lift; and one "
+        "suggested threshold change with its what-if (how many leads would change stage). "
+        "Reads the running local stack (make run) or, when it is stopped, its snapshot; or a "
+        "deployed table with --table (read-only Scan, your AWS credentials). Exit status 1 "
+        "when there is nothing to review, 2 on a bad rules file or source.",
+    )
+    p.add_argument(
+        "--since",
+        type=_moment,
+        help=f"start of the period, ISO date (default: {REVIEW_DAYS} days before --until)",
+    )
+    p.add_argument(
+        "--until",
+        type=lambda text: _moment(text, end_of_day=True),
+        help="end of the period, ISO date, that day included (default: now)",
+    )
+    p.add_argument(
+        "--rules",
+        default=os.environ.get("RULES_FILE") or str(DEFAULT_RULES_FILE),
+        help="the rules to judge (default: RULES_FILE or the shipped defaults)",
+    )
+    p.add_argument("--data-dir", default=".leadwire", help="local stack data dir (%(default)s)")
+    p.add_argument("--table", help="read this DynamoDB table instead (deployed: sam outputs)")
+    p.add_argument("--endpoint", help="AWS endpoint URL for --table (default: boto3's)")
+    p.add_argument(
+        "--all",
+        action="store_true",
+        help=f"name every lead the suggestion would move (default: the first {WHATIF_NAMED})",
+    )
+    p.set_defaults(run=review)
 
     p = commands.add_parser(
         "redrive",

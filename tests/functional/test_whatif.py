@@ -73,3 +73,51 @@ def test_leadwire_whatif_names_the_line_of_a_broken_rules_file(tmp_path, capsys)
     broken.write_text(DEFAULT_RULES_FILE.read_text().replace("mql: 40 ", "mql: forty "))
     assert main(["whatif", "--rules", str(broken), "--data-dir", str(tmp_path)]) == 2
     assert f"{broken}:8: stages.mql:" in capsys.readouterr().err
+
+
+def test_the_report_names_the_leads_that_would_change_stage(sandbox):
+    # Given Max and Ann (MQL, 110 each), both demo requests with only need known of BANT
+    ann = {"email": "ann@gmail.com"}
+    for fields in (MAX, ann):
+        for form in ("newsletter", "demo-request"):
+            post(sandbox, form, fields)
+    rules = runtime.rules()
+    # When one of BANT would be enough
+    result = compare(
+        runtime.store().all_ledger_entries(),
+        rules,
+        parse_rules(DEFAULT_RULES_FILE.read_text().replace(*ONE_OF_BANT)),
+        datetime.now(UTC),
+    )
+    # Then each is named with its stage and score before and after; a limit keeps the list short
+    named = [c.lead_id for c in result.changed_leads()]
+    assert sorted(named) == sorted(result.current.leads)
+    full = result.report(limit=None)
+    for lead_id in named:
+        [line] = [x for x in full.splitlines() if lead_id in x and "->" in x]
+        assert line.split() == [lead_id, "mql", "->", "sql", "110", "->", "110"]
+    short = result.report(limit=1)
+    assert named[0] in short and named[1] not in short.split("Score distribution")[0]
+    assert "... and 1 more (--all lists every one)" in short
+
+
+def test_leadwire_whatif_all_names_every_changed_lead(sandbox, tmp_path, capsys, monkeypatch):
+    from leadwire_local import cli
+    from leadwire_local.snapshot import save_snapshot
+
+    for n in range(3):
+        for form in ("newsletter", "demo-request"):
+            post(sandbox, form, {"email": f"max{n}@gmail.com"})
+    save_snapshot(sandbox, tmp_path / "snapshot.json")
+    candidate = tmp_path / "candidate.yaml"
+    candidate.write_text(DEFAULT_RULES_FILE.read_text().replace(*ONE_OF_BANT))
+    args = ["whatif", "--rules", str(candidate), "--data-dir", str(tmp_path)]
+    # When only 2 are named by default, --all names the third too
+    monkeypatch.setattr(cli, "WHATIF_NAMED", 2)
+    assert cli.main(args) == 0
+    assert "... and 1 more" in capsys.readouterr().out
+    assert cli.main([*args, "--all"]) == 0
+    printed = capsys.readouterr().out
+    changed = [x.split() for x in printed.splitlines() if x.strip().startswith("ld_")]
+    assert [c[1:] for c in changed] == [["mql", "->", "sql", "110", "->", "110"]] * 3
+    assert "more (--all" not in printed

@@ -49,3 +49,58 @@ def test_deploy_time_thresholds_override_and_show_in_the_version():
     rules = load_rules().with_thresholds(50, 120)
     assert (rules.stages.mql, rules.stages.sql) == (50, 120)
     assert rules.version == "2026.12-1+mql50-sql120"
+
+
+def line_of(text: str, fragment: str) -> int:
+    return next(i for i, t in enumerate(text.splitlines(), 1) if fragment in t)
+
+
+def test_a_misspelled_field_in_an_action_rule_names_its_line_and_the_key():
+    # Given `pionts` for `points` in the demo request's rule, written as a block
+    text = DEFAULT_RULES_FILE.read_text().replace(
+        "    demo_request:     {points: 100, cap: 100, hand_raise: true}",
+        "    demo_request:\n      pionts: 60\n      cap: 60\n      hand_raise: true",
+    )
+    # When it is loaded
+    with pytest.raises(RulesError) as raised:
+        parse_rules(text, "rules.yaml")
+    # Then the one message is the misspelled key's own line, the key and what it should be
+    line = line_of(text, "pionts: 60")
+    assert raised.value.message == (
+        f"rules.yaml:{line}: engagement.actions.demo_request.pionts: "
+        "unknown key 'pionts' (did you mean 'points'?)"
+    )
+
+
+def test_a_misspelled_top_level_section_names_its_line_and_the_key():
+    text = DEFAULT_RULES_FILE.read_text().replace("\nchat:\n", "\nchta:\n")
+    with pytest.raises(RulesError) as raised:
+        parse_rules(text, "rules.yaml")
+    assert raised.value.message == (
+        f"rules.yaml:{line_of(text, 'chta:')}: chta: unknown key 'chta' (did you mean 'chat'?)"
+    )
+
+
+def test_an_unknown_key_with_no_likely_meaning_is_named_beside_the_missing_section():
+    text = DEFAULT_RULES_FILE.read_text().replace("\nchat:\n", "\nsomething_else:\n")
+    with pytest.raises(RulesError) as raised:
+        parse_rules(text, "rules.yaml")
+    assert raised.value.message.splitlines() == [
+        "rules.yaml:5: chat: Field required",
+        f"rules.yaml:{line_of(text, 'something_else:')}: something_else: "
+        "unknown key 'something_else'",
+    ]
+
+
+def test_a_misspelled_action_reference_names_the_referencing_line_and_the_action():
+    # Given a form pointing at `demo_requst`, which engagement.actions does not have
+    text = DEFAULT_RULES_FILE.read_text().replace(
+        "demo-request: demo_request", "demo-request: demo_requst"
+    )
+    with pytest.raises(RulesError) as raised:
+        parse_rules(text, "rules.yaml")
+    # Then the message is at that form's line (not the top of the file) and names the action
+    assert raised.value.message == (
+        f"rules.yaml:{line_of(text, 'demo-request: demo_requst')}: forms.demo-request: "
+        "action 'demo_requst' is not in engagement.actions (did you mean 'demo_request'?)"
+    )

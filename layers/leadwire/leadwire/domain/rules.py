@@ -5,11 +5,12 @@ The rules are compiled once (title patterns, domain sets) and are then read-only
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import re
 from functools import cached_property
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
@@ -134,15 +135,19 @@ class ScoringRules(_Rules):
 
     @model_validator(mode="after")
     def _actions_exist(self) -> ScoringRules:
-        named = {
-            **{f"forms.{form}": action for form, action in self.forms.items()},
-            "default_form_action": self.default_form_action,
-            "chat.message_action": self.chat.message_action,
-            "chat.pricing_action": self.chat.pricing_action,
+        named: dict[tuple[str, ...], str] = {
+            **{("forms", form): action for form, action in self.forms.items()},
+            ("default_form_action",): self.default_form_action,
+            ("chat", "message_action"): self.chat.message_action,
+            ("chat", "pricing_action"): self.chat.pricing_action,
         }
+        problems = []
         for where, action in named.items():
             if action not in self.engagement.actions:
-                raise ValueError(f"{where}: action {action!r} is not in engagement.actions")
+                hint = _did_you_mean(action, list(self.engagement.actions))
+                problems.append((where, f"action {action!r} is not in engagement.actions{hint}"))
+        if problems:
+            raise UnknownActions(problems)
         return self
 
     def action(self, name: str) -> ActionRule:
@@ -159,6 +164,22 @@ class ScoringRules(_Rules):
         return self.model_copy(
             update={"stages": stages, "version": f"{self.version}+mql{stages.mql}-sql{stages.sql}"}
         )
+
+
+class UnknownActions(ValueError):
+    """Actions referenced (by a form, the default, chat) that engagement.actions lacks.
+
+    Carries each reference's own path, so the error can name its line; a model validator's
+    error otherwise points at the top of the file."""
+
+    def __init__(self, problems: list[tuple[tuple[str, ...], str]]) -> None:
+        super().__init__("; ".join(f"{'.'.join(loc)}: {msg}" for loc, msg in problems))
+        self.problems = problems
+
+
+def _did_you_mean(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
 
 
 def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
@@ -182,11 +203,7 @@ def parse_rules(text: str, source: str = "<rules>") -> ScoringRules:
     try:
         rules = ScoringRules.model_validate(data)
     except ValidationError as e:
-        problems = []
-        for err in e.errors():
-            loc = [p for p in err["loc"] if not isinstance(p, str) or "[" not in p]
-            field = ".".join(str(p) for p in loc) or "(top level)"
-            problems.append(f"{source}:{_line_of(root, loc)}: {field}: {err['msg']}")
+        problems = [f"{source}:{line}: {where}" for line, where in _problems(e, root)]
         raise RulesError("\n".join(problems)) from e
     if not rules.version:
         digest = hashlib.sha256(text.encode()).hexdigest()[:12]
@@ -203,20 +220,77 @@ def load_rules(path: str | Path = DEFAULT_RULES_FILE) -> ScoringRules:
     return parse_rules(text, str(path))
 
 
+def _problems(error: ValidationError, root: yaml.Node | None) -> list[tuple[int, str]]:
+    """(line, "field: message") per validation error, in file order.
+
+    An unknown key (a typo: `pionts: 10`) is named with its own line and the key it was
+    probably meant to be; the "Field required" for that key is then left out as noise."""
+    found: list[tuple[int, list[Any], str]] = []
+    unknown: list[tuple[list[Any], str]] = []
+    missing: set[tuple[str, ...]] = set()
+    for err in error.errors():
+        loc = [p for p in err["loc"] if not isinstance(p, str) or "[" not in p]
+        if err["type"] == "extra_forbidden" and loc:
+            unknown.append((loc, str(loc[-1])))
+        elif err["type"] == "missing":
+            missing.add(tuple(str(p) for p in loc))
+            found.append((_line_of(root, loc), loc, err["msg"]))
+        elif isinstance(cause := err.get("ctx", {}).get("error"), UnknownActions):
+            for where, msg in cause.problems:
+                found.append((_line_of(root, [*loc, *where]), [*loc, *where], msg))
+        else:
+            found.append((_line_of(root, loc), loc, err["msg"]))
+    meant_for: set[tuple[str, ...]] = set()
+    for loc, key in unknown:
+        fields = _fields_at(loc[:-1])
+        wanted = [f for f in fields if (*map(str, loc[:-1]), f) in missing] + fields
+        close = difflib.get_close_matches(key, wanted, n=1)
+        if close:
+            meant_for.add((*map(str, loc[:-1]), close[0]))
+        hint = f" (did you mean {close[0]!r}?)" if close else ""
+        found.append((_line_of(root, loc), loc, f"unknown key {key!r}{hint}"))
+    return [
+        (line, f"{'.'.join(str(p) for p in loc) or '(top level)'}: {msg}")
+        for line, loc, msg in sorted(found, key=lambda f: f[0])
+        if not (msg == "Field required" and tuple(str(p) for p in loc) in meant_for)
+    ]
+
+
+def _fields_at(loc: list[Any]) -> list[str]:
+    """The field names the rules model allows at a path (e.g. an action rule's)."""
+    shape: Any = ScoringRules
+    for step in loc:
+        if isinstance(shape, type) and issubclass(shape, BaseModel):
+            key = str(step)
+            if key not in shape.model_fields:
+                return []
+            shape = shape.model_fields[key].annotation
+        elif get_origin(shape) in (dict, list):
+            shape = get_args(shape)[-1]  # a dict's values, a list's items
+        else:
+            return []
+    if isinstance(shape, type) and issubclass(shape, BaseModel):
+        return list(shape.model_fields)
+    return []
+
+
 def _line_of(node: yaml.Node | None, loc: list[Any]) -> int:
-    """The 1-based line of the deepest YAML node the error path reaches."""
+    """The 1-based line of the deepest YAML node the error path reaches: the key's own line
+    for a mapping entry (where a reader looks), the item's for a list entry."""
     import yaml
 
     line = node.start_mark.line + 1 if node is not None else 1
     for key in loc:
         if isinstance(node, yaml.MappingNode):
-            match = next((v for k, v in node.value if k.value == str(key)), None)
+            pair = next(((k, v) for k, v in node.value if k.value == str(key)), None)
+            match, mark = (pair[1], pair[0].start_mark) if pair else (None, None)
         elif isinstance(node, yaml.SequenceNode) and isinstance(key, int):
             match = node.value[key] if key < len(node.value) else None
+            mark = match.start_mark if match is not None else None
         else:
-            match = None
-        if match is None:
+            match = mark = None
+        if match is None or mark is None:
             break
         node = match
-        line = node.start_mark.line + 1
+        line = mark.line + 1
     return line
