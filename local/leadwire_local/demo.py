@@ -1,5 +1,5 @@
 """`leadwire demo`: seed 003's Bob step by step (lead -> MQL -> SQL, one alert, a redelivery
-counted once), then PRODUCT.md's other scenarios, through the HTTP contract only."""
+counted once), then the other qualification scenarios, through the HTTP contract only."""
 
 from __future__ import annotations
 
@@ -91,12 +91,12 @@ def play_bob(
 
 
 def run_demo(stack: Stack, say: Callable[[str], Any] = print) -> bool:
-    """Bob step by step, then every PRODUCT.md scenario with its expected outcome checked."""
+    """Bob step by step, then every qualification scenario with its expected outcome checked."""
     say("== Seed 003's Bob, step by step ==\n")
     bob = play_bob(stack, say)
     bob_ok = bob[-1]["stage"] == "sql" and sum(len(r["alerts"]) for r in bob) == 1
-    say("\n== PRODUCT.md scenarios ==\n")
+    say("\n== Qualification scenarios ==\n")
     results: list[Result] = [play(scenario, stack, say=say) for scenario in SCENARIOS]
     passed = sum(r.passed for r in results)
-    say(f"\n{passed}/{len(results)} scenarios behaved as PRODUCT.md says.")
+    say(f"\n{passed}/{len(results)} scenarios behaved as the rules say.")
     return bob_ok and passed == len(results)

@@ -1,4 +1,4 @@
-"""PRODUCT.md's six scenarios, played through the HTTP contract: by `leadwire demo` (against a
+"""The qualification scenarios, played through the HTTP contract: by `leadwire demo` (against a
 running `make run`, or in-process) and by the end-to-end tests.
 
 A scenario only sends what the senders would send and reads what users can read: the
