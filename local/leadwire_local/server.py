@@ -71,6 +71,7 @@ class LocalHttpServer(ThreadingHTTPServer):
     say: Say = staticmethod(say)
     after_request: Callable[[], None] = staticmethod(lambda: None)
     settle: Callable[[], dict[str, int]] = staticmethod(lambda: {"records": 0, "alerts": 0})
+    erased: Callable[[str], None] = staticmethod(lambda lead_id: None)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hangs up is one line, not a traceback."""
@@ -129,6 +130,8 @@ class RequestHandler(BaseHTTPRequestHandler):
         except Exception:
             traceback.print_exc()
             response = _error(500, "internal_error", "the function failed; see the terminal")
+        if self.command == "DELETE" and response.status == 200:  # erased before it says so
+            self.server.erased(self.path.split("?", 1)[0].rsplit("/", 1)[-1])
         self._send(response)
         self.server.after_request()
         elapsed = (time.monotonic() - started) * 1000
@@ -214,6 +217,7 @@ class LocalStack:
         http.sandbox = self.sandbox
         http.after_request = self._after_request
         http.settle = self.settle
+        http.erased = self.erased
         self._start_thread("http", lambda: http.serve_forever(poll_interval=0.1))
         self._start_thread("stream", self._follow_stream)
         self._serving = True
@@ -259,6 +263,15 @@ class LocalStack:
                     save_snapshot(self.sandbox, self.snapshot)
                 except Exception:
                     traceback.print_exc()  # the next interval tries again
+
+    def erased(self, lead_id: str) -> None:
+        """Erasure reaches the local copies at once: the lead's lines leave alerts.jsonl and the
+        snapshot is written again without it (a kill -9 now cannot bring it back)."""
+        removed = self.alerts.forget(lead_id)
+        assert self.sandbox is not None
+        with self._delivering:
+            save_snapshot(self.sandbox, self.snapshot)
+        self.say(f"erased {lead_id}: {removed} alert line(s) removed, snapshot rewritten")
 
     def settle(self) -> dict[str, int]:
         """Deliver everything on the stream now (after any poll already running); how many

@@ -29,6 +29,25 @@ class AlertLog:
             file.write(json.dumps(alert.as_line()) + "\n")
         self._say(f"ALERT [{alert.urgency}] {alert.subject} (lead {alert.lead_id})")
 
+    def forget(self, lead_id: str) -> int:
+        """Remove an erased lead's alert lines (the file is rewritten atomically); how many."""
+        if not self.path.exists():
+            return 0
+        lines = self.path.read_text(encoding="utf-8").splitlines(keepends=True)
+        kept = [line for line in lines if not _is_alert_for(line, lead_id)]
+        if len(kept) != len(lines):
+            temporary = self.path.with_name(self.path.name + ".tmp")
+            temporary.write_text("".join(kept), encoding="utf-8")
+            os.replace(temporary, self.path)
+        return len(lines) - len(kept)
+
+
+def _is_alert_for(line: str, lead_id: str) -> bool:
+    try:
+        return bool(json.loads(line).get("leadId") == lead_id)
+    except (ValueError, AttributeError):
+        return False
+
 
 def save_snapshot(sandbox: Sandbox, path: Path) -> int:
     """Write the table's items (DynamoDB JSON, as scanned) atomically; return how many."""

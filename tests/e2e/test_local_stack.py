@@ -95,6 +95,24 @@ def test_leads_survive_a_restart_without_alerting_again(stack):
     assert len(stack.alert_lines()) == 1, stack.output()
 
 
+def test_erasure_reaches_the_alert_log_and_the_snapshot_at_once(stack):
+    # Given an SQL lead, alerted, beside another one
+    post_json_form(stack, READY, delivery_id="msg_e2e_erase")
+    post_json_form(stack, {**READY, "email": "kept@bigco.example"}, delivery_id="msg_e2e_kept")
+    alerts = stack.settled_alerts()
+    [erased] = [a["leadId"] for a in alerts if "cleo@bigco.example" in a["message"]]
+    # When the person asks to be erased
+    status, _, body = request("DELETE", f"{stack.base}/leads/{erased}")
+    assert status == 200, body
+    # Then nothing of them is left in alerts.jsonl or the snapshot; the other lead stays
+    assert [a["leadId"] for a in stack.alert_lines()] != [] and all(
+        a["leadId"] != erased for a in stack.alert_lines()
+    )
+    snapshot = (stack.data_dir / "snapshot.json").read_text()
+    assert erased not in snapshot and "cleo@bigco.example" not in snapshot
+    assert "kept@bigco.example" in snapshot
+
+
 def test_concurrent_webhooks_are_each_scored_and_alerted_once(stack):
     # Given ten ready leads, each delivered twice (a redelivery racing the original)
     deliveries = [
