@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from cfnlint.decode import decode
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
@@ -101,6 +100,8 @@ class Stack:
 
 class Template:
     def __init__(self, path: Path = TEMPLATE) -> None:
+        from cfnlint.decode import decode  # ~1.5 s of imports: only when a template is read
+
         document, problems = decode(str(path))
         if document is None:
             raise ValueError(f"{path}: {problems}")
