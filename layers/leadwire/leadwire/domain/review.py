@@ -9,7 +9,7 @@ threshold change worth trying, with its what-if.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from statistics import median
@@ -307,14 +307,7 @@ def suggest(result: Review, rules: ScoringRules) -> tuple[Suggestion | None, str
     raised = [v for v in declined_verdicts if v.by_hand_raise]
     if len(raised) * 2 > len(declined_verdicts):
         return _fit_floor(result, rules, said)
-    best: tuple[int, int, int] | None = None  # (declined kept out - accepted, threshold, ...)
-    for threshold in sorted({v.sql_score + 1 for v in verdicts if v.sql_score >= sql}):
-        declined_out = sum(1 for v in verdicts if not v.accepted and v.sql_score < threshold)
-        accepted_out = sum(1 for v in verdicts if v.accepted and v.sql_score < threshold)
-        gain = declined_out - accepted_out
-        keeps_accepted = accepted - accepted_out >= KEEP_ACCEPTED * accepted
-        if gain > 0 and keeps_accepted and (best is None or gain > best[0]):
-            best = (gain, threshold, accepted_out)
+    best = _best_cut(verdicts, lambda v: v.sql_score, sql)
     if best is None:
         return None, (
             f"{said}, below {LOW_ACCEPTANCE:.0%}, but the turned-down SQLs did not score lower "
@@ -337,20 +330,30 @@ def suggest(result: Review, rules: ScoringRules) -> tuple[Suggestion | None, str
     return Suggestion(mql, threshold, why), ""
 
 
+def _best_cut(
+    verdicts: list[Verdict], value: Callable[[Verdict], int], bar: int
+) -> tuple[int, int, int] | None:
+    """The lowest new bar (over `value`, from `bar` up) that keeps out the most turned-down
+    SQLs beyond accepted ones while letting KEEP_ACCEPTED of the accepted in: (declined kept
+    out - accepted kept out, the bar, accepted kept out), or None when none does."""
+    accepted = sum(1 for v in verdicts if v.accepted)
+    best: tuple[int, int, int] | None = None
+    for cut in sorted({value(v) + 1 for v in verdicts if value(v) >= bar}):
+        declined_out = sum(1 for v in verdicts if not v.accepted and value(v) < cut)
+        accepted_out = sum(1 for v in verdicts if v.accepted and value(v) < cut)
+        gain = declined_out - accepted_out
+        keeps_accepted = accepted - accepted_out >= KEEP_ACCEPTED * accepted
+        if gain > 0 and keeps_accepted and (best is None or gain > best[0]):
+            best = (gain, cut, accepted_out)
+    return best
+
+
 def _fit_floor(result: Review, rules: ScoringRules, said: str) -> tuple[Suggestion | None, str]:
     """Most turned-down SQLs came through the hand-raise gate: the lowest fit floor for a
     hand-raise that keeps out more of them than of the accepted ones (and most accepted in)."""
     floor = rules.stages.hand_raise_min_fit
     raised = [v for v in result.verdicts if v.by_hand_raise]
-    accepted = sum(1 for v in raised if v.accepted)
-    best: tuple[int, int, int] | None = None  # (declined kept out - accepted, floor, accepted)
-    for cut in sorted({v.sql_fit + 1 for v in raised if v.sql_fit >= floor}):
-        declined_out = sum(1 for v in raised if not v.accepted and v.sql_fit < cut)
-        accepted_out = sum(1 for v in raised if v.accepted and v.sql_fit < cut)
-        gain = declined_out - accepted_out
-        if gain > 0 and accepted - accepted_out >= KEEP_ACCEPTED * accepted:
-            if best is None or gain > best[0]:
-                best = (gain, cut, accepted_out)
+    best = _best_cut(raised, lambda v: v.sql_fit, floor)
     if best is None:
         return None, (
             f"{said}, below {LOW_ACCEPTANCE:.0%}, mostly hand-raises, but the turned-down ones "
