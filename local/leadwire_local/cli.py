@@ -315,6 +315,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
+    # Where `whatif` and `review` read the recorded history from.
+    history = argparse.ArgumentParser(add_help=False)
+    history.add_argument(
+        "--data-dir", default=".leadwire", help="local stack data dir (%(default)s)"
+    )
+    history.add_argument("--table", help="read this DynamoDB table instead (deployed: sam outputs)")
+    history.add_argument("--endpoint", help="AWS endpoint URL for --table (default: boto3's)")
+
     p = commands.add_parser(
         "demo",
         help="play Bob's journey and the qualification scenarios (make demo)",
@@ -401,6 +409,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     p = commands.add_parser(
         "whatif",
+        parents=[history],
         help="replay recorded events under a changed rules file and show what would change",
         description="Replays every recorded event, in order, under the current and the "
         "candidate rules, and prints how many leads would change stage (and which way) and "
@@ -415,9 +424,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=os.environ.get("RULES_FILE") or str(DEFAULT_RULES_FILE),
         help="the rules in force (default: RULES_FILE or the shipped defaults)",
     )
-    p.add_argument("--data-dir", default=".leadwire", help="local stack data dir (%(default)s)")
-    p.add_argument("--table", help="read this DynamoDB table instead (deployed: sam outputs)")
-    p.add_argument("--endpoint", help="AWS endpoint URL for --table (default: boto3's)")
     p.add_argument(
         "--all",
         action="store_true",
@@ -427,6 +433,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     p = commands.add_parser(
         "review",
+        parents=[history],
         help="the quarterly review: stages, conversion, acceptance, rule lift, a threshold idea",
         description="Replays the recorded history under the rules and prints, for the period: "
         "leads per stage at its end; MQL -> SQL conversion; the median time from first touch "
@@ -452,9 +459,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=os.environ.get("RULES_FILE") or str(DEFAULT_RULES_FILE),
         help="the rules to judge (default: RULES_FILE or the shipped defaults)",
     )
-    p.add_argument("--data-dir", default=".leadwire", help="local stack data dir (%(default)s)")
-    p.add_argument("--table", help="read this DynamoDB table instead (deployed: sam outputs)")
-    p.add_argument("--endpoint", help="AWS endpoint URL for --table (default: boto3's)")
     p.add_argument(
         "--all",
         action="store_true",
