@@ -33,9 +33,8 @@ def clients(*, dynamodb: Any = None, sns: Any = None) -> None:
     for name, client in (("dynamodb", dynamodb), ("sns", sns)):
         if client is not None:
             _overrides[name] = client
-    for factory in (dynamodb_client, sns_client, store, publisher, intake, lead_queries):
+    for factory in _BUILT_ON_CLIENTS:
         factory.cache_clear()
-    dispositions.cache_clear()
 
 
 @lru_cache(maxsize=1)
@@ -125,19 +124,20 @@ def dispositions() -> Dispositions:
     return Dispositions(store(), rules(), clock(), settings().write_attempts)
 
 
+_BUILT_ON_CLIENTS = (
+    dynamodb_client,
+    sns_client,
+    store,
+    publisher,
+    intake,
+    lead_queries,
+    dispositions,
+)
+
+
 def reset() -> None:
     """Forget every cached adapter and override (tests, and the local stack after changing
     the environment)."""
     _overrides.clear()
-    for factory in (
-        settings,
-        rules,
-        dynamodb_client,
-        sns_client,
-        store,
-        publisher,
-        intake,
-        lead_queries,
-        dispositions,
-    ):
+    for factory in (settings, rules, *_BUILT_ON_CLIENTS):
         factory.cache_clear()
