@@ -1,10 +1,13 @@
-"""What the tests share: a lead one demo request makes sales-qualified, signed webhook posts
-into the Sandbox, and an SNS outage through the local stack's own fault hook (`FailNext`)."""
+"""What the tests share: a lead one demo request makes sales-qualified, normalized form events
+for the pure scoring, signed webhook posts into the Sandbox, and an SNS outage through the
+local stack's own fault hook (`FailNext`)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
+from leadwire.domain.models import Channel, LeadEvent, Profile
 from leadwire.shell import runtime
 from leadwire_local import senders
 from leadwire_local.faults import FailNext, sns_outage
@@ -42,3 +45,16 @@ def sns_down(count: int = 1_000_000) -> FailNext:
     outage = sns_outage(runtime.sns_client())
     outage.arm(count)
     return outage
+
+
+def form_event(name: str, profile: Profile, at: datetime, n: int = 0, **fields: str) -> LeadEvent:
+    """A normalized `json` form submission, as the providers hand one to `score`."""
+    return LeadEvent(
+        event_id=f"json:{name}-{n}-{profile.email}-{at.isoformat()}",
+        provider="json",
+        channel=Channel.FORM,
+        form=name,
+        occurred_at=at,
+        profile=profile,
+        **fields,
+    )

@@ -26,6 +26,7 @@ from leadwire.domain.scoring import decay, dispose, employee_count, faded, score
 from leadwire.providers import DEV_SECRETS, WebhookRequest
 from leadwire_local import senders
 from tests.fakes import InMemoryLeadStore
+from tests.support import form_event
 
 BOB = Profile(
     email="bob@acme-corp.example",
@@ -35,18 +36,6 @@ BOB = Profile(
     company="Acme",
     company_size="120",
 )
-
-
-def form(form: str, profile: Profile, at: datetime, n: int = 0, **fields: str) -> LeadEvent:
-    return LeadEvent(
-        event_id=f"json:{form}-{n}-{at.isoformat()}",
-        provider="json",
-        channel=Channel.FORM,
-        form=form,
-        occurred_at=at,
-        profile=profile,
-        **fields,
-    )
 
 
 def chat(text: str, at: datetime, email: str | None = None, n: int = 0) -> LeadEvent:
@@ -73,11 +62,11 @@ def test_bob_goes_from_lead_to_mql_to_sql_with_high_urgency(rules, now):
     # Given Bob, a team lead at a 120-person company with a business email
     steps = play(
         [
-            form("newsletter", BOB, now),
-            form("content-download", BOB, now, 1),
-            form("content-download", BOB, now, 2),
-            form("webinar", BOB, now),
-            form("demo-request", BOB, now, budget="$40k", timeline="within one month"),
+            form_event("newsletter", BOB, now),
+            form_event("content-download", BOB, now, 1),
+            form_event("content-download", BOB, now, 2),
+            form_event("webinar", BOB, now),
+            form_event("demo-request", BOB, now, budget="$40k", timeline="within one month"),
         ],
         rules,
         now,
@@ -99,7 +88,7 @@ def test_bob_goes_from_lead_to_mql_to_sql_with_high_urgency(rules, now):
 
 def test_student_with_personal_email_never_becomes_sql(rules, now):
     student = Profile(email="sam@gmail.com", job_title="Student")
-    leads = play([form("content-download", student, now, i) for i in range(10)], rules, now)
+    leads = play([form_event("content-download", student, now, i) for i in range(10)], rules, now)
     assert all(lead.stage is Stage.LEAD for lead in leads)
     assert leads[-1].action_points["content_download"] == rules.action("content_download").cap
 
@@ -113,13 +102,13 @@ def test_vp_asking_about_pricing_then_booking_a_demo_becomes_sql(rules, now):
     )
     first = score(None, chat("Hi, what does your pricing look like?", now, vp.email), rules, now)
     assert first.entry.action == "pricing_question"
-    later = score(first.lead, form("demo-request", vp, now), rules, now)
+    later = score(first.lead, form_event("demo-request", vp, now), rules, now)
     assert later.lead.stage is Stage.SQL
     assert later.lead.bant.authority == "vp"
 
 
 def test_ledger_entry_names_the_points_each_rule_gave(rules, now):
-    outcome = score(None, form("newsletter", BOB, now), rules, now)
+    outcome = score(None, form_event("newsletter", BOB, now), rules, now)
     assert outcome.entry.rules == {
         "action.newsletter": 10,
         "fit.seniority.manager": 10,
@@ -128,18 +117,18 @@ def test_ledger_entry_names_the_points_each_rule_gave(rules, now):
     }
     assert outcome.entry.points == 35 and outcome.entry.rules_version == rules.version
     # A second event only explains what it changed
-    again = score(outcome.lead, form("webinar", BOB, now), rules, now)
+    again = score(outcome.lead, form_event("webinar", BOB, now), rules, now)
     assert again.entry.rules == {"action.webinar": 15}
 
 
 def test_action_cap_gives_zero_points_once_reached(rules, now):
-    leads = play([form("newsletter", BOB, now, i) for i in range(3)], rules, now)
+    leads = play([form_event("newsletter", BOB, now, i) for i in range(3)], rules, now)
     assert leads[-1].action_points["newsletter"] == 10
     assert round(leads[-1].engagement) == 10
 
 
 def test_unknown_form_counts_as_a_generic_form_fill(rules, now):
-    outcome = score(None, form("spring-promo", BOB, now), rules, now)
+    outcome = score(None, form_event("spring-promo", BOB, now), rules, now)
     assert outcome.entry.action == "form_fill"
 
 
@@ -147,7 +136,7 @@ def test_sql_needs_the_bant_gate_or_a_hand_raise_from_a_good_fit(rules, now):
     # Given a low-fit lead (no title, small company) with lots of engagement but no BANT
     nobody = Profile(email="kim@tiny.example", company_size="5")
     events = [
-        form(f, nobody, now, i)
+        form_event(f, nobody, now, i)
         for i, f in enumerate(["content-download"] * 3 + ["webinar"] * 2 + ["contact", "trial"])
     ]
     lead = play(events, rules, now)[-1]
@@ -157,27 +146,34 @@ def test_sql_needs_the_bant_gate_or_a_hand_raise_from_a_good_fit(rules, now):
 
 
 def test_mql_falls_back_to_lead_only_below_the_hysteresis_margin(rules, now):
-    lead = play([form("newsletter", BOB, now), form("content-download", BOB, now, 1)], rules, now)[
-        -1
-    ]
+    lead = play(
+        [form_event("newsletter", BOB, now), form_event("content-download", BOB, now, 1)],
+        rules,
+        now,
+    )[-1]
     assert lead.stage is Stage.MQL and lead.score == 45
     # An unsubscribe (-15) a day later leaves 30, the floor itself: still an MQL
-    kept = score(lead, form("unsubscribe", BOB, now), rules, now + timedelta(days=1)).lead
+    kept = score(lead, form_event("unsubscribe", BOB, now), rules, now + timedelta(days=1)).lead
     assert kept.stage is Stage.MQL and kept.score == 30
     # A week later the faded score is 27: below 40 - 10
-    later = score(lead, form("unsubscribe", BOB, now), rules, now + timedelta(days=7)).lead
+    later = score(lead, form_event("unsubscribe", BOB, now), rules, now + timedelta(days=7)).lead
     assert later.stage is Stage.LEAD
     assert later.transitions[-1].cause.startswith("score 27 < 30")
 
 
 def test_sql_is_left_to_sales_even_when_the_score_drops(rules, now):
     sql = play(
-        [form("demo-request", BOB, now, budget="50k", timeline="Q1"), form("webinar", BOB, now)],
+        [
+            form_event("demo-request", BOB, now, budget="50k", timeline="Q1"),
+            form_event("webinar", BOB, now),
+        ],
         rules,
         now,
     )[-1]
     assert sql.stage is Stage.SQL
-    after = score(sql, form("unsubscribe", BOB, now, 9), rules, now + timedelta(days=300)).lead
+    after = score(
+        sql, form_event("unsubscribe", BOB, now, 9), rules, now + timedelta(days=300)
+    ).lead
     assert after.stage is Stage.SQL
 
 
@@ -185,8 +181,8 @@ def test_sql_is_left_to_sales_even_when_the_score_drops(rules, now):
 def test_a_past_or_absurd_timeline_date_does_not_make_a_lead_urgent(rules, now, timeline):
     # Given Bob at a webinar (no hand-raise) whose timeline answer is a date already past
     events = [
-        form("newsletter", BOB, now),
-        form("webinar", BOB, now, 1, budget="$40k", timeline=timeline),
+        form_event("newsletter", BOB, now),
+        form_event("webinar", BOB, now, 1, budget="$40k", timeline=timeline),
     ]
     bob = play(events, rules, now)[-1]
     # Then no short timeline is known, so the lead is not urgent on its account
@@ -202,7 +198,7 @@ def test_urgent_phrase_in_chat_makes_urgency_high(rules, now):
 
 
 def test_engagement_halves_every_half_life(rules, now):
-    lead = score(None, form("webinar", BOB, now), rules, now).lead
+    lead = score(None, form_event("webinar", BOB, now), rules, now).lead
     later = now + timedelta(days=rules.engagement.half_life_days)
     assert faded(lead, later, rules) == lead.engagement / 2
 
@@ -241,7 +237,7 @@ def test_caps_are_never_exceeded_and_decay_never_raises(rules, now, forms, gaps)
         moment = moment + timedelta(hours=gaps[i])
         if lead is not None:
             assert faded(lead, moment, rules) <= lead.engagement or lead.engagement < 0
-        lead = score(lead, form(name, BOB, moment, i), rules, moment).lead
+        lead = score(lead, form_event(name, BOB, moment, i), rules, moment).lead
         for action, earned in lead.action_points.items():
             cap = rules.action(action).cap
             assert cap is None or earned <= cap
@@ -249,7 +245,9 @@ def test_caps_are_never_exceeded_and_decay_never_raises(rules, now, forms, gaps)
 
 
 def test_decay_demotes_a_cooled_mql_and_explains_it(rules, now):
-    mql = play([form("webinar", BOB, now), form("content-download", BOB, now, 1)], rules, now)[-1]
+    mql = play(
+        [form_event("webinar", BOB, now), form_event("content-download", BOB, now, 1)], rules, now
+    )[-1]
     assert mql.stage is Stage.MQL
     assert decay(mql, rules, now + timedelta(days=1)) is None  # still warm: no write
     outcome = decay(mql, rules, now + timedelta(days=120))
@@ -260,7 +258,10 @@ def test_decay_demotes_a_cooled_mql_and_explains_it(rules, now):
 
 def test_recycling_resets_engagement_but_keeps_the_transitions(rules, now):
     sql = play(
-        [form("demo-request", BOB, now, budget="50k", timeline="Q1"), form("webinar", BOB, now)],
+        [
+            form_event("demo-request", BOB, now, budget="50k", timeline="Q1"),
+            form_event("webinar", BOB, now),
+        ],
         rules,
         now,
     )[-1]
@@ -272,7 +273,7 @@ def test_recycling_resets_engagement_but_keeps_the_transitions(rules, now):
 
 
 def test_accepting_a_lead_that_is_not_an_sql_is_refused(rules, now):
-    lead = score(None, form("newsletter", BOB, now), rules, now).lead
+    lead = score(None, form_event("newsletter", BOB, now), rules, now).lead
     with pytest.raises(DispositionNotAllowed):
         dispose(lead, DispositionOutcome.ACCEPTED, None, rules, now, "disposition:2")
 
