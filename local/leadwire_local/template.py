@@ -143,6 +143,8 @@ class Template:
             if "StreamSpecification" in settings:  # CloudFormation implies what the API wants
                 settings["StreamSpecification"]["StreamEnabled"] = True
             table = dynamodb.create_table(TableName=name, **settings)["TableDescription"]
+            if ttl := props.get("TimeToLiveSpecification"):
+                dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=_plain(ttl))
             stack.names[logical] = name
             stack.attributes[(logical, "Arn")] = table["TableArn"]
             if "LatestStreamArn" in table:
