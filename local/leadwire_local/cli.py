@@ -88,6 +88,7 @@ def serve(args: argparse.Namespace) -> int:
         data_dir=Path(args.data_dir),
         poll_interval=args.poll_interval,
         snapshot_every=args.snapshot_every,
+        journal=not args.no_journal,
         log_level=args.log_level,
         template=Path(args.template),
     )
@@ -374,7 +375,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=float,
         default=30.0,
         help="seconds between snapshots while requests come in; 0 = only on a clean stop "
-        "(%(default)s)",
+        "(%(default)s); each snapshot compacts the journal",
+    )
+    p.add_argument(
+        "--no-journal",
+        action="store_true",
+        help="do not journal writes to <data-dir>/journal.jsonl (fsynced before each answer, "
+        "replayed on start); without it a kill -9 loses what the last snapshot lacks",
     )
     p.add_argument(
         "--log-level",

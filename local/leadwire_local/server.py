@@ -3,7 +3,9 @@
 An embedded moto server holds the template's resources; a stdlib HTTP server routes each request
 to the real handlers through the Sandbox (as API Gateway would); a background thread follows the
 table's stream into the alert function and writes every alert to the terminal and to
-`<data-dir>/alerts.jsonl`. The table is snapshotted on clean shutdown and restored at start.
+`<data-dir>/alerts.jsonl`. Every write moto accepts is journaled (fsynced) before it answers;
+at start the last snapshot is restored and the journal replayed on top of it, so a kill -9
+loses no accepted webhook; snapshots compact the journal.
 """
 
 from __future__ import annotations
@@ -26,12 +28,15 @@ from leadwire.domain.models import Channel
 from leadwire.providers import DEV_SECRETS, PROVIDERS
 from leadwire.shell import runtime
 from leadwire_local import moto_patches
+from leadwire_local.journal import Journal
 from leadwire_local.moto_server import MOTO_LOCK, SerialMotoServer, start_moto
 from leadwire_local.pages import BOARD_POLL_HEADER, PAGES
 from leadwire_local.sandbox import HttpResponse, Sandbox
 from leadwire_local.snapshot import (
     AlertLog,
+    journal_through,
     load_snapshot,
+    replay_journal,
     save_snapshot,
     skip_stream_backlog,
 )
@@ -40,6 +45,7 @@ from leadwire_local.terminal import Say, say
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 RUNNING_FILE = "running.json"  # the moto endpoint and table of a running stack
+JOURNAL_FILE = "journal.jsonl"  # the writes since the last snapshot
 # `POST /_local/settle`: answers once every record written before it has been through the
 # alert function and every alert it sent is in alerts.jsonl (tests and `leadwire demo` wait
 # on it instead of sleeping for "a few polls").
@@ -53,6 +59,7 @@ class ServeOptions:
     data_dir: Path = Path(".leadwire")
     poll_interval: float = 0.1
     snapshot_every: float = 30.0  # seconds; 0: only on a clean stop
+    journal: bool = True  # False: no write-ahead journal (a kill -9 loses what the snapshot lacks)
     log_level: str = "WARNING"
     template: Path = TEMPLATE
 
@@ -172,6 +179,7 @@ class LocalStack:
         self.data_dir = options.data_dir
         self.alerts = AlertLog(self.data_dir / "alerts.jsonl", say)
         self.snapshot = self.data_dir / "snapshot.json"
+        self.journal = Journal(self.data_dir / JOURNAL_FILE)
         self._stopping = threading.Event()
         self._wake = threading.Event()  # a request may have written: read the stream now
         self._delivering = threading.Lock()  # one reader of the stream at a time
@@ -192,7 +200,8 @@ class LocalStack:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.http = LocalHttpServer((self.options.host, self.options.port), RequestHandler)
         self.http.say = self.say
-        self.moto = start_moto()
+        unclean = self.running_file.exists()  # a clean stop removes it
+        self.moto = start_moto(self.journal if self.options.journal else None)
         port = self.http.server_address[1]
         origins = [os.environ.get("REDIRECT_ORIGINS", ""), f"http://127.0.0.1:{port}"]
         origins += [f"http://localhost:{port}", f"http://{self.options.host}:{port}"]
@@ -203,10 +212,30 @@ class LocalStack:
                 "REDIRECT_ORIGINS": ",".join(dict.fromkeys(o for o in origins if o)),
             },
         )
+        self.journal.queues = frozenset(
+            str(self.sandbox.stack.ref(q)).rsplit("/", 1)[-1]
+            for q in self.sandbox.template.resources("AWS::SQS::Queue")
+        )
         restored = skipped = 0
         if self.snapshot.exists():
             restored = load_snapshot(self.sandbox, self.snapshot)
         skipped = skip_stream_backlog(self.sandbox)
+        # Replayed writes stay on the stream: an SQL scored after the last snapshot may not
+        # have been alerted yet, and one that was finds its alert marker replayed too.
+        recovery = replay_journal(self.sandbox, self.journal, journal_through(self.snapshot))
+        if self.options.journal:
+            self.journal.start(recovery.last_seq)
+        else:
+            self.journal.seq = recovery.last_seq
+        if recovery.writes:
+            refused = f", {recovery.refused} refused" if recovery.refused else ""
+            self.say(
+                f"unclean stop detected: recovered {recovery.writes} write(s) from the journal"
+                f" {self.journal.path}{refused}"
+            )
+            save_snapshot(self.sandbox, self.snapshot, self.journal)
+        elif unclean:
+            self.say("unclean stop detected: the journal had nothing to recover")
         # Build the lazily-made adapters here, before threads race to make them.
         runtime.intake()
         runtime.publisher()
@@ -260,7 +289,7 @@ class LocalStack:
                 last_snapshot = time.monotonic()
                 try:
                     assert self.sandbox is not None
-                    save_snapshot(self.sandbox, self.snapshot)
+                    save_snapshot(self.sandbox, self.snapshot, self.journal)
                 except Exception:
                     traceback.print_exc()  # the next interval tries again
 
@@ -270,8 +299,11 @@ class LocalStack:
         removed = self.alerts.forget(lead_id)
         assert self.sandbox is not None
         with self._delivering:
-            save_snapshot(self.sandbox, self.snapshot)
-        self.say(f"erased {lead_id}: {removed} alert line(s) removed, snapshot rewritten")
+            save_snapshot(self.sandbox, self.snapshot, self.journal)
+        self.say(
+            f"erased {lead_id}: {removed} alert line(s) removed, snapshot rewritten, journal"
+            " compacted"
+        )
 
     def settle(self) -> dict[str, int]:
         """Deliver everything on the stream now (after any poll already running); how many
@@ -313,8 +345,9 @@ class LocalStack:
             thread.join()
         if self._serving and self.sandbox is not None:
             self.deliver_alerts()
-            count = save_snapshot(self.sandbox, self.snapshot)
+            count = save_snapshot(self.sandbox, self.snapshot, self.journal)
             self.say(f"saved {count} item(s) to {self.snapshot}")
+        self.journal.close()
         self.running_file.unlink(missing_ok=True)
         if self.moto is not None:
             self.moto.stop()
@@ -345,9 +378,15 @@ class LocalStack:
             secret = os.environ.get(variable) or DEV_SECRETS.get(slug, f"(none: set {variable})")
             origin = f"  (from {variable})" if os.environ.get(variable) else ""
             lines.append(f"    {slug:<14} {secret}{origin}")
+        journaled = (
+            "every accepted write, on disk before the answer; replayed on start"
+            if self.options.journal
+            else "off: a kill -9 loses what the last snapshot lacks"
+        )
         lines += [
             f"  alerts           {self.alerts.path} (one JSON line each, and printed here)",
             f"  leads snapshot   {self.snapshot} (every 30 s and on stop; loaded on start)",
+            f"  write journal    {self.journal.path} ({journaled})",
             f"  AWS (moto)       AWS_ENDPOINT_URL={os.environ['AWS_ENDPOINT_URL']}",
             "Ctrl-C to stop.",
         ]
