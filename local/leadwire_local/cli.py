@@ -22,6 +22,14 @@ WHATIF_NAMED = 20  # leads named by `whatif` (and the review's what-if) unless -
 REVIEW_DAYS = 90  # the review's default period: the last quarter
 
 
+def _stack_url() -> str:
+    """Where the running local stack answers: LEADWIRE_URL, else make run's PORT on loopback."""
+    return os.environ.get("LEADWIRE_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or 3000}"
+
+
+URL_HELP = "the local stack (default: LEADWIRE_URL, else http://127.0.0.1:$PORT; now %(default)s)"
+
+
 def _in_process_sandbox() -> AbstractContextManager[object]:
     """moto in this process, with fake credentials: nothing can reach a real account."""
     from moto import mock_aws
@@ -73,7 +81,8 @@ def invoke(args: argparse.Namespace) -> int:
             return 2
         result = sandbox.handler(args.function)(event, LambdaContext())
     print(json.dumps(result, indent=2, default=str))
-    return 0
+    status = result.get("statusCode", 200) if isinstance(result, dict) else 200
+    return 1 if isinstance(status, int) and status >= 400 else 0
 
 
 def serve(args: argparse.Namespace) -> int:
@@ -332,17 +341,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "lead's score, stage and the alerts sales receives. Exits 1 if a scenario does not "
         "end as the scoring rules say it should.",
     )
-    p.add_argument(
-        "--url",
-        default=f"http://127.0.0.1:{os.environ.get('PORT', '3000')}",
-        help="a running stack (%(default)s)",
-    )
+    p.add_argument("--url", default=_stack_url(), help=URL_HELP)
     p.add_argument("--data-dir", default=".leadwire", help="its data dir, for alerts.jsonl")
     p.add_argument("--in-process", action="store_true", help="never use a running stack")
     p.set_defaults(run=demo)
 
     p = commands.add_parser(
-        "invoke", help="invoke a function's real handler with an event file (like sam local invoke)"
+        "invoke",
+        help="invoke a function's real handler with an event file (like sam local invoke)",
+        description="Runs the function's real handler with the event on moto in this process "
+        "and prints its response. Exit status 1 when the function answers 4xx/5xx.",
     )
     p.add_argument("function", help="logical id in template.yaml, e.g. WebhookFunction")
     p.add_argument("--event", "-e", required=True, help="event JSON file, e.g. events/...")
@@ -358,7 +366,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "serve", help="run the local stack: moto, the handlers over HTTP, alerts (make run)"
     )
     p.add_argument("--host", default="127.0.0.1", help="address to serve on (%(default)s)")
-    p.add_argument("--port", type=int, default=3000, help="port to serve on (%(default)s)")
+    p.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("PORT") or 3000),
+        help="port to serve on (default: PORT, else 3000; now %(default)s)",
+    )
     p.add_argument(
         "--data-dir",
         default=".leadwire",
@@ -411,7 +424,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "repeat for several",
     )
     p.add_argument("--event", help="another sample file to start from (default: the provider's)")
-    p.add_argument("--url", default="http://127.0.0.1:3000", help="the local stack (%(default)s)")
+    p.add_argument("--url", default=_stack_url(), help=URL_HELP)
     p.set_defaults(run=send)
 
     p = commands.add_parser(
@@ -484,7 +497,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "with them (your AWS credentials). Sending twice is harmless: the alert marker makes "
         "each SQL transition alert once. Exit status 1 when a message had to be kept.",
     )
-    p.add_argument("--url", default="http://127.0.0.1:3000", help="the local stack (%(default)s)")
+    p.add_argument("--url", default=_stack_url(), help=URL_HELP)
     p.add_argument("--stack", help="a deployed stack's name: finds its queue and function")
     p.add_argument("--queue-url", help="the AlertDeadLetterQueueUrl output (deployed)")
     p.add_argument("--function", help="the SqlAlertFunction's name (deployed)")

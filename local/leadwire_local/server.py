@@ -201,6 +201,11 @@ class LocalStack:
         self.http = LocalHttpServer((self.options.host, self.options.port), RequestHandler)
         self.http.say = self.say
         unclean = self.running_file.exists()  # a clean stop removes it
+        if unclean and _alive(_running_pid(self.running_file)):
+            raise OSError(
+                f"another leadwire serve (pid {_running_pid(self.running_file)}) uses "
+                f"{self.data_dir}; stop it first, or pass another --data-dir"
+            )
         self.moto = start_moto(self.journal if self.options.journal else None)
         port = self.http.server_address[1]
         origins = [os.environ.get("REDIRECT_ORIGINS", ""), f"http://127.0.0.1:{port}"]
@@ -348,7 +353,8 @@ class LocalStack:
             count = save_snapshot(self.sandbox, self.snapshot, self.journal)
             self.say(f"saved {count} item(s) to {self.snapshot}")
         self.journal.close()
-        self.running_file.unlink(missing_ok=True)
+        if self._serving:  # a stack that never started must not remove a running one's file
+            self.running_file.unlink(missing_ok=True)
         if self.moto is not None:
             self.moto.stop()
 
@@ -396,6 +402,26 @@ class LocalStack:
                 " deployed but not here, so anyone who can reach this port can read the leads."
             )
         return "\n".join(lines)
+
+
+def _running_pid(path: Path) -> int:
+    try:
+        return int(json.loads(path.read_text(encoding="utf-8"))["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+
+
+def _alive(pid: int) -> bool:
+    """Whether another process has this pid (a stale running.json names a dead one)."""
+    if pid <= 0 or pid == os.getpid() or os.name != "posix":
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def serve(options: ServeOptions, say: Say = say) -> int:
