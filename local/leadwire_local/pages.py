@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import re
 
 # An example of the form a marketing site has. A browser cannot sign a webhook, so it posts to
@@ -380,3 +381,27 @@ PAGES: dict[str, tuple[bytes, dict[str, str]]] = {
     )
     for path, page in {"/": FORM_PAGE, "/board": BOARD_PAGE}.items()
 }
+
+
+def form_error_page(message: str) -> tuple[bytes, dict[str, str]]:
+    """What a prospect's browser shows when the example form's post is refused: the reason in
+    words and a way back, not the API's JSON (which senders other than browsers still get)."""
+    page = f"""<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Please check the form</title>
+<style>body {{ font-family: system-ui, sans-serif; max-width: 32rem; margin: 3rem auto; }}</style>
+</head>
+<body>
+<h1>Please check the form</h1>
+<p>We could not take your request: {html.escape(message)}</p>
+<p><a href="/">Back to the form</a></p>
+</body>
+</html>
+"""
+    headers = {
+        "content-type": "text/html; charset=utf-8",
+        "content-security-policy": content_security_policy(page),
+        "x-content-type-options": "nosniff",
+        "cache-control": "no-store",
+    }
+    return page.encode(), headers

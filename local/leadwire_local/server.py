@@ -30,7 +30,7 @@ from leadwire.shell import runtime
 from leadwire_local import moto_patches
 from leadwire_local.journal import Journal
 from leadwire_local.moto_server import MOTO_LOCK, SerialMotoServer, start_moto
-from leadwire_local.pages import BOARD_POLL_HEADER, PAGES
+from leadwire_local.pages import BOARD_POLL_HEADER, PAGES, form_error_page
 from leadwire_local.sandbox import HttpResponse, Sandbox
 from leadwire_local.snapshot import (
     AlertLog,
@@ -50,6 +50,7 @@ JOURNAL_FILE = "journal.jsonl"  # the writes since the last snapshot
 # alert function and every alert it sent is in alerts.jsonl (tests and `leadwire demo` wait
 # on it instead of sleeping for "a few polls").
 SETTLE_PATH = "/_local/settle"
+HTML_FORM_PATH = "/webhooks/forms/html"  # what the example form at / posts to
 
 
 @dataclass(frozen=True)
@@ -139,11 +140,18 @@ class RequestHandler(BaseHTTPRequestHandler):
             response = _error(500, "internal_error", "the function failed; see the terminal")
         if self.command == "DELETE" and response.status == 200:  # erased before it says so
             self.server.erased(self.path.split("?", 1)[0].rsplit("/", 1)[-1])
+        if 400 <= response.status < 500 and self._from_a_browser_form():
+            response = _for_the_browser(response)
         self._send(response)
         self.server.after_request()
         elapsed = (time.monotonic() - started) * 1000
         if response.status >= 400 or BOARD_POLL_HEADER not in self.headers:  # not every 2 s
             self.server.say(f"{self.command} {self.path} -> {response.status} ({elapsed:.0f} ms)")
+
+    def _from_a_browser_form(self) -> bool:
+        """A person's browser posting the html form (it asks for a page, not JSON)."""
+        path = self.path.split("?", 1)[0]
+        return path == HTML_FORM_PATH and "text/html" in self.headers.get("accept", "")
 
     def _send(self, response: HttpResponse) -> None:
         self.send_response(response.status)
@@ -157,6 +165,16 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: `_route` prints one line per request itself."""
+
+
+def _for_the_browser(response: HttpResponse) -> HttpResponse:
+    """The refusal's message on a readable page, same status (nothing was written either way)."""
+    try:
+        message = str(json.loads(response.body)["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        message = "the form could not be read."
+    body, headers = form_error_page(message)
+    return HttpResponse(response.status, headers, body)
 
 
 def _json_response(status: int, document: Any) -> HttpResponse:
@@ -424,6 +442,18 @@ def _alive(pid: int) -> bool:
     return True
 
 
+def seconds_since_launch(fallback: float) -> float:
+    """How long this process has run, so the banner's "ready in" is what the developer waited
+    (interpreter start and every import included): Linux's /proc start time; elsewhere, the
+    time since `fallback` (a monotonic reading)."""
+    try:
+        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22, starttime
+        return max(0.0, time.clock_gettime(time.CLOCK_BOOTTIME) - started)
+    except (OSError, ValueError, IndexError, AttributeError):
+        return time.monotonic() - fallback
+
+
 def serve(options: ServeOptions, say: Say = say) -> int:
     """Run until Ctrl-C, SIGTERM or SIGHUP (the terminal closed); each stops cleanly, exit 0."""
     started = time.monotonic()
@@ -439,7 +469,7 @@ def serve(options: ServeOptions, say: Say = say) -> int:
     stack = LocalStack(options, say)
     try:
         stack.start()
-        say(stack.banner(time.monotonic() - started))
+        say(stack.banner(seconds_since_launch(started)))
         while not stop.wait(0.1):
             pass
         say("stopping...")

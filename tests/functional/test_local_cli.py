@@ -4,6 +4,7 @@ what their exit status says, and what a failed start leaves alone."""
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -144,3 +145,12 @@ def test_help_cites_no_file_outside_the_repository(capsys):
     readme = (Path(TEMPLATE).parent / "README.md").read_text()
     for text in [*texts, readme]:
         assert "PRODUCT.md" not in text and "seed 0" not in text
+
+
+def test_make_help_lists_the_browser_tests():
+    root = Path(TEMPLATE).parent
+    shown = subprocess.run(
+        ["make", "-s", "-C", str(root), "help"], capture_output=True, text=True, timeout=120
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert re.search(r"^\s+test-browser\s+.*Chromium", shown.stdout, flags=re.MULTILINE)
