@@ -121,6 +121,7 @@ def send(args: argparse.Namespace) -> int:
             form=args.form,
             fields=fields,
             event_file=Path(args.event) if args.event else None,
+            from_sample=args.from_sample,
         )
     except SendRefused as e:
         print(f"leadwire send: {e}", file=sys.stderr)
@@ -404,6 +405,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p.set_defaults(run=serve)
 
+    from leadwire_local.send_minimum import MINIMUM
+
     p = commands.add_parser(
         "send",
         help="sign and post a provider's sample webhook to the running local stack",
@@ -411,7 +414,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--form and --field values where the provider's format carries them (json, html, "
         "typeform, webflow, tally, hubspot), signs it the provider's way with "
         "LEADWIRE_SECRET_<PROVIDER> or the development default, posts it, and prints the "
-        "status and body. Exit status 1 on a 4xx/5xx answer.",
+        "status and body. Exit status 1 on a 4xx/5xx answer. With --form/--field only your "
+        "values are sent, plus what the format needs: "
+        + "; ".join(f"{slug}: {kept}" for slug, kept in sorted(MINIMUM.items()))
+        + ". Without --form/--field the sample is sent as it is.",
     )
     p.add_argument("provider", help="provider slug, e.g. json, typeform, hubspot, intercom")
     p.add_argument("--form", help="form name, e.g. demo-request, webinar, newsletter")
@@ -424,6 +430,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         "repeat for several",
     )
     p.add_argument("--event", help="another sample file to start from (default: the provider's)")
+    p.add_argument(
+        "--from-sample",
+        action="store_true",
+        help="keep the sample's own fields too (yours win), as send did before",
+    )
     p.add_argument("--url", default=_stack_url(), help=URL_HELP)
     p.set_defaults(run=send)
 
