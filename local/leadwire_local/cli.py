@@ -85,6 +85,24 @@ def invoke(args: argparse.Namespace) -> int:
     return 1 if isinstance(status, int) and status >= 400 else 0
 
 
+def event(args: argparse.Namespace) -> int:
+    """A sample event, freshly signed, on stdout: for `sam local invoke -e -`."""
+    from leadwire_local.senders import refresh_signature
+
+    path = Path(args.sample)
+    if not path.exists():
+        events = TEMPLATE.parent / "events"
+        path = events / (args.sample if args.sample.endswith(".json") else f"{args.sample}.json")
+    try:
+        sample = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        names = ", ".join(p.stem for p in sorted((TEMPLATE.parent / "events").glob("*.json")))
+        print(f"leadwire event: {args.sample}: {e}; one of: {names}", file=sys.stderr)
+        return 2
+    print(json.dumps(refresh_signature(sample), indent=2))
+    return 0
+
+
 def serve(args: argparse.Namespace) -> int:
     """The local stack: moto, the real handlers over HTTP, the stream wired to alerts."""
     from leadwire_local.server import ServeOptions
@@ -98,6 +116,7 @@ def serve(args: argparse.Namespace) -> int:
         poll_interval=args.poll_interval,
         snapshot_every=args.snapshot_every,
         journal=not args.no_journal,
+        container_host=args.container_host,
         log_level=args.log_level,
         template=Path(args.template),
     )
@@ -364,6 +383,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.set_defaults(run=invoke)
 
     p = commands.add_parser(
+        "event",
+        help="print a sample event, freshly signed, for sam local invoke -e -",
+        description="Prints events/<sample>.json (or the file given) with its signature made "
+        "again for now (signed samples expire after 5 minutes), e.g. "
+        "`leadwire event webhook-json-form | sam local invoke WebhookFunction -e - ...`.",
+    )
+    p.add_argument("sample", help="a name in events/ (e.g. webhook-json-form) or a file")
+    p.set_defaults(run=event)
+
+    p = commands.add_parser(
         "serve", help="run the local stack: moto, the handlers over HTTP, alerts (make run)"
     )
     p.add_argument("--host", default="127.0.0.1", help="address to serve on (%(default)s)")
@@ -396,6 +425,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="do not journal writes to <data-dir>/journal.jsonl (fsynced before each answer, "
         "replayed on start); without it a kill -9 loses what the last snapshot lacks",
+    )
+    p.add_argument(
+        "--container-host",
+        default="host.docker.internal",
+        help="this machine as a sam local invoke container reaches it, written into "
+        "<data-dir>/env.json (%(default)s; 127.0.0.1 with sam's --docker-network host)",
     )
     p.add_argument(
         "--log-level",

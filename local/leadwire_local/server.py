@@ -23,6 +23,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
 from typing import Any
+from urllib.parse import urlsplit
 
 from leadwire.domain.models import Channel
 from leadwire.providers import DEV_SECRETS, PROVIDERS
@@ -46,6 +47,7 @@ from leadwire_local.terminal import Say, say
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 RUNNING_FILE = "running.json"  # the moto endpoint and table of a running stack
 JOURNAL_FILE = "journal.jsonl"  # the writes since the last snapshot
+ENV_FILE = "env.json"  # `sam local invoke --env-vars`: each function's variables for this run
 # `POST /_local/settle`: answers once every record written before it has been through the
 # alert function and every alert it sent is in alerts.jsonl (tests and `leadwire demo` wait
 # on it instead of sleeping for "a few polls").
@@ -61,6 +63,7 @@ class ServeOptions:
     poll_interval: float = 0.1
     snapshot_every: float = 30.0  # seconds; 0: only on a clean stop
     journal: bool = True  # False: no write-ahead journal (a kill -9 loses what the snapshot lacks)
+    container_host: str = "host.docker.internal"  # this machine, as a Lambda container sees it
     log_level: str = "WARNING"
     template: Path = TEMPLATE
 
@@ -265,6 +268,7 @@ class LocalStack:
         self.sandbox.received_alerts()
         if restored:
             self.say(f"restored {restored} item(s) from {self.snapshot} ({skipped} not re-alerted)")
+        self._write_env_file(self.sandbox)
         http = self.http
         http.sandbox = self.sandbox
         http.after_request = self._after_request
@@ -284,6 +288,26 @@ class LocalStack:
             ),
             encoding="utf-8",
         )
+
+    def _write_env_file(self, sandbox: Sandbox) -> None:
+        """`<data-dir>/env.json` for `sam local invoke --env-vars`: every function's variables
+        resolved against this run's moto (table, topic, queues), secrets from the environment
+        (the development defaults), and moto's address as a container reaches it. The template
+        declares AWS_ENDPOINT_URL (unset when deployed), so SAM lets this file set it."""
+        moto_port = urlsplit(os.environ["AWS_ENDPOINT_URL"]).port
+        local = {
+            "SECRETS_SOURCE": "env",
+            "AWS_ENDPOINT_URL": f"http://{self.options.container_host}:{moto_port}",
+            "REDIRECT_ORIGINS": os.environ.get("REDIRECT_ORIGINS", ""),
+        }
+        variables = {
+            function: {**sandbox.stack.environment(function), **local}
+            for function in sandbox.template.resources("AWS::Serverless::Function")
+        }
+        path = self.data_dir / ENV_FILE
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_text(json.dumps(variables, indent=2) + "\n", encoding="utf-8")
+        os.replace(temporary, path)
 
     def _start_thread(self, name: str, target: Callable[[], None]) -> None:
         thread = threading.Thread(target=target, name=f"leadwire-{name}")
@@ -412,6 +436,8 @@ class LocalStack:
             f"  leads snapshot   {self.snapshot} (every 30 s and on stop; loaded on start)",
             f"  write journal    {self.journal.path} ({journaled})",
             f"  AWS (moto)       AWS_ENDPOINT_URL={os.environ['AWS_ENDPOINT_URL']}",
+            f"  sam local invoke --env-vars {self.data_dir / ENV_FILE} (moto as a container sees"
+            f" it: {self.options.container_host}; see the README, With Docker)",
             "Ctrl-C to stop.",
         ]
         if self.options.host not in ("127.0.0.1", "localhost", "::1"):
