@@ -102,7 +102,8 @@ def main(argv: list[str] | None = None) -> int:
         lambda: stack.measure_stack(alerts=sizes.stack_alerts, seconds=sizes.stack_seconds),
     )
     measured = cost.usage(
-        duration_ms=p50(handler_run.handler) * 1000,
+        own_ms=max(0.0, p50(handler_run.handler) - p50(handler_run.raw)) * 1000,
+        cold_start_ms=p50(cold_run.functions["WebhookFunction"].cpu_s) * 1000,
         transaction=handler_run.transaction,
         log_bytes=handler_run.log_bytes_per_invocation,
     )
