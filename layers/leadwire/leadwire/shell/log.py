@@ -65,11 +65,14 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
             return mask(super().serialize(log))
         # The log group already names the function and its account: the ARN on every line
         # is bytes paid for a million times over.
-        log.pop("function_arn", None)
-        for key, value in log.items():
-            if key not in _PRODUCED or not isinstance(value, str | int | float | bool | None):
-                log[key] = _masked(value)
-        return super().serialize(log)
+        masked = {
+            key: value
+            if key in _PRODUCED and not isinstance(value, dict | list)
+            else _masked(value)
+            for key, value in log.items()
+            if key != "function_arn"
+        }
+        return super().serialize(masked)
 
 
 def get_logger(service: str = "leadwire") -> Logger:
