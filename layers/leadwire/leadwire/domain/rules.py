@@ -77,6 +77,16 @@ class FitRules(_Rules):
     countries: dict[str, int] = {}
 
     @cached_property
+    def country_points(self) -> dict[str, int]:
+        """Countries by lower-case name: one lookup per event, not a loop over the rules."""
+        return {name.strip().lower(): value for name, value in self.countries.items()}
+
+    @cached_property
+    def industry_points(self) -> dict[str, int]:
+        """Industries by lower-case name, as the form's value is matched ("IT Services")."""
+        return {name.strip().lower(): value for name, value in self.industries.items()}
+
+    @cached_property
     def title_patterns(self) -> list[tuple[SeniorityRule, re.Pattern[str] | None]]:
         compiled: list[tuple[SeniorityRule, re.Pattern[str] | None]] = []
         for rule in self.seniority:

@@ -282,13 +282,12 @@ def fit_of(profile: Profile, rules: FitRules) -> dict[str, int]:
         points[f"fit.email.{kind}"] = getattr(rules.email, kind)
     if profile.industry:
         industry = profile.industry.strip().lower()
-        if industry in rules.industries:
-            points[f"fit.industry.{industry}"] = rules.industries[industry]
+        if industry in rules.industry_points:
+            points[f"fit.industry.{industry}"] = rules.industry_points[industry]
     if profile.country:
         country = profile.country.strip().lower()
-        for name, value in rules.countries.items():
-            if name.lower() == country:
-                points[f"fit.country.{country}"] = value
+        if country in rules.country_points:
+            points[f"fit.country.{country}"] = rules.country_points[country]
     return {name: value for name, value in points.items() if value}
 
 
