@@ -127,6 +127,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     for line, dollars in priced.lines.items():
         print(f"  {line:<42} ${dollars:8.3f} per 1 M webhooks")
+    print("\nwebhook MemorySize (Lambda CPU in proportion to memory; init billed):")
+    for choice in cost.power_tuning(measured):
+        print(
+            f"  {choice.memory_mb:>5} MB: cold start {choice.cold_start_s:5.2f} s, "
+            f"warm {choice.warm_billed_ms:4d} ms billed, Lambda ${choice.lambda_per_million:.3f} "
+            "per 1 M webhooks"
+        )
     document = {
         "machine": {**host, "load": load},
         "seconds": round(time.monotonic() - started),

@@ -238,6 +238,34 @@ def _per_million(
     return sum(lines.values()), lines, billed_ms, write_units
 
 
+@dataclass(frozen=True)
+class MemoryChoice:
+    memory_mb: int
+    cold_start_s: float  # init + first invocation, at this memory's CPU share
+    warm_billed_ms: int
+    lambda_per_million: float  # invocations + init share, USD
+
+
+def power_tuning(
+    measured: Usage,
+    assume: Assumptions | None = None,
+    sizes: tuple[int, ...] = (128, 256, 512, 1024, 1769),
+) -> list[MemoryChoice]:
+    """The webhook at each memory size, from the CPU it was measured to use: CPU-bound time
+    shrinks with the share of a vCPU, waiting on DynamoDB does not."""
+    a = assume or Assumptions()
+    choices = []
+    for memory in sizes:
+        share = max(1.0, FULL_VCPU_MB / memory)
+        warm_ms = math.ceil(measured.own_ms * share + a.dynamodb_calls_ms)
+        cold_s = measured.cold_start_ms * share / 1000
+        gb = memory / 1024
+        per_invocation = gb * warm_ms / 1000 + gb * cold_s * a.cold_start_share
+        dollars = (price("lambda_arm_gb_second") * per_invocation + price("lambda_request")) * 1e6
+        choices.append(MemoryChoice(memory, cold_s, warm_ms, dollars))
+    return choices
+
+
 def cost_figures(result: Costs, assume: Assumptions | None = None) -> list[Figure]:
     a = assume or Assumptions()
     floor_leads = result.request_floor_per_million * a.webhooks_per_lead
