@@ -79,6 +79,16 @@ def xray_sampled(webhooks_per_month: float, month_seconds: float = 30 * 86_400) 
     return min(1.0, (min(rate, 1.0) + 0.05 * max(0.0, rate - 1.0)) / rate) if rate else 0.0
 
 
+def platform_lines_logged(template: Template, function: str) -> bool:
+    """Whether Lambda writes START / END / REPORT for the function, deployed with the defaults
+    (they are INFO-level system logs: a SystemLogLevel of WARN drops them)."""
+    config = template.document["Resources"][function]["Properties"].get("LoggingConfig", {})
+    level = config.get("SystemLogLevel", "INFO")
+    if isinstance(level, dict) and "Ref" in level:
+        level = template.parameters.get(str(level["Ref"]), {}).get("Default", "INFO")
+    return str(level) in ("DEBUG", "INFO")
+
+
 def price(name: str) -> float:
     return PRICES[name][0]
 
@@ -201,8 +211,10 @@ def _per_million(
     read_units = math.ceil(measured.lead_bytes / 4096)
     # ByStage (KEYS_ONLY) is written when a lead appears or changes stage (key change: 2).
     index_writes_per_lead = 1 + 2 * (a.mql_share + a.sql_share)
-    events = 1 + 3  # the handler's line; START, END, REPORT
-    log_gb = (measured.log_bytes + a.platform_log_bytes + events * a.log_event_overhead_bytes) / 1e9
+    platform = platform_lines_logged(template, "WebhookFunction")
+    events = 1 + 3 * platform  # the handler's line; START, END, REPORT
+    logged = measured.log_bytes + a.platform_log_bytes * platform
+    log_gb = (logged + events * a.log_event_overhead_bytes) / 1e9
     access_gb = (access_log_bytes(template) + a.log_event_overhead_bytes) / 1e9
     million = 1e6
     lines = {
@@ -232,7 +244,9 @@ def _per_million(
         + price("dynamodb_write_unit") * 2  # claim the marker, confirm it (small items)
         + price("sns_publish")
         + price("sns_email")
-        + price("logs_ingestion_gb") * (600 + a.platform_log_bytes) / 1e9
+        + price("logs_ingestion_gb")
+        * (600 + a.platform_log_bytes * platform_lines_logged(template, "SqlAlertFunction"))
+        / 1e9
     )
     lines["SQL alerts (Lambda, marker, SNS, email)"] = per_alert * alerts_per_webhook * million
     return sum(lines.values()), lines, billed_ms, write_units

@@ -43,6 +43,11 @@ _PRODUCED = frozenset(
 )
 
 
+# What the log group already says (one per function: its name, account, memory, service): on
+# every line these are bytes paid for a million times over.
+_IMPLIED = frozenset({"function_arn", "function_name", "function_memory_size", "service"})
+
+
 def mask(text: str) -> str:
     if "@" in text:
         text = _EMAIL.sub(r"\1***@\2", text)
@@ -63,14 +68,12 @@ class MaskingFormatter(LambdaPowertoolsFormatter):
     def serialize(self, log: dict[str, Any] | PowertoolsLogRecord) -> str:
         if not isinstance(log, dict):
             return mask(super().serialize(log))
-        # The log group already names the function and its account: the ARN on every line
-        # is bytes paid for a million times over.
         masked = {
             key: value
             if key in _PRODUCED and not isinstance(value, dict | list)
             else _masked(value)
             for key, value in log.items()
-            if key != "function_arn"
+            if key not in _IMPLIED
         }
         return super().serialize(masked)
 
