@@ -71,7 +71,7 @@ class Intake:
         if parsed.event is None:
             return Receipt(status="ignored", event_id=None, reason=parsed.ignored)
         redirect = self._allowed_redirect(parsed.redirect)
-        event = parsed.event
+        event = parsed.event.model_copy(update={"trust": provider.trust})
         try:
             outcome = self._record(event)
         except DuplicateEvent:
