@@ -100,6 +100,17 @@ def leads(method: str, path: str, body: bytes = b"", headers: dict[str, str] = J
     return lambda: (method, path, headers, body)
 
 
+def forged_cursor(stage: str, key: dict) -> Callable[[], Request]:
+    """A cursor shaped as the API gives them out (base64 JSON of stage -> start key), but
+    with a start key the API never issued."""
+    cursor = base64.urlsafe_b64encode(json.dumps({stage: key}).encode()).decode()
+    return leads("GET", f"/leads?stage={stage}&cursor={quote(cursor)}")
+
+
+SORT = "2026-11-25T09:00:00.000000Z#" + SEEDED
+STAGE_KEY = {"pk": f"LEAD#{SEEDED}", "sk": "PROFILE", "stage": "lead", "stageSort": SORT}
+
+
 def redirect(target: str) -> Callable[[], Request]:
     return html({"form": "contact", "email": "ann@corp.example", "redirect": target})
 
@@ -185,6 +196,12 @@ REFUSED = [
     Case("list-stage-sql-injection", "a stage that is SQL", leads("GET", "/leads?stage=" + quote("sql' OR '1'='1")), 400, "malformed_payload"),
     Case("list-limit-not-a-number", "limit must be a number", leads("GET", "/leads?limit=1;DROP"), 400, "malformed_payload"),
     Case("list-cursor-garbage", "a cursor we never issued", leads("GET", "/leads?stage=sql&cursor=" + quote('{"pk": {"S": "x"}}')), 400, "malformed_payload"),
+    Case("list-cursor-forged-no-sort-key", "a well-formed cursor whose key lacks the index sort key", forged_cursor("lead", {"pk": f"LEAD#{SEEDED}", "sk": "PROFILE"}), 400, "malformed_payload"),
+    Case("list-cursor-forged-other-stage", "a start key of another stage's partition", forged_cursor("sql", STAGE_KEY), 400, "malformed_payload"),
+    Case("list-cursor-forged-not-a-lead", "a start key that is no lead's", forged_cursor("lead", {**STAGE_KEY, "pk": "LEAD#x", "stageSort": "2026-11-25T09:00:00.000000Z#x"}), 400, "malformed_payload"),
+    Case("list-cursor-forged-ledger-item", "a start key naming a ledger item", forged_cursor("lead", {**STAGE_KEY, "sk": "EVENT#json:msg_1"}), 400, "malformed_payload"),
+    Case("list-cursor-forged-extra-attribute", "a start key with an attribute the index has not", forged_cursor("lead", {**STAGE_KEY, "email": "x@y.example"}), 400, "malformed_payload"),
+    Case("list-cursor-forged-sort-not-a-time", "a sort key that is not a time", forged_cursor("lead", {**STAGE_KEY, "stageSort": "zzz#" + SEEDED}), 400, "malformed_payload"),
     # -- open redirect ----------------------------------------------------------------------
     Case("redirect-other-origin", "another site", redirect("https://evil.example/thanks"), 400, "redirect_not_allowed"),
     Case("redirect-scheme-relative", "//evil.example keeps the page's scheme", redirect("//evil.example/thanks"), 400, "redirect_not_allowed"),
