@@ -49,7 +49,7 @@ def test_an_anonymous_html_post_cannot_overwrite_what_a_signed_provider_said(san
     lead = runtime.store().load(lead_id)
     assert lead is not None
     assert (lead.profile.phone, lead.profile.company, lead.profile.job_title) == (
-        "+1 415 555 0100",
+        "+14155550100",
         "Acme Robotics",
         "Team Lead",
     )
@@ -60,7 +60,7 @@ def test_an_anonymous_html_post_cannot_overwrite_what_a_signed_provider_said(san
     # And the API shows the verified values and each ledger entry's trust
     shown = sandbox.request("GET", f"/leads/{lead_id}").json()
     assert shown["profile"]["company"] == "Acme Robotics"
-    assert shown["profile"]["phone"] == "+1 415 555 0100"
+    assert shown["profile"]["phone"] == "+14155550100"
     assert shown["profile"]["jobTitle"] == "Team Lead"
     assert [(e["provider"], e["trust"]) for e in shown["ledger"]] == [
         ("json", "verified"),
