@@ -100,6 +100,17 @@ def leads(method: str, path: str, body: bytes = b"", headers: dict[str, str] = J
     return lambda: (method, path, headers, body)
 
 
+def forged_cursor(stage: str, key: dict) -> Callable[[], Request]:
+    """A cursor shaped as the API gives them out (base64 JSON of stage -> start key), but
+    with a start key the API never issued."""
+    cursor = base64.urlsafe_b64encode(json.dumps({stage: key}).encode()).decode()
+    return leads("GET", f"/leads?stage={stage}&cursor={quote(cursor)}")
+
+
+SORT = "2026-11-25T09:00:00.000000Z#" + SEEDED
+STAGE_KEY = {"pk": f"LEAD#{SEEDED}", "sk": "PROFILE", "stage": "lead", "stageSort": SORT}
+
+
 def redirect(target: str) -> Callable[[], Request]:
     return html({"form": "contact", "email": "ann@corp.example", "redirect": target})
 
@@ -185,6 +196,12 @@ REFUSED = [
     Case("list-stage-sql-injection", "a stage that is SQL", leads("GET", "/leads?stage=" + quote("sql' OR '1'='1")), 400, "malformed_payload"),
     Case("list-limit-not-a-number", "limit must be a number", leads("GET", "/leads?limit=1;DROP"), 400, "malformed_payload"),
     Case("list-cursor-garbage", "a cursor we never issued", leads("GET", "/leads?stage=sql&cursor=" + quote('{"pk": {"S": "x"}}')), 400, "malformed_payload"),
+    Case("list-cursor-forged-no-sort-key", "a well-formed cursor whose key lacks the index sort key", forged_cursor("lead", {"pk": f"LEAD#{SEEDED}", "sk": "PROFILE"}), 400, "malformed_payload"),
+    Case("list-cursor-forged-other-stage", "a start key of another stage's partition", forged_cursor("sql", STAGE_KEY), 400, "malformed_payload"),
+    Case("list-cursor-forged-not-a-lead", "a start key that is no lead's", forged_cursor("lead", {**STAGE_KEY, "pk": "LEAD#x", "stageSort": "2026-11-25T09:00:00.000000Z#x"}), 400, "malformed_payload"),
+    Case("list-cursor-forged-ledger-item", "a start key naming a ledger item", forged_cursor("lead", {**STAGE_KEY, "sk": "EVENT#json:msg_1"}), 400, "malformed_payload"),
+    Case("list-cursor-forged-extra-attribute", "a start key with an attribute the index has not", forged_cursor("lead", {**STAGE_KEY, "email": "x@y.example"}), 400, "malformed_payload"),
+    Case("list-cursor-forged-sort-not-a-time", "a sort key that is not a time", forged_cursor("lead", {**STAGE_KEY, "stageSort": "zzz#" + SEEDED}), 400, "malformed_payload"),
     # -- open redirect ----------------------------------------------------------------------
     Case("redirect-other-origin", "another site", redirect("https://evil.example/thanks"), 400, "redirect_not_allowed"),
     Case("redirect-scheme-relative", "//evil.example keeps the page's scheme", redirect("//evil.example/thanks"), 400, "redirect_not_allowed"),
@@ -463,3 +480,65 @@ def test_signed_delivery_with_odd_json_types_is_answered_not_a_crash(seeded, slu
     assert response.json()["status"] == status
     if status == "ignored":
         assert table(seeded) == before
+
+
+# Issue #12: `phone` is what sales dials, stored as E.164 (phonenumbers); a look-alike number
+# is dropped like any other malformed non-identity field, and the ledger entry says why.
+SHAPE = "phone: dropped, not only digits, spaces and + ( ) - . /"
+PHONES = [
+    ("with-country-code", "+1 (415) 555-0100", "+14155550100", None),
+    ("dotted-uk", "+44 20.7946.0958", "+442079460958", None),
+    ("full-width-digits", "\uff0b\uff11 \uff14\uff11\uff15 \uff15\uff15\uff15 \uff10\uff11\uff10\uff10", "+14155550100", None),
+    ("letter-o-for-zero", "+1 415 555 01OO", None, SHAPE),
+    ("vanity-letters", "+1 800 FLOWERS", None, SHAPE),
+    ("arabic-indic-digits", "+\u0661 \u0664\u0661\u0665 \u0665\u0665\u0665 \u0660\u0661\u0660\u0660", None, SHAPE),
+    ("zero-width-inside", "+1 415\u200b555 0100", None, SHAPE),
+    ("extension", "+1 415 555 0100 ext. 12", None, SHAPE),
+    ("extension-semicolon", "+14155550100;ext=12", None, SHAPE),
+    ("tel-uri", "tel:+1-415-555-0100", None, SHAPE),
+    ("instruction-text", "CALL +1-900-555-0199 or visit https://evil.example/login", None, "phone: dropped, longer than 32 characters"),
+    ("short-instruction", "call +1 900 555 0199", None, SHAPE),
+    ("too-long", "+1 415 555 0100 0000 0000 0000 0000", None, "phone: dropped, longer than 32 characters"),
+    ("too-many-digits", "+1415555010000000", None, "phone: dropped, not a valid phone number"),
+    ("unassigned-area-code", "+1 555 010 9999", None, "phone: dropped, not a valid phone number"),
+    ("no-country-code", "415-555-0100", None, "phone: dropped, no +country code, and no default region is set"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("html_post", [True, False], ids=["html", "json"])
+@pytest.mark.parametrize(("name", "sent", "stored", "note"), PHONES, ids=[p[0] for p in PHONES])
+def test_phones_are_stored_as_e164_and_look_alikes_dropped(
+    seeded, html_post, name, sent, stored, note
+):
+    # Given a delivery with a valid email and a phone number as someone typed it
+    email = f"phone-{name}@corp.example"
+    fields = {"email": email, "phone": sent}
+    if html_post:
+        method, path, headers, body = html({"form": "newsletter", **fields})()
+    else:
+        method, path, headers, body = json_form(fields, form="newsletter")()
+
+    # When it arrives
+    response = seeded.request(method, path, headers, body)
+
+    # Then it is accepted with the phone as E.164, or without one and a note that says why
+    assert response.status == 202 and response.json()["status"] == "accepted", response.body
+    lead = runtime.store().load(lead_id_for(email))
+    assert lead is not None and lead.profile.phone == stored
+    [entry] = runtime.store().ledger(lead.lead_id)
+    assert (note in entry.normalized) if note else not any("phone" in n for n in entry.normalized)
+    assert not any(sent in n for n in entry.normalized)
+
+
+def test_a_default_region_reads_national_numbers(seeded, monkeypatch):
+    # Given a deployment that reads numbers without a country code as US numbers
+    monkeypatch.setenv("PHONE_DEFAULT_REGION", "US")
+    runtime.reset()
+
+    # When a form carries a national number
+    method, path, headers, body = html({"form": "newsletter", "email": "nat@corp.example", "phone": "(415) 555-0100"})()  # fmt: skip
+    assert seeded.request(method, path, headers, body).status == 202
+
+    # Then it is stored as E.164
+    lead = runtime.store().load(lead_id_for("nat@corp.example"))
+    assert lead is not None and lead.profile.phone == "+14155550100"

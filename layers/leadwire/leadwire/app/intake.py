@@ -24,6 +24,7 @@ from leadwire.domain.models import Channel, Lead, LeadEvent, Outcome, Transition
 from leadwire.domain.rules import ScoringRules
 from leadwire.domain.scoring import absorb, score
 from leadwire.providers import WebhookRequest, provider_for
+from leadwire.providers.phones import with_e164_phone
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class IntakeLimits:
     max_body_bytes: int = 65_536
     redirect_origins: tuple[str, ...] = ()
     write_attempts: int = 10
+    # Where a phone number without a +country code is read (None: it is dropped).
+    phone_region: str | None = None
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,8 @@ class Intake:
         if parsed.event is None:
             return Receipt(status="ignored", event_id=None, reason=parsed.ignored)
         redirect = self._allowed_redirect(parsed.redirect)
-        event = parsed.event
+        event = with_e164_phone(parsed.event, self.limits.phone_region)
+        event = event.model_copy(update={"trust": provider.trust})
         try:
             outcome = self._record(event)
         except DuplicateEvent:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -27,7 +28,7 @@ from leadwire.domain.errors import (
     StorageUnavailable,
     VersionConflict,
 )
-from leadwire.domain.models import Lead, LedgerEntry, Outcome, Stage, lead_id_for
+from leadwire.domain.models import Lead, LedgerEntry, Outcome, Stage, is_lead_id, lead_id_for
 
 PROFILE = "PROFILE"
 BY_STAGE = "ByStage"
@@ -469,19 +470,40 @@ def _encode_cursor(positions: dict[str, dict[str, Any] | None]) -> str:
 
 
 def _decode_cursor(cursor: str) -> dict[str, dict[str, str] | None]:
+    """The positions a cursor holds, each checked against the ByStage key shape before any
+    query sees it: a forged key would otherwise be DynamoDB's ValidationException (a 503)."""
     try:
         positions = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         valid_stages = {s.value for s in Stage}
         if not isinstance(positions, dict) or not set(positions) <= valid_stages:
             raise ValueError("not a cursor")
-        for key in positions.values():
-            if key is not None and not (
-                isinstance(key, dict) and all(isinstance(v, str) for v in key.values())
-            ):
+        for stage, key in positions.items():
+            if key is not None and not _is_stage_key(stage, key):
                 raise ValueError("not a cursor")
         return positions
     except (ValueError, UnicodeDecodeError, binascii.Error) as e:
         raise MalformedPayload("the cursor is not one this API gave out") from e
+
+
+_STAGE_SORT_SHAPE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z#(?P<lead_id>.+)")
+
+
+def _is_stage_key(stage: str, key: object) -> bool:
+    """Whether `key` is a ByStage index key of a lead in `stage`, as `list_leads` writes one."""
+    if not isinstance(key, dict) or set(key) != {"pk", "sk", "stage", STAGE_SORT}:
+        return False
+    if not all(isinstance(v, str) for v in key.values()):
+        return False
+    sort = _STAGE_SORT_SHAPE.fullmatch(key[STAGE_SORT])
+    lead_id = str(key["pk"]).removeprefix("LEAD#")
+    return (
+        key["sk"] == PROFILE
+        and key["stage"] == stage
+        and str(key["pk"]).startswith("LEAD#")
+        and is_lead_id(lead_id)
+        and sort is not None
+        and sort["lead_id"] == lead_id
+    )
 
 
 def _reasons_from_message(message: str) -> list[str | None]:

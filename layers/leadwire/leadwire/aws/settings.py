@@ -24,6 +24,10 @@ class Settings(BaseModel):
     max_body_bytes: int = Field(65_536, alias="MAX_BODY_BYTES")
     redirect_origins: tuple[str, ...] = Field((), alias="REDIRECT_ORIGINS")
     write_attempts: int = Field(10, alias="WRITE_ATTEMPTS", ge=1)
+    # ISO 3166 region ("US") a phone number without +country code is read in; unset: dropped.
+    phone_default_region: str | None = Field(
+        None, alias="PHONE_DEFAULT_REGION", pattern="^[A-Z]{2}$"
+    )
 
     @field_validator("redirect_origins", mode="before")
     @classmethod
@@ -32,7 +36,14 @@ class Settings(BaseModel):
             return tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
         return value
 
-    @field_validator("mql_threshold", "sql_threshold", "topic_arn", "rules_file", mode="before")
+    @field_validator(
+        "mql_threshold",
+        "sql_threshold",
+        "topic_arn",
+        "rules_file",
+        "phone_default_region",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value

@@ -56,6 +56,10 @@ class StorageUnavailable(LeadwireError):
     """The write did not happen; the sender must retry (it will, on a 5xx)."""
 
 
+class SecretsUnavailable(LeadwireError):
+    """The signing secrets could not be read (not: there are none); the sender must retry."""
+
+
 class RulesError(LeadwireError):
     """The rules file is invalid; raised at load, never per request."""
 

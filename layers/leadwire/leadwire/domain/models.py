@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Collection
 from datetime import datetime
 from enum import StrEnum
 
@@ -45,6 +46,14 @@ class Channel(StrEnum):
     CHAT = "chat"
 
 
+class Trust(StrEnum):
+    """How far a source is believed: a signed provider proved who sent the delivery; an
+    unsigned browser form (`html`) can be posted by anyone who knows an address."""
+
+    VERIFIED = "verified"
+    UNVERIFIED = "unverified"
+
+
 class Profile(Frozen):
     """Who the lead is, as far as the forms and chats they sent have told us."""
 
@@ -59,10 +68,15 @@ class Profile(Frozen):
     country: str | None = None
     phone: str | None = None
 
-    def updated_with(self, newer: Profile) -> Profile:
-        """What a later event says wins; what it leaves out is kept."""
-        changes = {k: v for k, v in newer.model_dump().items() if v not in (None, "")}
+    def updated_with(self, newer: Profile, keep: Collection[str] = ()) -> Profile:
+        """What a later event says wins, except over the fields in `keep`; what it leaves
+        out is kept."""
+        changes = {k: v for k, v in newer.said().items() if k not in keep}
         return self.model_copy(update=changes) if changes else self
+
+    def said(self) -> dict[str, str]:
+        """The fields that hold a value."""
+        return {k: v for k, v in self.model_dump().items() if v not in (None, "")}
 
     @property
     def display_name(self) -> str:
@@ -88,6 +102,8 @@ class LeadEvent(Frozen):
     timeline: str | None = None
     message: str | None = None
     attributes: dict[str, str] = {}
+    # Set by intake from the provider; unverified unless a signature was checked.
+    trust: Trust = Trust.UNVERIFIED
     # Event ids this one repeats: recorded already, it is a duplicate (an unsigned form's
     # same content in the previous deduplication window).
     repeats_of: list[str] = []
@@ -195,11 +211,15 @@ class LedgerEntry(Frozen):
     event: LeadEvent | None = None
     # What reading the delivery changed or dropped (the event's `normalized`).
     normalized: list[str] = []
+    # The source's trust (None: not a delivery, e.g. decay or a disposition).
+    trust: Trust | None = None
 
 
 class Lead(Frozen):
     lead_id: str
     profile: Profile = Profile()
+    # Profile fields whose value a verified source set: an unverified event cannot change them.
+    verified_fields: list[str] = []
     visitor_ids: list[str] = []
     stage: Stage = Stage.LEAD
     fit: int = 0

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from leadwire.domain.errors import MalformedPayload, UnsupportedContentType
-from leadwire.domain.models import Channel, LeadEvent
+from leadwire.domain.models import Channel, LeadEvent, Trust
 
 
 @dataclass(frozen=True)
@@ -64,6 +64,11 @@ class Provider(Protocol):
     signed: bool
 
     @property
+    def trust(self) -> Trust:
+        """Verified when the provider signs its deliveries: what its events may overwrite."""
+        ...
+
+    @property
     def dev_secret(self) -> str | None:
         """The local stack's and tests' default secret; never used when deployed."""
         ...
@@ -90,6 +95,11 @@ class ProviderBase:
     """What a provider class has unless it says otherwise: unsigned, no room to fill."""
 
     dev_secret: str | None = None
+    signed: bool
+
+    @property
+    def trust(self) -> Trust:
+        return Trust.VERIFIED if self.signed else Trust.UNVERIFIED
 
     def sign(self, delivery: Delivery) -> Signed:
         return Signed({}, delivery.body)

@@ -13,6 +13,7 @@ from leadwire.domain.errors import (
     PayloadTooLarge,
     RedirectNotAllowed,
     RulesError,
+    SecretsUnavailable,
     SignatureInvalid,
     StaleTimestamp,
     StorageUnavailable,
@@ -25,6 +26,8 @@ from leadwire.domain.errors import (
 class HttpError:
     status: int
     code: str
+    # The sender should send the same request again (a 503 that is nobody's fault).
+    retryable: bool = False
 
 
 HTTP_ERRORS: dict[type[LeadwireError], HttpError] = {
@@ -38,7 +41,8 @@ HTTP_ERRORS: dict[type[LeadwireError], HttpError] = {
     DispositionNotAllowed: HttpError(409, "disposition_not_allowed"),
     PayloadTooLarge: HttpError(413, "payload_too_large"),
     UnsupportedContentType: HttpError(415, "unsupported_media_type"),
-    StorageUnavailable: HttpError(503, "storage_unavailable"),
+    StorageUnavailable: HttpError(503, "storage_unavailable", retryable=True),
+    SecretsUnavailable: HttpError(503, "secrets_unavailable", retryable=True),
     RulesError: HttpError(500, "invalid_rules"),
 }
 INTERNAL = HttpError(500, "internal_error")
@@ -52,5 +56,9 @@ def http_error(error: LeadwireError) -> HttpError:
     return INTERNAL
 
 
-def error_body(error: LeadwireError) -> dict[str, dict[str, str]]:
-    return {"error": {"code": http_error(error).code, "message": error.message}}
+def error_body(error: LeadwireError) -> dict[str, dict[str, str | bool]]:
+    answer = http_error(error)
+    body: dict[str, str | bool] = {"code": answer.code, "message": error.message}
+    if answer.retryable:
+        body["retryable"] = True
+    return {"error": body}

@@ -39,8 +39,14 @@ def json_request_body(event: APIGatewayProxyEventV2) -> object:
         raise MalformedPayload("the body is not valid JSON") from e
 
 
+# How soon a retryable refusal may be sent again (a hint: senders retry on any 5xx).
+RETRY_AFTER_SECONDS = 5
+
+
 def error_response(error: LeadwireError) -> Response[str]:
-    return json_response(http_error(error).status, error_body(error))
+    answer = http_error(error)
+    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if answer.retryable else None
+    return json_response(answer.status, error_body(error), headers)
 
 
 def json_response(

@@ -105,6 +105,7 @@ def intake() -> Intake:
         max_body_bytes=config.max_body_bytes,
         redirect_origins=config.redirect_origins,
         write_attempts=config.write_attempts,
+        phone_region=config.phone_default_region,
     )
     secrets = signing_secrets(config, dev_defaults=DEV_SECRETS)
     return Intake(store=store(), secrets=secrets, rules=rules(), limits=limits, clock=clock())
