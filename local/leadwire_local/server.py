@@ -201,6 +201,12 @@ class LocalStack:
             environment={
                 "POWERTOOLS_LOG_LEVEL": self.options.log_level,
                 "REDIRECT_ORIGINS": ",".join(dict.fromkeys(o for o in origins if o)),
+                # The example form posts from this server's own pages (README "Hardening").
+                "FORM_ORIGINS": ",".join(
+                    dict.fromkeys(
+                        o for o in [os.environ.get("FORM_ORIGINS", ""), *origins[1:]] if o
+                    )
+                ),
             },
         )
         restored = skipped = 0

@@ -304,6 +304,11 @@ def table(sandbox: Sandbox) -> list[str]:
     return sorted(json.dumps(item, sort_keys=True) for item in sandbox.items())
 
 
+def lead_items(items: list[str]) -> list[str]:
+    """The items about leads (not the html form's post counters, which have their own test)."""
+    return [i for i in items if json.loads(i)["pk"]["S"].startswith("LEAD#")]
+
+
 def test_the_corpus_is_big_enough():
     assert len(REFUSED) + len(ACCEPTED) >= 40
     assert len({c.name for c in REFUSED + ACCEPTED}) == len(REFUSED) + len(ACCEPTED)
@@ -377,7 +382,8 @@ def test_markup_and_query_syntax_in_a_valid_field_is_stored_as_inert_text(seeded
     lead = runtime.store().load(lead_id_for(email))
     assert lead is not None and getattr(lead.profile, case.field) == case.value
     after = table(seeded)
-    assert set(before) <= set(after) and len(after) == len(before) + 2  # profile + ledger entry
+    assert set(lead_items(before)) <= set(lead_items(after))
+    assert len(lead_items(after)) == len(lead_items(before)) + 2  # profile + ledger entry
     assert seeded.pump() == 0 and seeded.received_alerts() == []
     assert runtime.store().load(SEEDED).events == 1  # the other lead is untouched
 

@@ -9,7 +9,7 @@ import json
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
-from leadwire.domain.errors import LeadwireError, MalformedPayload
+from leadwire.domain.errors import LeadwireError, MalformedPayload, RateLimited
 from leadwire.shell.errors import error_body, http_error
 
 
@@ -40,7 +40,8 @@ def json_request_body(event: APIGatewayProxyEventV2) -> object:
 
 
 def error_response(error: LeadwireError) -> Response[str]:
-    return json_response(http_error(error).status, error_body(error))
+    headers = {"Retry-After": str(error.retry_after)} if isinstance(error, RateLimited) else None
+    return json_response(http_error(error).status, error_body(error), headers=headers)
 
 
 def json_response(
