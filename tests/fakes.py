@@ -129,6 +129,9 @@ class InMemoryFormGuardStore:
         self.posts[key] = self.posts.get(key, 0) + 1
         return True
 
+    def token_spent_on(self, nonce: str) -> str | None:
+        return self.spent.get(nonce)
+
     def spend_token(self, nonce: str, event_id: str, expires_at: datetime) -> str | None:
         if nonce in self.spent:
             return self.spent[nonce]

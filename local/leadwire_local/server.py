@@ -126,7 +126,9 @@ class RequestHandler(BaseHTTPRequestHandler):
             headers[key] = f"{headers[key]},{value}" if key in headers else value
         assert self.server.sandbox is not None
         try:
-            response = self.server.sandbox.request(self.command, self.path, headers, body)
+            response = self.server.sandbox.request(
+                self.command, self.path, headers, body, source_ip=self.client_address[0]
+            )
         except Exception:
             traceback.print_exc()
             response = _error(500, "internal_error", "the function failed; see the terminal")

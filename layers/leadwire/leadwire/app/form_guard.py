@@ -88,16 +88,21 @@ class FormGuard:
     def admit(
         self, screened: Screened, request: WebhookRequest, event_id: str, now: datetime
     ) -> None:
-        """Count the post against its client's limit, then use the token once: a second
-        submission with it is refused; the same submission again (a double-click) goes on
-        to be counted once as a duplicate."""
-        self._count(request.source_ip, now)
+        """Count the post against its client's limit and use its token once. A second
+        submission with the token is refused (before it is counted: a refusal writes
+        nothing); the same submission again (a double-click) goes on to be a duplicate."""
         token = screened.token
-        if token is None:
-            return
-        expires = token.issued_at + self.defences.token_ages.max_age + CLOCK_SKEW
-        earlier = self.store.spend_token(token.nonce, event_id, expires)
-        if earlier is not None and earlier != event_id:
+        if token is not None:
+            self._refuse_reuse(self.store.token_spent_on(token.nonce), event_id)
+        self._count(request.source_ip, now)
+        if token is not None:
+            expires = token.issued_at + self.defences.token_ages.max_age + CLOCK_SKEW
+            # Conditional: of two submissions racing with one token, one wins.
+            self._refuse_reuse(self.store.spend_token(token.nonce, event_id, expires), event_id)
+
+    @staticmethod
+    def _refuse_reuse(spent_on: str | None, event_id: str) -> None:
+        if spent_on is not None and spent_on != event_id:
             raise FormTokenUsed("this form token was already used; reload the page")
 
     def issue(self, now: datetime) -> IssuedToken:

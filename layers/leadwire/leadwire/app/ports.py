@@ -83,6 +83,10 @@ class FormGuardStore(Protocol):
         and nothing written."""
         ...
 
+    def token_spent_on(self, nonce: str) -> str | None:
+        """The event id a form token was spent on, None when it is unspent."""
+        ...
+
     def spend_token(self, nonce: str, event_id: str, expires_at: datetime) -> str | None:
         """Mark a form token spent on `event_id`: None when it was unspent, else the event id
         it was spent on before (the same one for a double-click of one submission)."""

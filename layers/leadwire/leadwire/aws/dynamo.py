@@ -531,8 +531,15 @@ class DynamoFormGuardStore:
         except BotoCoreError as e:
             raise StorageUnavailable(f"form post counter: {type(e).__name__}") from e
 
+    def token_spent_on(self, nonce: str) -> str | None:
+        with _storage_errors():
+            spent = self._client.get_item(
+                TableName=self.table_name, Key=_typed(_token_key(nonce)), ConsistentRead=True
+            ).get("Item")
+        return str(_untyped(spent).get("eventId", "")) if spent else None
+
     def spend_token(self, nonce: str, event_id: str, expires_at: datetime) -> str | None:
-        key = {"pk": FORM_TOKEN_PREFIX + nonce, "sk": "SPENT"}
+        key = _token_key(nonce)
         item = {
             **key,
             "entity": "form_token",
@@ -551,8 +558,8 @@ class DynamoFormGuardStore:
                 raise StorageUnavailable(f"form token: {_code(e)}") from e
         except BotoCoreError as e:
             raise StorageUnavailable(f"form token: {type(e).__name__}") from e
-        with _storage_errors():
-            spent = self._client.get_item(
-                TableName=self.table_name, Key=_typed(key), ConsistentRead=True
-            ).get("Item")
-        return str(_untyped(spent).get("eventId", "")) if spent else ""
+        return self.token_spent_on(nonce) or ""  # "" when it expired meanwhile: still spent
+
+
+def _token_key(nonce: str) -> dict[str, str]:
+    return {"pk": FORM_TOKEN_PREFIX + nonce, "sk": "SPENT"}
