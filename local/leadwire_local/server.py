@@ -44,6 +44,12 @@ RUNNING_FILE = "running.json"  # the moto endpoint and table of a running stack
 # alert function and every alert it sent is in alerts.jsonl (tests and `leadwire demo` wait
 # on it instead of sleeping for "a few polls").
 SETTLE_PATH = "/_local/settle"
+FORM_SETTINGS = (
+    "FORM_TOKEN_REQUIRED",
+    "FORM_TOKEN_MIN_AGE_SECONDS",
+    "FORM_TOKEN_MAX_AGE_SECONDS",
+    "FORM_POSTS_PER_MINUTE",
+)
 
 
 @dataclass(frozen=True)
@@ -203,6 +209,9 @@ class LocalStack:
             environment={
                 "POWERTOOLS_LOG_LEVEL": self.options.log_level,
                 "REDIRECT_ORIGINS": ",".join(dict.fromkeys(o for o in origins if o)),
+                # The html form's other defences as the caller's environment sets them
+                # (FORM_TOKEN_REQUIRED=true make run), else as the template's defaults.
+                **{name: os.environ[name] for name in FORM_SETTINGS if os.environ.get(name)},
                 # The example form posts from this server's own pages (README "Hardening").
                 "FORM_ORIGINS": ",".join(
                     dict.fromkeys(
