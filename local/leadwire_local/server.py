@@ -44,6 +44,12 @@ RUNNING_FILE = "running.json"  # the moto endpoint and table of a running stack
 # alert function and every alert it sent is in alerts.jsonl (tests and `leadwire demo` wait
 # on it instead of sleeping for "a few polls").
 SETTLE_PATH = "/_local/settle"
+FORM_SETTINGS = (
+    "FORM_TOKEN_REQUIRED",
+    "FORM_TOKEN_MIN_AGE_SECONDS",
+    "FORM_TOKEN_MAX_AGE_SECONDS",
+    "FORM_POSTS_PER_MINUTE",
+)
 
 
 @dataclass(frozen=True)
@@ -126,7 +132,9 @@ class RequestHandler(BaseHTTPRequestHandler):
             headers[key] = f"{headers[key]},{value}" if key in headers else value
         assert self.server.sandbox is not None
         try:
-            response = self.server.sandbox.request(self.command, self.path, headers, body)
+            response = self.server.sandbox.request(
+                self.command, self.path, headers, body, source_ip=self.client_address[0]
+            )
         except Exception:
             traceback.print_exc()
             response = _error(500, "internal_error", "the function failed; see the terminal")
@@ -201,6 +209,15 @@ class LocalStack:
             environment={
                 "POWERTOOLS_LOG_LEVEL": self.options.log_level,
                 "REDIRECT_ORIGINS": ",".join(dict.fromkeys(o for o in origins if o)),
+                # The html form's other defences as the caller's environment sets them
+                # (FORM_TOKEN_REQUIRED=true make run), else as the template's defaults.
+                **{name: os.environ[name] for name in FORM_SETTINGS if os.environ.get(name)},
+                # The example form posts from this server's own pages (README "Hardening").
+                "FORM_ORIGINS": ",".join(
+                    dict.fromkeys(
+                        o for o in [os.environ.get("FORM_ORIGINS", ""), *origins[1:]] if o
+                    )
+                ),
             },
         )
         restored = skipped = 0

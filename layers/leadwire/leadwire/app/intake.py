@@ -1,7 +1,8 @@
 """A webhook, from raw request to a durably scored event: verify, parse, score, write.
 
-Order matters: nothing is parsed before the signature is checked on the raw bytes, and
-the answer is given only after the ledger entry and the lead are written together.
+Order matters: nothing is parsed before the signature is checked on the raw bytes (or, for a
+browser form, before its defences let it in), and the answer is given only after the ledger
+entry and the lead are written together.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
+from leadwire.app.form_guard import FormGuard
 from leadwire.app.locking import Change, update_lead
 from leadwire.app.ports import Clock, LeadStore, SigningSecrets, utc_now
 from leadwire.domain.errors import (
@@ -58,6 +60,7 @@ class Intake:
     limits: IntakeLimits = IntakeLimits()
     clock: Clock = utc_now
     sleep: Callable[[float], None] = time.sleep
+    guard: FormGuard | None = None  # the browser form's defences
 
     def receive(self, channel: Channel, slug: str, request: WebhookRequest) -> Receipt:
         provider = provider_for(slug, channel)
@@ -70,12 +73,16 @@ class Intake:
             if not secrets:
                 raise SignatureInvalid(f"no signing secret is configured for {slug}")
             delivery_id = provider.verify(request, secrets, now)
+        guard = self.guard if provider.browser_form else None
+        screened = guard.screen(request, now) if guard else None
         parsed = provider.parse(request, channel, delivery_id, now)
         if parsed.event is None:
             return Receipt(status="ignored", event_id=None, reason=parsed.ignored)
         redirect = self._allowed_redirect(parsed.redirect)
         event = with_e164_phone(parsed.event, self.limits.phone_region)
         event = event.model_copy(update={"trust": provider.trust})
+        if guard and screened:
+            guard.admit(screened, request, event.event_id, now)
         try:
             outcome = self._record(event)
         except DuplicateEvent:

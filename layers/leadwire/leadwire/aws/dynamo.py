@@ -509,3 +509,79 @@ def _is_stage_key(stage: str, key: object) -> bool:
 def _reasons_from_message(message: str) -> list[str | None]:
     inside = message[message.rfind("[") + 1 : message.rfind("]")] if "[" in message else ""
     return [None if r.strip() == "None" else r.strip() for r in inside.split(",") if r.strip()]
+
+
+FORM_CLIENT_PREFIX = "FORMCLIENT#"
+FORM_TOKEN_PREFIX = "FORMTOKEN#"
+
+
+class DynamoFormGuardStore:
+    """FormGuardStore on the leads table: one counter item per client per minute window and
+    one item per spent form token, each deleted by the table's TTL (`expiresAt`) after it
+    stops mattering. Clients are keyed hashes; no address is stored."""
+
+    def __init__(self, table_name: str, client: Any = None) -> None:
+        self.table_name = table_name
+        self._client = client if client is not None else dynamodb_client()
+
+    def count_post(
+        self, client: str, window_start: datetime, expires_at: datetime, limit: int
+    ) -> bool:
+        try:
+            self._client.update_item(
+                TableName=self.table_name,
+                Key=_typed(
+                    {"pk": FORM_CLIENT_PREFIX + client, "sk": f"WINDOW#{window_start:%Y%m%dT%H%M}"}
+                ),
+                UpdateExpression="ADD posts :one SET entity = :entity, expiresAt = :expires",
+                # Over the limit, the post is not counted: a refusal writes nothing.
+                ConditionExpression="attribute_not_exists(posts) OR posts < :limit",
+                ExpressionAttributeValues=_typed(
+                    {
+                        ":one": 1,
+                        ":limit": limit,
+                        ":entity": "form_client",
+                        ":expires": int(expires_at.timestamp()),
+                    }
+                ),
+            )
+            return True
+        except ClientError as e:
+            if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise StorageUnavailable(f"form post counter: {_code(e)}") from e
+        except BotoCoreError as e:
+            raise StorageUnavailable(f"form post counter: {type(e).__name__}") from e
+
+    def token_spent_on(self, nonce: str) -> str | None:
+        with _storage_errors():
+            spent = self._client.get_item(
+                TableName=self.table_name, Key=_typed(_token_key(nonce)), ConsistentRead=True
+            ).get("Item")
+        return str(_untyped(spent).get("eventId", "")) if spent else None
+
+    def spend_token(self, nonce: str, event_id: str, expires_at: datetime) -> str | None:
+        key = _token_key(nonce)
+        item = {
+            **key,
+            "entity": "form_token",
+            "eventId": event_id,
+            "expiresAt": int(expires_at.timestamp()),
+        }
+        try:
+            self._client.put_item(
+                TableName=self.table_name,
+                Item=_typed(item),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+            return None
+        except ClientError as e:
+            if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise StorageUnavailable(f"form token: {_code(e)}") from e
+        except BotoCoreError as e:
+            raise StorageUnavailable(f"form token: {type(e).__name__}") from e
+        return self.token_spent_on(nonce) or ""  # "" when it expired meanwhile: still spent
+
+
+def _token_key(nonce: str) -> dict[str, str]:
+    return {"pk": FORM_TOKEN_PREFIX + nonce, "sk": "SPENT"}

@@ -23,6 +23,8 @@ class WebhookRequest:
     # The URL and method the sender called, for providers that sign them (HubSpot v3).
     method: str = "POST"
     url: str = ""
+    # The client's address as API Gateway saw it (the html form's per-client rate limit).
+    source_ip: str = ""
 
     @property
     def media_type(self) -> str:
@@ -62,6 +64,8 @@ class Provider(Protocol):
     slug: str
     channels: frozenset[Channel]
     signed: bool
+    # Posted by visitors' browsers, not by a service: the form defences apply.
+    browser_form: bool
 
     @property
     def trust(self) -> Trust:
@@ -96,6 +100,7 @@ class ProviderBase:
 
     dev_secret: str | None = None
     signed: bool
+    browser_form: bool = False
 
     @property
     def trust(self) -> Trust:

@@ -9,7 +9,7 @@ import json
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
-from leadwire.domain.errors import LeadwireError, MalformedPayload
+from leadwire.domain.errors import LeadwireError, MalformedPayload, RateLimited
 from leadwire.shell.errors import error_body, http_error
 
 
@@ -45,7 +45,11 @@ RETRY_AFTER_SECONDS = 5
 
 def error_response(error: LeadwireError) -> Response[str]:
     answer = http_error(error)
-    headers = {"Retry-After": str(RETRY_AFTER_SECONDS)} if answer.retryable else None
+    headers = None
+    if isinstance(error, RateLimited):
+        headers = {"Retry-After": str(error.retry_after)}
+    elif answer.retryable:
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
     return json_response(answer.status, error_body(error), headers)
 
 
