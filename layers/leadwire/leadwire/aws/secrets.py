@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 import os
 from collections.abc import Mapping
+from typing import Any
 
 from botocore.exceptions import ClientError
 
@@ -59,7 +60,12 @@ class SsmSigningSecrets:
 
     def for_provider(self, slug: str) -> list[str]:
         from aws_lambda_powertools.utilities import parameters
+        from aws_lambda_powertools.utilities.parameters.constants import DEFAULT_PROVIDERS
 
+        if "ssm" not in DEFAULT_PROVIDERS:
+            # Powertools' own default opens a second boto3 session (its loaders read botocore's
+            # data files again: ~20 ms of a cold start) with a 60 s read timeout.
+            DEFAULT_PROVIDERS["ssm"] = parameters.SSMProvider(boto3_client=ssm_client())
         try:
             value = parameters.get_parameter(
                 f"{self._prefix}{slug}", decrypt=True, max_age=self._max_age
@@ -71,6 +77,18 @@ class SsmSigningSecrets:
             _report_outage(slug, e.__context__ or e)
             raise SecretsUnavailable("the signing secrets could not be read; retry shortly") from e
         return split_secrets(value if isinstance(value, str) else None)
+
+
+def ssm_client() -> Any:
+    """SSM on boto3's default session (shared with DynamoDB's client), with time-outs and
+    retries that fit a webhook's 10 s."""
+    import boto3
+    from botocore.config import Config
+
+    config = Config(
+        retries={"mode": "standard", "max_attempts": 2}, connect_timeout=2, read_timeout=3
+    )
+    return boto3.client("ssm", config=config)
 
 
 def _code(error: BaseException | None) -> str | None:
