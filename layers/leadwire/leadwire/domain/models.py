@@ -101,15 +101,15 @@ class LeadEvent(Frozen):
     budget: str | None = None
     timeline: str | None = None
     message: str | None = None
-    attributes: dict[str, str] = {}
+    attributes: dict[str, str] = Field(default_factory=dict)
     # Set by intake from the provider; unverified unless a signature was checked.
     trust: Trust = Trust.UNVERIFIED
     # Event ids this one repeats: recorded already, it is a duplicate (an unsigned form's
     # same content in the previous deduplication window).
-    repeats_of: list[str] = []
+    repeats_of: list[str] = Field(default_factory=list)
     # What reading the delivery changed or dropped, in words (never the raw values of an
     # identity): "email: removed 1 zero-width character", "company: dropped, not text".
-    normalized: list[str] = []
+    normalized: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _identifies_someone(self) -> LeadEvent:
@@ -210,7 +210,7 @@ class LedgerEntry(Frozen):
     # The normalized event itself, so a what-if can replay history under other rules.
     event: LeadEvent | None = None
     # What reading the delivery changed or dropped (the event's `normalized`).
-    normalized: list[str] = []
+    normalized: list[str] = Field(default_factory=list)
     # The source's trust (None: not a delivery, e.g. decay or a disposition).
     trust: Trust | None = None
 
@@ -219,24 +219,24 @@ class Lead(Frozen):
     lead_id: str
     profile: Profile = Profile()
     # Profile fields whose value a verified source set: an unverified event cannot change them.
-    verified_fields: list[str] = []
-    visitor_ids: list[str] = []
+    verified_fields: list[str] = Field(default_factory=list)
+    visitor_ids: list[str] = Field(default_factory=list)
     stage: Stage = Stage.LEAD
     fit: int = 0
-    fit_rules: dict[str, int] = {}
+    fit_rules: dict[str, int] = Field(default_factory=dict)
     # Engagement as of `engaged_at`; it fades with the rules' half-life from then on.
     engagement: float = 0.0
     engaged_at: datetime | None = None
-    action_points: dict[str, int] = {}
+    action_points: dict[str, int] = Field(default_factory=dict)
     bant: Bant = Bant()
     urgency: Urgency = Urgency.NORMAL
-    urgency_reasons: list[str] = []  # why it is high (empty when normal)
+    urgency_reasons: list[str] = Field(default_factory=list)  # why it is high (empty when normal)
     last_action: str | None = None
     last_hand_raise_at: datetime | None = None
     urgent_said_at: datetime | None = None
     urgent_words: str | None = None  # the urgent phrase they used, for the reason
     last_chat_at: datetime | None = None  # their latest chat message (an active conversation)
-    transitions: list[Transition] = []
+    transitions: list[Transition] = Field(default_factory=list)
     # When the lead entered its current stage: lists are newest first by it.
     stage_at: datetime | None = None
     disposition: Disposition | None = None
@@ -268,4 +268,4 @@ class Outcome(Frozen):
 
     lead: Lead
     entry: LedgerEntry
-    transitions: list[Transition] = []
+    transitions: list[Transition] = Field(default_factory=list)
