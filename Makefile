@@ -13,6 +13,7 @@ PYTHON ?= python3
 PYTHON313_VERSION ?= 3.13
 PORT ?= 3000
 PYTEST_ARGS ?=
+BENCH_ARGS ?=
 
 UV_VERSION := 0.13.8
 SAM_VERSION := 1.170.0
@@ -44,6 +45,9 @@ export SAM_CLI_TELEMETRY := 0
 test test-browser lint run demo whatif review bench: export AWS_DEFAULT_REGION ?= us-east-1
 test test-browser lint run demo whatif review bench: export AWS_ACCESS_KEY_ID ?= testing
 test test-browser lint run demo whatif review bench: export AWS_SECRET_ACCESS_KEY ?= testing
+
+# The bench measures cold starts with the runtime's Python; the bench test runs it --quick.
+test bench: export LEADWIRE_BENCH_PYTHON ?= $(PY313_FOUND)
 
 # A python3.13 that really runs (a pyenv shim for python3.13 can be on PATH and still fail):
 # PYTHON313 if given, then PATH, then `pyenv prefix 3.13`, then a uv-managed one.
@@ -98,8 +102,8 @@ whatif: $(VENV_STAMP) ## What a rules change would do: make whatif RULES=path/to
 review: $(VENV_STAMP) ## The quarterly review of the last 90 days (make run's stack or snapshot)
 	$(VENV)/bin/leadwire review --data-dir .leadwire
 
-bench: $(VENV_STAMP) ## Run the benchmarks
-	$(VENV)/bin/python -m bench
+bench: $(VENV_STAMP) $(UV_STAMP) ## Run the benchmarks (BENCH_ARGS=--quick: a few rounds, to see they run)
+	$(VENV)/bin/python -m bench $(BENCH_ARGS)
 
 build: $(SAM_STAMP) ## sam build (needs python3.13; skipped with a message if there is none)
 	@if [ -z "$(PY313_FOUND)" ]; then \

@@ -12,7 +12,9 @@ from typing import Any
 class Figure:
     """One measured value, the floor it is compared with, and the goal (None: reported only).
 
-    `ratio` is value / floor; `met` is None when there is no goal.
+    `ratio` is value / floor; `met` is None when there is no goal. `missed_by` is how far past
+    its goal a missed figure is (relative), `noise` the relative spread of the rounds behind it:
+    a miss larger than the noise fails the bench.
     """
 
     name: str
@@ -23,10 +25,16 @@ class Figure:
     goal: str | None = None
     met: bool | None = None
     note: str = ""
+    missed_by: float = 0.0
+    noise: float = 0.0
+
+    @property
+    def missed_beyond_noise(self) -> bool:
+        return self.met is False and self.missed_by > self.noise
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
-        for key in ("value", "floor", "ratio"):
+        for key in ("value", "floor", "ratio", "missed_by", "noise"):
             data[key] = round(data[key], 4)
         return data
 
@@ -39,9 +47,21 @@ def figure(
     goal: str | None = None,
     met: bool | None = None,
     note: str = "",
+    missed_by: float = 0.0,
+    noise: float = 0.0,
 ) -> Figure:
     ratio = value / floor if floor else float("nan")
-    return Figure(name, value, unit, floor, ratio, goal, met, note)
+    return Figure(name, value, unit, floor, ratio, goal, met, note, missed_by, noise)
+
+
+def relative_noise(samples: Sequence[float]) -> float:
+    """The standard error of a median, relative to it (1.4826 x MAD, x 1.25 / sqrt(n)): how
+    much a figure of these rounds could move on a rerun."""
+    if len(samples) < 3:
+        return 0.0
+    middle = statistics.median(samples)
+    spread = 1.4826 * statistics.median(abs(s - middle) for s in samples)
+    return 1.25 * spread / (len(samples) ** 0.5) / middle if middle else 0.0
 
 
 def p50(samples: Sequence[float]) -> float:

@@ -87,10 +87,11 @@ def events_per_second(rules: ScoringRules, count: int = 4000, repeats: int = 5) 
     return count / best
 
 
-def scoring_figures() -> list[Figure]:
-    default = events_per_second(load_rules())
+def scoring_figures(count: int = 4000) -> list[Figure]:
+    default = events_per_second(load_rules(), count)
     with tempfile.TemporaryDirectory() as folder:
-        hundred = events_per_second(load_rules(hundred_rule_file(Path(folder) / "rules.yaml")))
+        rules = load_rules(hundred_rule_file(Path(folder) / "rules.yaml"))
+        hundred = events_per_second(rules, count)
     goal = GOAL_EVENTS_PER_SECOND
     return [
         figure("pure scoring, default rules", default, "events/s", goal),

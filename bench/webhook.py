@@ -276,13 +276,15 @@ def p50_after(seeded: int, measured: int, warmup: int, handler: Any, prefix: str
     return [invoke(handler, event) for event in prepared]
 
 
-def measure_growth(measured: int = 150, warmup: int = 20) -> tuple[list[float], list[float]]:
+def measure_growth(
+    measured: int = 150, warmup: int = 20, seeded: int = 10_000
+) -> tuple[list[float], list[float]]:
     """p50 after 10 events, after 10,000, and after 10 again in a fresh table (the two small
     runs bracket the large one, so a drift of the machine shows instead of skewing the ratio)."""
     with in_process_stack() as (_, handler):
         small = p50_after(10, measured, warmup, handler, "small")
     with in_process_stack() as (_, handler):
-        large = p50_after(10_000, measured, warmup, handler, "large")
+        large = p50_after(seeded, measured, warmup, handler, "large")
     with in_process_stack() as (_, handler):
         small += p50_after(10, measured, warmup, handler, "small")
     return small, large

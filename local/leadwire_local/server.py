@@ -53,6 +53,12 @@ ENV_FILE = "env.json"  # `sam local invoke --env-vars`: each function's variable
 # on it instead of sleeping for "a few polls").
 SETTLE_PATH = "/_local/settle"
 HTML_FORM_PATH = "/webhooks/forms/html"  # what the example form at / posts to
+FORM_SETTINGS = (
+    "FORM_TOKEN_REQUIRED",
+    "FORM_TOKEN_MIN_AGE_SECONDS",
+    "FORM_TOKEN_MAX_AGE_SECONDS",
+    "FORM_POSTS_PER_MINUTE",
+)
 
 
 @dataclass(frozen=True)
@@ -137,7 +143,9 @@ class RequestHandler(BaseHTTPRequestHandler):
             headers[key] = f"{headers[key]},{value}" if key in headers else value
         assert self.server.sandbox is not None
         try:
-            response = self.server.sandbox.request(self.command, self.path, headers, body)
+            response = self.server.sandbox.request(
+                self.command, self.path, headers, body, source_ip=self.client_address[0]
+            )
         except Exception:
             traceback.print_exc()
             response = _error(500, "internal_error", "the function failed; see the terminal")
@@ -236,6 +244,15 @@ class LocalStack:
             environment={
                 "POWERTOOLS_LOG_LEVEL": self.options.log_level,
                 "REDIRECT_ORIGINS": ",".join(dict.fromkeys(o for o in origins if o)),
+                # The html form's other defences as the caller's environment sets them
+                # (FORM_TOKEN_REQUIRED=true make run), else as the template's defaults.
+                **{name: os.environ[name] for name in FORM_SETTINGS if os.environ.get(name)},
+                # The example form posts from this server's own pages (README "Hardening").
+                "FORM_ORIGINS": ",".join(
+                    dict.fromkeys(
+                        o for o in [os.environ.get("FORM_ORIGINS", ""), *origins[1:]] if o
+                    )
+                ),
             },
         )
         self.journal.queues = frozenset(

@@ -313,3 +313,15 @@ def test_a_redelivered_event_never_changes_the_outcome(rules, now, forms, repeat
     receipt = service.receive(Channel.FORM, "json", sent[repeat % len(sent)])
     assert receipt.status == "duplicate"
     assert store.leads[lead_id_for("bob@acme.example")] == before
+
+
+def test_country_and_industry_fit_match_whatever_the_case_the_form_sent(rules, now):
+    # Given rules that favour Germany and fintech, written as marketing writes them
+    fit = rules.fit.model_copy(update={"countries": {"Germany": 10}, "industries": {"FinTech": 5}})
+    local = rules.model_copy(update={"fit": fit})
+    # When a lead from " GERMANY " in "FinTech" fills a form
+    profile = BOB.model_copy(update={"country": " GERMANY ", "industry": "fintech"})
+    outcome = score(None, form_event("newsletter", profile, now), local, now)
+    # Then both rules gave their points, named by what matched
+    assert outcome.lead.fit_rules["fit.country.germany"] == 10
+    assert outcome.lead.fit_rules["fit.industry.fintech"] == 5

@@ -77,6 +77,16 @@ class FitRules(_Rules):
     countries: dict[str, int] = {}
 
     @cached_property
+    def country_points(self) -> dict[str, int]:
+        """Countries by lower-case name: one lookup per event, not a loop over the rules."""
+        return {name.strip().lower(): value for name, value in self.countries.items()}
+
+    @cached_property
+    def industry_points(self) -> dict[str, int]:
+        """Industries by lower-case name, as the form's value is matched ("IT Services")."""
+        return {name.strip().lower(): value for name, value in self.industries.items()}
+
+    @cached_property
     def title_patterns(self) -> list[tuple[SeniorityRule, re.Pattern[str] | None]]:
         compiled: list[tuple[SeniorityRule, re.Pattern[str] | None]] = []
         for rule in self.seniority:
@@ -191,9 +201,11 @@ def parse_rules(text: str, source: str = "<rules>") -> ScoringRules:
     """Validate rules text; errors name the source, the line and the field."""
     import yaml  # here: only a function that reads a rules file pays for the parser
 
+    # libyaml's loader where the wheel has it (the layer's does): a cold start parses the
+    # defaults; the node tree, for line numbers, is built only when there is an error to place.
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
-        data: Any = yaml.safe_load(text)
+        data: Any = yaml.load(text, Loader=loader)  # noqa: S506 - a safe loader
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = f":{mark.line + 1}" if mark else ""
@@ -203,6 +215,7 @@ def parse_rules(text: str, source: str = "<rules>") -> ScoringRules:
     try:
         rules = ScoringRules.model_validate(data)
     except ValidationError as e:
+        root = yaml.compose(text, Loader=loader)
         problems = [f"{source}:{line}: {where}" for line, where in _problems(e, root)]
         raise RulesError("\n".join(problems)) from e
     if not rules.version:

@@ -18,18 +18,64 @@ _EMAIL = re.compile(r"([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*@([A-Za-z0-9.\-]+\.[A
 _PHONE = re.compile(r"\+\d[\d\s().\-]{6,}\d|(?<!\d)\(?\d{3}\)?[\s.\-]\d{3}[\s.\-]\d{4}(?!\d)")
 
 
+# Keys whose values Powertools or this code produce (timestamps, ids, names of things):
+# never an address. Scanning them for one cost more per line than scoring the event did.
+_PRODUCED = frozenset(
+    {
+        "level",
+        "location",
+        "timestamp",
+        "service",
+        "cold_start",
+        "function_name",
+        "function_memory_size",
+        "function_request_id",
+        "correlation_id",
+        "xray_trace_id",
+        "sampling_rate",
+        "lead_id",
+        "event_id",
+        "provider",
+        "stage",
+        "version",
+        "urgency",
+    }
+)
+
+
+# What the log group already says (one per function: its name, account, memory, service): on
+# every line these are bytes paid for a million times over.
+_IMPLIED = frozenset({"function_arn", "function_name", "function_memory_size", "service"})
+
+
 def mask(text: str) -> str:
-    text = _EMAIL.sub(r"\1***@\2", text)
+    if "@" in text:
+        text = _EMAIL.sub(r"\1***@\2", text)
     return _PHONE.sub(lambda m: "***" + re.sub(r"\D", "", m.group())[-2:], text)
+
+
+def _masked(value: Any) -> Any:
+    if isinstance(value, str):
+        return mask(value)
+    if isinstance(value, dict):
+        return {k: _masked(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_masked(v) for v in value]
+    return value
 
 
 class MaskingFormatter(LambdaPowertoolsFormatter):
     def serialize(self, log: dict[str, Any] | PowertoolsLogRecord) -> str:
-        # The log group already names the function and its account: the ARN on every line
-        # is bytes paid for a million times over.
-        if isinstance(log, dict):
-            log.pop("function_arn", None)
-        return mask(super().serialize(log))
+        if not isinstance(log, dict):
+            return mask(super().serialize(log))
+        masked = {
+            key: value
+            if key in _PRODUCED and not isinstance(value, dict | list)
+            else _masked(value)
+            for key, value in log.items()
+            if key not in _IMPLIED
+        }
+        return super().serialize(masked)
 
 
 def get_logger(service: str = "leadwire") -> Logger:
