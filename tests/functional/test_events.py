@@ -52,3 +52,11 @@ def test_leadwire_invoke_prints_the_handlers_response(capsys, restored_environ):
     assert main(["invoke", "WebhookFunction", "-e", str(EVENTS / "webhook-json-form.json")]) == 0
     printed = capsys.readouterr().out
     assert '"statusCode": 202' in printed
+
+
+def test_form_token_sample_issues_a_signed_token(sandbox):
+    event = json.loads((EVENTS / "form-token.json").read_text())
+    response = sandbox.handler("WebhookFunction")(event, LambdaContext())
+    assert response["statusCode"] == 200, response
+    answer = json.loads(response["body"])
+    assert answer["field"] == "leadwire_token" and answer["token"].startswith("v1.")
