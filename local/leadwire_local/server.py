@@ -28,7 +28,7 @@ from leadwire.shell import runtime
 from leadwire_local import moto_patches
 from leadwire_local.moto_server import MOTO_LOCK, SerialMotoServer, start_moto
 from leadwire_local.pages import BOARD_POLL_HEADER, PAGES
-from leadwire_local.sandbox import HttpResponse, Sandbox
+from leadwire_local.sandbox import SWEEP_FUNCTION, HttpResponse, Sandbox
 from leadwire_local.snapshot import (
     AlertLog,
     load_snapshot,
@@ -44,6 +44,9 @@ RUNNING_FILE = "running.json"  # the moto endpoint and table of a running stack
 # alert function and every alert it sent is in alerts.jsonl (tests and `leadwire demo` wait
 # on it instead of sleeping for "a few polls").
 SETTLE_PATH = "/_local/settle"
+# `POST /_local/sweep {"clockAheadSeconds": s}`: run the alert sweeper now, as its schedule
+# does (as if `s` seconds later: past the lease without waiting), its alerts in alerts.jsonl.
+SWEEP_PATH = "/_local/sweep"
 
 
 @dataclass(frozen=True)
@@ -53,6 +56,7 @@ class ServeOptions:
     data_dir: Path = Path(".leadwire")
     poll_interval: float = 0.1
     snapshot_every: float = 30.0  # seconds; 0: only on a clean stop
+    sweep_every: float | None = None  # seconds; None: the sweeper's schedule in the template
     log_level: str = "WARNING"
     template: Path = TEMPLATE
 
@@ -71,6 +75,7 @@ class LocalHttpServer(ThreadingHTTPServer):
     say: Say = staticmethod(say)
     after_request: Callable[[], None] = staticmethod(lambda: None)
     settle: Callable[[], dict[str, int]] = staticmethod(lambda: {"records": 0, "alerts": 0})
+    sweep: Callable[[float], dict[str, Any]] = staticmethod(lambda ahead: {})
     erased: Callable[[str], None] = staticmethod(lambda lead_id: None)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -106,6 +111,9 @@ class RequestHandler(BaseHTTPRequestHandler):
         if self.command == "POST" and self.path == SETTLE_PATH:
             self._send(_json_response(200, self.server.settle()))
             return
+        if self.command == "POST" and self.path == SWEEP_PATH:
+            self._send(self._sweep())
+            return
         if "chunked" in self.headers.get("transfer-encoding", "").lower():
             self._send(_error(411, "length_required", "send a Content-Length"))
             return
@@ -137,6 +145,15 @@ class RequestHandler(BaseHTTPRequestHandler):
         elapsed = (time.monotonic() - started) * 1000
         if response.status >= 400 or BOARD_POLL_HEADER not in self.headers:  # not every 2 s
             self.server.say(f"{self.command} {self.path} -> {response.status} ({elapsed:.0f} ms)")
+
+    def _sweep(self) -> HttpResponse:
+        try:
+            length = int(self.headers.get("content-length") or 0)
+            wanted = json.loads(self.rfile.read(length) or b"{}") if 0 < length < 4096 else {}
+            ahead = float(wanted.get("clockAheadSeconds", 0)) if isinstance(wanted, dict) else 0
+        except ValueError:
+            return _error(400, "bad_request", 'send {"clockAheadSeconds": <number>} or nothing')
+        return _json_response(200, self.server.sweep(ahead))
 
     def _send(self, response: HttpResponse) -> None:
         self.send_response(response.status)
@@ -217,6 +234,7 @@ class LocalStack:
         http.sandbox = self.sandbox
         http.after_request = self._after_request
         http.settle = self.settle
+        http.sweep = self.sweep
         http.erased = self.erased
         self._start_thread("http", lambda: http.serve_forever(poll_interval=0.1))
         self._start_thread("stream", self._follow_stream)
@@ -247,13 +265,21 @@ class LocalStack:
         next tick; a burst of requests still costs one poll at a time). Every `snapshot_every`
         seconds with requests in between, snapshot too: a killed stack loses minutes, not
         the day."""
-        last_snapshot = time.monotonic()
+        last_snapshot = last_sweep = time.monotonic()
+        assert self.sandbox is not None
+        sweep_every = (
+            self.options.sweep_every
+            or self.sandbox.template.function(SWEEP_FUNCTION).schedule_seconds()
+        )
         while not self._stopping.is_set():
             self._wake.wait(self.options.poll_interval)
             self._wake.clear()
             if self._stopping.is_set():
                 break
             self.deliver_alerts()
+            if sweep_every and time.monotonic() - last_sweep >= sweep_every:
+                last_sweep = time.monotonic()
+                self.sweep()  # the schedule, as EventBridge runs it deployed
             every = self.options.snapshot_every
             if every and self._changed and time.monotonic() - last_snapshot >= every:
                 self._changed = False
@@ -278,6 +304,21 @@ class LocalStack:
         records passed the alert filter and how many alerts this run has written in all."""
         records = self.deliver_alerts()
         return {"records": records, "alerts": self._alerted}
+
+    def sweep(self, ahead_seconds: float = 0) -> dict[str, Any]:
+        """Run the alert sweeper (after any poll already running), its alerts out to
+        alerts.jsonl; what it found and did, and how many alerts this run has written in all."""
+        assert self.sandbox is not None
+        with self._delivering:
+            try:
+                result = self.sandbox.sweep(ahead_seconds)
+                for alert in self.sandbox.received_alerts():
+                    self.alerts.record(alert)
+                    self._alerted += 1
+            except Exception as e:
+                traceback.print_exc()  # the next run tries again
+                result = {"failed": type(e).__name__}
+        return {**result, "alerts": self._alerted}
 
     def deliver_alerts(self) -> int:
         """One poll of the stream into the alert function, then its alerts out; return how

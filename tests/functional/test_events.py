@@ -5,8 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import boto3
 import pytest
+from boto3.dynamodb.types import TypeSerializer
 
+from leadwire.aws.dynamo import outbox_item
+from leadwire.domain.alert_text import render_alert
+from leadwire.shell import runtime
 from leadwire_local.cli import main
 from leadwire_local.lambda_events import LambdaContext
 from leadwire_local.senders import refresh_signature
@@ -41,6 +46,17 @@ def test_signed_sample_as_written_is_stale(sandbox):
 
 def test_stream_sample_alerts_sales_once(sandbox):
     event = json.loads((EVENTS / "sql_alert-stream.json").read_text())
+    # Given the table holds what the sample's transition wrote: the lead and its pending alert
+    # (the alert function sends from the outbox, and only for a lead that is still there)
+    image = event["Records"][0]["dynamodb"]["NewImage"]
+    client = boto3.client("dynamodb")
+    table = runtime.settings().table_name
+    client.put_item(TableName=table, Item=image)
+    lead = runtime.store().load(image["leadId"]["S"])
+    pending = outbox_item(lead, render_alert(lead), lead.updated_at)
+    client.put_item(
+        TableName=table, Item={k: TypeSerializer().serialize(v) for k, v in pending.items()}
+    )
     handler = sandbox.handler("SqlAlertFunction")
     assert handler(event, LambdaContext()) == {"batchItemFailures": []}
     assert handler(event, LambdaContext()) == {"batchItemFailures": []}

@@ -15,11 +15,12 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from leadwire.app.alerting import Alerting
     from leadwire.app.disposition import Dispositions
     from leadwire.app.intake import Intake
     from leadwire.app.leads import LeadQueries
     from leadwire.app.ports import Clock
-    from leadwire.aws.dynamo import DynamoLeadStore
+    from leadwire.aws.dynamo import DynamoLeadStore, DynamoSmsBudget
     from leadwire.aws.settings import Settings
     from leadwire.aws.sns import SnsAlertPublisher
     from leadwire.domain.rules import ScoringRules
@@ -95,6 +96,23 @@ def publisher() -> SnsAlertPublisher:
 
 
 @lru_cache(maxsize=1)
+def sms_budget() -> DynamoSmsBudget:
+    from leadwire.aws.dynamo import DynamoSmsBudget
+
+    config = settings()
+    return DynamoSmsBudget(
+        config.table_name, config.sms_per_hour, config.sms_per_day, dynamodb_client()
+    )
+
+
+@lru_cache(maxsize=1)
+def alerting() -> Alerting:
+    from leadwire.app.alerting import Alerting
+
+    return Alerting(store=store(), outbox=store(), publisher=publisher(), budget=sms_budget())
+
+
+@lru_cache(maxsize=1)
 def intake() -> Intake:
     from leadwire.app.intake import Intake, IntakeLimits
     from leadwire.aws.secrets import signing_secrets
@@ -129,6 +147,8 @@ _BUILT_ON_CLIENTS = (
     sns_client,
     store,
     publisher,
+    sms_budget,
+    alerting,
     intake,
     lead_queries,
     dispositions,
