@@ -2,8 +2,9 @@
 
 An embedded moto server holds the template's resources; a stdlib HTTP server routes each request
 to the real handlers through the Sandbox (as API Gateway would); a background thread follows the
-table's stream into the alert function and writes every alert to the terminal and to
-`<data-dir>/alerts.jsonl`. The table is snapshotted on clean shutdown and restored at start.
+table's stream into the alert function, runs the alert sweeper on its schedule, and writes
+every alert to the terminal and to `<data-dir>/alerts.jsonl`. The table is snapshotted on clean
+shutdown and restored at start.
 """
 
 from __future__ import annotations
@@ -388,6 +389,7 @@ class LocalStack:
             lines.append(f"    {slug:<14} {secret}{origin}")
         lines += [
             f"  alerts           {self.alerts.path} (one JSON line each, and printed here)",
+            "  alert sweeper    every 5 min, as deployed (POST /_local/sweep runs it now)",
             f"  leads snapshot   {self.snapshot} (every 30 s and on stop; loaded on start)",
             f"  AWS (moto)       AWS_ENDPOINT_URL={os.environ['AWS_ENDPOINT_URL']}",
             "Ctrl-C to stop.",

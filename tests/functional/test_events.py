@@ -27,6 +27,7 @@ def test_there_is_a_sample_per_function_and_provider():
         "webhook-json-chat.json",
         "webhook-html-form.json",
         "sql_alert-stream.json",
+        "alert_sweep-schedule.json",
     } <= names
 
 
@@ -62,6 +63,19 @@ def test_stream_sample_alerts_sales_once(sandbox):
     assert handler(event, LambdaContext()) == {"batchItemFailures": []}
     [alert] = sandbox.received_alerts()
     assert alert.subject.startswith("[URGENT] SQL: Cleo (CEO, BigCo)")
+
+
+def test_schedule_sample_runs_the_alert_sweeper(sandbox):
+    event = json.loads((EVENTS / "alert_sweep-schedule.json").read_text())
+    answer = sandbox.handler("AlertSweepFunction")(event, LambdaContext(timeout_ms=120_000))
+    assert answer == {
+        "found": 0,
+        "sent": 0,
+        "skipped": 0,
+        "inFlight": 0,
+        "overBudget": 0,
+        "failed": None,
+    }
 
 
 def test_leadwire_invoke_prints_the_handlers_response(capsys, restored_environ):
