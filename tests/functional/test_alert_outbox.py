@@ -12,6 +12,7 @@ import pytest
 from boto3.dynamodb.types import TypeDeserializer
 from moto import mock_aws
 
+from leadwire.aws.dynamo import DynamoSmsBudget
 from leadwire.domain.models import lead_id_for
 from leadwire.domain.outbox import LEASE_SECONDS
 from leadwire.shell import runtime
@@ -182,3 +183,14 @@ def test_past_the_hourly_sms_budget_urgent_alerts_go_by_email_only(small_sms_bud
     counters = [i for i in sandbox.items() if i["pk"]["S"] == "SMSBUDGET"]
     hour = next(i for i in counters if i["sk"]["S"].startswith("HOUR#"))
     assert hour["sent"]["N"] == "2" and "expiresAt" in hour
+
+
+def test_the_daily_sms_budget_holds_across_hours(sandbox):
+    # Given a budget of 5 an hour but 2 a day
+    budget = DynamoSmsBudget(runtime.settings().table_name, per_hour=5, per_day=2)
+    morning = datetime(2026, 12, 2, 9, 10, tzinfo=UTC)
+    # When SMS are asked for in two different hours of the same day, and the next day
+    taken = [budget.take(morning), budget.take(morning.replace(hour=11)), budget.take(morning)]
+    tomorrow = budget.take(morning.replace(day=3))
+    # Then the day's budget stops the third, and the next day starts afresh
+    assert taken == [True, True, False] and tomorrow is True
