@@ -218,6 +218,9 @@ class LocalStack:
             Template(self.options.template),
             environment={
                 "POWERTOOLS_LOG_LEVEL": self.options.log_level,
+                # The terminal shows alerts and requests; CloudWatch metric (EMF) lines are for
+                # a deployed stack (the functional tests read them from the handlers).
+                "POWERTOOLS_METRICS_DISABLED": "true",
                 "REDIRECT_ORIGINS": ",".join(dict.fromkeys(o for o in origins if o)),
             },
         )
