@@ -48,6 +48,12 @@ SETTLE_PATH = "/_local/settle"
 # `POST /_local/sweep {"clockAheadSeconds": s}`: run the alert sweeper now, as its schedule
 # does (as if `s` seconds later: past the lease without waiting), its alerts in alerts.jsonl.
 SWEEP_PATH = "/_local/sweep"
+FORM_SETTINGS = (
+    "FORM_TOKEN_REQUIRED",
+    "FORM_TOKEN_MIN_AGE_SECONDS",
+    "FORM_TOKEN_MAX_AGE_SECONDS",
+    "FORM_POSTS_PER_MINUTE",
+)
 
 
 @dataclass(frozen=True)
@@ -135,7 +141,9 @@ class RequestHandler(BaseHTTPRequestHandler):
             headers[key] = f"{headers[key]},{value}" if key in headers else value
         assert self.server.sandbox is not None
         try:
-            response = self.server.sandbox.request(self.command, self.path, headers, body)
+            response = self.server.sandbox.request(
+                self.command, self.path, headers, body, source_ip=self.client_address[0]
+            )
         except Exception:
             traceback.print_exc()
             response = _error(500, "internal_error", "the function failed; see the terminal")
@@ -222,6 +230,15 @@ class LocalStack:
                 # a deployed stack (the functional tests read them from the handlers).
                 "POWERTOOLS_METRICS_DISABLED": "true",
                 "REDIRECT_ORIGINS": ",".join(dict.fromkeys(o for o in origins if o)),
+                # The html form's other defences as the caller's environment sets them
+                # (FORM_TOKEN_REQUIRED=true make run), else as the template's defaults.
+                **{name: os.environ[name] for name in FORM_SETTINGS if os.environ.get(name)},
+                # The example form posts from this server's own pages (README "Hardening").
+                "FORM_ORIGINS": ",".join(
+                    dict.fromkeys(
+                        o for o in [os.environ.get("FORM_ORIGINS", ""), *origins[1:]] if o
+                    )
+                ),
             },
         )
         restored = skipped = 0

@@ -1,7 +1,8 @@
 """A webhook, from raw request to a durably scored event: verify, parse, score, write.
 
-Order matters: nothing is parsed before the signature is checked on the raw bytes, and
-the answer is given only after the ledger entry and the lead are written together.
+Order matters: nothing is parsed before the signature is checked on the raw bytes (or, for a
+browser form, before its defences let it in), and the answer is given only after the ledger
+entry and the lead are written together.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 from urllib.parse import urlsplit
 
+from leadwire.app.form_guard import FormGuard
 from leadwire.app.locking import Change, update_lead
 from leadwire.app.ports import Clock, LeadStore, SigningSecrets, utc_now
 from leadwire.domain.errors import (
@@ -24,6 +26,7 @@ from leadwire.domain.models import Channel, Lead, LeadEvent, Outcome, Transition
 from leadwire.domain.rules import ScoringRules
 from leadwire.domain.scoring import absorb, score
 from leadwire.providers import WebhookRequest, provider_for
+from leadwire.providers.phones import with_e164_phone
 
 
 @dataclass(frozen=True)
@@ -33,6 +36,8 @@ class IntakeLimits:
     max_body_bytes: int = 65_536
     redirect_origins: tuple[str, ...] = ()
     write_attempts: int = 10
+    # Where a phone number without a +country code is read (None: it is dropped).
+    phone_region: str | None = None
 
 
 @dataclass(frozen=True)
@@ -55,6 +60,7 @@ class Intake:
     limits: IntakeLimits = IntakeLimits()
     clock: Clock = utc_now
     sleep: Callable[[float], None] = time.sleep
+    guard: FormGuard | None = None  # the browser form's defences
 
     def receive(self, channel: Channel, slug: str, request: WebhookRequest) -> Receipt:
         provider = provider_for(slug, channel)
@@ -67,11 +73,16 @@ class Intake:
             if not secrets:
                 raise SignatureInvalid(f"no signing secret is configured for {slug}")
             delivery_id = provider.verify(request, secrets, now)
+        guard = self.guard if provider.browser_form else None
+        screened = guard.screen(request, now) if guard else None
         parsed = provider.parse(request, channel, delivery_id, now)
         if parsed.event is None:
             return Receipt(status="ignored", event_id=None, reason=parsed.ignored)
         redirect = self._allowed_redirect(parsed.redirect)
-        event = parsed.event
+        event = with_e164_phone(parsed.event, self.limits.phone_region)
+        event = event.model_copy(update={"trust": provider.trust})
+        if guard and screened:
+            guard.admit(screened, request, event.event_id, now)
         try:
             outcome = self._record(event)
         except DuplicateEvent:

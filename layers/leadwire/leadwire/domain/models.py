@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Collection
 from datetime import datetime
 from enum import StrEnum
 
@@ -45,6 +46,14 @@ class Channel(StrEnum):
     CHAT = "chat"
 
 
+class Trust(StrEnum):
+    """How far a source is believed: a signed provider proved who sent the delivery; an
+    unsigned browser form (`html`) can be posted by anyone who knows an address."""
+
+    VERIFIED = "verified"
+    UNVERIFIED = "unverified"
+
+
 class Profile(Frozen):
     """Who the lead is, as far as the forms and chats they sent have told us."""
 
@@ -59,10 +68,15 @@ class Profile(Frozen):
     country: str | None = None
     phone: str | None = None
 
-    def updated_with(self, newer: Profile) -> Profile:
-        """What a later event says wins; what it leaves out is kept."""
-        changes = {k: v for k, v in newer.model_dump().items() if v not in (None, "")}
+    def updated_with(self, newer: Profile, keep: Collection[str] = ()) -> Profile:
+        """What a later event says wins, except over the fields in `keep`; what it leaves
+        out is kept."""
+        changes = {k: v for k, v in newer.said().items() if k not in keep}
         return self.model_copy(update=changes) if changes else self
+
+    def said(self) -> dict[str, str]:
+        """The fields that hold a value."""
+        return {k: v for k, v in self.model_dump().items() if v not in (None, "")}
 
     @property
     def display_name(self) -> str:
@@ -87,13 +101,15 @@ class LeadEvent(Frozen):
     budget: str | None = None
     timeline: str | None = None
     message: str | None = None
-    attributes: dict[str, str] = {}
+    attributes: dict[str, str] = Field(default_factory=dict)
+    # Set by intake from the provider; unverified unless a signature was checked.
+    trust: Trust = Trust.UNVERIFIED
     # Event ids this one repeats: recorded already, it is a duplicate (an unsigned form's
     # same content in the previous deduplication window).
-    repeats_of: list[str] = []
+    repeats_of: list[str] = Field(default_factory=list)
     # What reading the delivery changed or dropped, in words (never the raw values of an
     # identity): "email: removed 1 zero-width character", "company: dropped, not text".
-    normalized: list[str] = []
+    normalized: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _identifies_someone(self) -> LeadEvent:
@@ -194,29 +210,33 @@ class LedgerEntry(Frozen):
     # The normalized event itself, so a what-if can replay history under other rules.
     event: LeadEvent | None = None
     # What reading the delivery changed or dropped (the event's `normalized`).
-    normalized: list[str] = []
+    normalized: list[str] = Field(default_factory=list)
+    # The source's trust (None: not a delivery, e.g. decay or a disposition).
+    trust: Trust | None = None
 
 
 class Lead(Frozen):
     lead_id: str
     profile: Profile = Profile()
-    visitor_ids: list[str] = []
+    # Profile fields whose value a verified source set: an unverified event cannot change them.
+    verified_fields: list[str] = Field(default_factory=list)
+    visitor_ids: list[str] = Field(default_factory=list)
     stage: Stage = Stage.LEAD
     fit: int = 0
-    fit_rules: dict[str, int] = {}
+    fit_rules: dict[str, int] = Field(default_factory=dict)
     # Engagement as of `engaged_at`; it fades with the rules' half-life from then on.
     engagement: float = 0.0
     engaged_at: datetime | None = None
-    action_points: dict[str, int] = {}
+    action_points: dict[str, int] = Field(default_factory=dict)
     bant: Bant = Bant()
     urgency: Urgency = Urgency.NORMAL
-    urgency_reasons: list[str] = []  # why it is high (empty when normal)
+    urgency_reasons: list[str] = Field(default_factory=list)  # why it is high (empty when normal)
     last_action: str | None = None
     last_hand_raise_at: datetime | None = None
     urgent_said_at: datetime | None = None
     urgent_words: str | None = None  # the urgent phrase they used, for the reason
     last_chat_at: datetime | None = None  # their latest chat message (an active conversation)
-    transitions: list[Transition] = []
+    transitions: list[Transition] = Field(default_factory=list)
     # When the lead entered its current stage: lists are newest first by it.
     stage_at: datetime | None = None
     disposition: Disposition | None = None
@@ -248,4 +268,4 @@ class Outcome(Frozen):
 
     lead: Lead
     entry: LedgerEntry
-    transitions: list[Transition] = []
+    transitions: list[Transition] = Field(default_factory=list)
