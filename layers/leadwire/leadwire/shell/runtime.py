@@ -15,12 +15,13 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from leadwire.app.alerting import Alerting
     from leadwire.app.disposition import Dispositions
     from leadwire.app.form_guard import FormGuard
     from leadwire.app.intake import Intake
     from leadwire.app.leads import LeadQueries
     from leadwire.app.ports import Clock
-    from leadwire.aws.dynamo import DynamoFormGuardStore, DynamoLeadStore
+    from leadwire.aws.dynamo import DynamoFormGuardStore, DynamoLeadStore, DynamoSmsBudget
     from leadwire.aws.settings import Settings
     from leadwire.aws.sns import SnsAlertPublisher
     from leadwire.domain.rules import ScoringRules
@@ -93,6 +94,23 @@ def publisher() -> SnsAlertPublisher:
     if not topic:
         raise RuntimeError("ALERTS_TOPIC_ARN is not set")
     return SnsAlertPublisher(topic, sns_client())
+
+
+@lru_cache(maxsize=1)
+def sms_budget() -> DynamoSmsBudget:
+    from leadwire.aws.dynamo import DynamoSmsBudget
+
+    config = settings()
+    return DynamoSmsBudget(
+        config.table_name, config.sms_per_hour, config.sms_per_day, dynamodb_client()
+    )
+
+
+@lru_cache(maxsize=1)
+def alerting() -> Alerting:
+    from leadwire.app.alerting import Alerting
+
+    return Alerting(store=store(), outbox=store(), publisher=publisher(), budget=sms_budget())
 
 
 @lru_cache(maxsize=1)
@@ -169,6 +187,8 @@ _BUILT_ON_CLIENTS = (
     sns_client,
     store,
     publisher,
+    sms_budget,
+    alerting,
     form_guard_store,
     form_guard,
     intake,
