@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
@@ -43,6 +43,9 @@ class Urgency(StrEnum):
 class Channel(StrEnum):
     FORM = "form"
     CHAT = "chat"
+    # Behaviour a tool saw (a page view, a video watched, an e-mail clicked), not something
+    # the person sent us: /webhooks/events/{provider}.
+    EVENT = "event"
 
 
 class Profile(Frozen):
@@ -88,6 +91,11 @@ class LeadEvent(Frozen):
     timeline: str | None = None
     message: str | None = None
     attributes: dict[str, str] = {}
+    # For behaviour (Channel.EVENT): what they did, as the rules name it ("page", a tracked
+    # event's name such as "Video Playback Completed", "email_click", "identify"), and for a
+    # page view its path.
+    activity: str | None = None
+    page: str | None = None
     # Event ids this one repeats: recorded already, it is a duplicate (an unsigned form's
     # same content in the previous deduplication window).
     repeats_of: list[str] = []
@@ -197,6 +205,13 @@ class LedgerEntry(Frozen):
     normalized: list[str] = []
 
 
+class DayPoints(Frozen):
+    """Points an action earned on one UTC day (its per-day cap)."""
+
+    day: date
+    points: int
+
+
 class Lead(Frozen):
     lead_id: str
     profile: Profile = Profile()
@@ -208,6 +223,12 @@ class Lead(Frozen):
     engagement: float = 0.0
     engaged_at: datetime | None = None
     action_points: dict[str, int] = {}
+    day_points: dict[str, DayPoints] = {}  # the latest day each capped-per-day action scored
+    # Visits to the site (a visit ends after the rules' inactivity), when the latest began,
+    # and the latest site activity.
+    visits: int = 0
+    visit_started_at: datetime | None = None
+    last_seen_at: datetime | None = None
     bant: Bant = Bant()
     urgency: Urgency = Urgency.NORMAL
     urgency_reasons: list[str] = []  # why it is high (empty when normal)
