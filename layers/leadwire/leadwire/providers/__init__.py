@@ -18,6 +18,7 @@ from leadwire.providers import (
     jotform,
     json_webhook,
     livechat,
+    segment,
     tally,
     tawkto,
     typeform,
@@ -40,6 +41,7 @@ PROVIDERS: dict[str, Provider] = {
         tawkto.provider,
         drift.provider,
         livechat.provider,
+        segment.provider,
     )
 }
 
