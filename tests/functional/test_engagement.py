@@ -41,6 +41,19 @@ CASES = [
         ignored=1,  # the group call
         malformed=b'{"type": "page", "anonymousId": "a1", "properties": {"path": "/pricing"}}',
     ),
+    Case(
+        "sendgrid",
+        "webhook-sendgrid-batch.json",
+        email="lynn@globex.example",
+        actions=["email_open", "email_click"],
+        ignored=3,  # processed, delivered, bounce
+        malformed=b'{"email": "lynn@globex.example", "event": "click", "timestamp": 1795600000}',
+    ),
+]
+# One event per POST: the sample is scored, signatures and redeliveries as for batches.
+SINGLE = [
+    Case("mailgun", "webhook-mailgun-click.json", "lynn@globex.example", ["email_click"]),
+    Case("postmark", "webhook-postmark-click.json", "lynn@globex.example", ["email_click"]),
 ]
 
 
@@ -63,7 +76,7 @@ def ledger_actions(email: str) -> list[str]:
     return [e.action for e in runtime.store().ledger(lead_id_for(email))]
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
+@pytest.mark.parametrize("case", CASES + SINGLE, ids=str)
 def test_documented_sample_is_scored_on_the_persons_lead(sandbox, case):
     response = post(sandbox, case)
     assert response.status == 202, response.body
@@ -77,7 +90,7 @@ def test_documented_sample_is_scored_on_the_persons_lead(sandbox, case):
     assert ledger_actions(case.email) == case.actions
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
+@pytest.mark.parametrize("case", CASES + SINGLE, ids=str)
 def test_wrong_signature_is_401_and_writes_nothing(sandbox, case):
     response = post(sandbox, case, secret="someone-elses-secret")
     assert response.status == 401
@@ -85,7 +98,7 @@ def test_wrong_signature_is_401_and_writes_nothing(sandbox, case):
     assert sandbox.items() == []
 
 
-@pytest.mark.parametrize("case", CASES, ids=str)
+@pytest.mark.parametrize("case", CASES + SINGLE, ids=str)
 def test_redelivered_batch_is_counted_once(sandbox, case):
     post(sandbox, case)
     again = post(sandbox, case)
@@ -192,3 +205,33 @@ def test_an_anonymous_visitors_pricing_views_fold_into_the_lead_when_they_identi
         body=segment([page("v4", "anon-9", "/customers/acme", "2026-11-25T10:06:00Z")]),
     )
     assert ledger_actions("ann@initech.example")[-1] == "case_study_view"
+
+
+def test_a_mailgun_signature_older_than_five_minutes_is_409_and_writes_nothing(sandbox):
+    from datetime import UTC, datetime, timedelta
+
+    stale = datetime.now(UTC) - timedelta(seconds=301)
+    response = post(sandbox, SINGLE[0], now=stale)
+    assert response.status == 409 and sandbox.items() == []
+
+
+def test_postmark_without_its_basic_auth_is_401_and_writes_nothing(sandbox):
+    _, body = sample(SINGLE[1])
+    path = senders.webhook_path("postmark")
+    response = sandbox.request("POST", path, {"content-type": "application/json"}, body)
+    assert response.status == 401 and sandbox.items() == []
+
+
+def test_email_unsubscribes_and_spam_reports_take_points_away(sandbox):
+    events = [
+        {"email": "kim@globex.example", "timestamp": 1795600000, "event": e, "sg_event_id": e}
+        for e in ("click", "unsubscribe", "spamreport")
+    ]
+    response = post(sandbox, CASES[1], body=json.dumps(events).encode())
+    assert response.json()["accepted"] == 3
+    ledger = runtime.store().ledger(lead_id_for("kim@globex.example"))
+    assert {e.action: e.rules[f"action.{e.action}"] for e in ledger} == {
+        "email_click": 5,
+        "email_unsubscribe": -15,
+        "email_spam_report": -30,
+    }

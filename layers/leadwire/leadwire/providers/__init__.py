@@ -18,7 +18,10 @@ from leadwire.providers import (
     jotform,
     json_webhook,
     livechat,
+    mailgun,
+    postmark,
     segment,
+    sendgrid,
     tally,
     tawkto,
     typeform,
@@ -42,6 +45,9 @@ PROVIDERS: dict[str, Provider] = {
         drift.provider,
         livechat.provider,
         segment.provider,
+        sendgrid.provider,
+        mailgun.provider,
+        postmark.provider,
     )
 }
 

@@ -5,12 +5,13 @@ identify anyone, and a page's path."""
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
 from leadwire.domain.errors import LeadwireError, MalformedPayload
-from leadwire.domain.models import LeadEvent
-from leadwire.providers.fields import text_of
+from leadwire.domain.models import Channel, LeadEvent
+from leadwire.providers.fields import event_from_fields, moment, text_of
 from leadwire.providers.request import Batch
 
 # Placeholders that SDKs and broken integrations send as an id: linking on one would merge
@@ -65,3 +66,18 @@ def read_batch(
         else:
             events.append(event)
     return Batch(events, ignored, skipped)
+
+
+def email_event(
+    slug: str, email: object, activity: str, event_id: str, at: object, now: datetime
+) -> LeadEvent:
+    """An e-mail tool's event about a recipient (their address is who it is about)."""
+    event = event_from_fields(
+        provider=slug,
+        channel=Channel.EVENT,
+        fields={"email": email},
+        event_id=event_id,
+        occurred_at=moment(at, now),
+        received_at=now,
+    )
+    return event.model_copy(update={"activity": activity})
