@@ -42,6 +42,13 @@ CASES = [
         malformed=b'{"type": "page", "anonymousId": "a1", "properties": {"path": "/pricing"}}',
     ),
     Case(
+        "rudderstack",
+        "webhook-rudderstack-track.json",
+        email="milton@initech.example",
+        actions=["pricing_page_view", "identified"],
+        malformed=b'{"type": "track", "messageId": "t1", "anonymousId": "a1"}',
+    ),
+    Case(
         "sendgrid",
         "webhook-sendgrid-batch.json",
         email="lynn@globex.example",
@@ -227,7 +234,8 @@ def test_email_unsubscribes_and_spam_reports_take_points_away(sandbox):
         {"email": "kim@globex.example", "timestamp": 1795600000, "event": e, "sg_event_id": e}
         for e in ("click", "unsubscribe", "spamreport")
     ]
-    response = post(sandbox, CASES[1], body=json.dumps(events).encode())
+    sendgrid = next(c for c in CASES if c.provider == "sendgrid")
+    response = post(sandbox, sendgrid, body=json.dumps(events).encode())
     assert response.json()["accepted"] == 3
     ledger = runtime.store().ledger(lead_id_for("kim@globex.example"))
     assert {e.action: e.rules[f"action.{e.action}"] for e in ledger} == {

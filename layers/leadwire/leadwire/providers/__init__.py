@@ -20,6 +20,7 @@ from leadwire.providers import (
     livechat,
     mailgun,
     postmark,
+    rudderstack,
     segment,
     sendgrid,
     tally,
@@ -48,6 +49,7 @@ PROVIDERS: dict[str, Provider] = {
         sendgrid.provider,
         mailgun.provider,
         postmark.provider,
+        rudderstack.provider,
     )
 }
 
