@@ -42,9 +42,9 @@ export SAM_CLI_TELEMETRY := 0
 
 # Local targets never need a real AWS account: fake credentials and a region unless the caller
 # set their own. Not applied to `deploy` (and not needed by `build`).
-test lint run demo whatif review bench: export AWS_DEFAULT_REGION ?= us-east-1
-test lint run demo whatif review bench: export AWS_ACCESS_KEY_ID ?= testing
-test lint run demo whatif review bench: export AWS_SECRET_ACCESS_KEY ?= testing
+test test-browser lint run demo whatif review bench: export AWS_DEFAULT_REGION ?= us-east-1
+test test-browser lint run demo whatif review bench: export AWS_ACCESS_KEY_ID ?= testing
+test test-browser lint run demo whatif review bench: export AWS_SECRET_ACCESS_KEY ?= testing
 
 # The bench measures cold starts with the runtime's Python; the bench test runs it --quick.
 test bench: export LEADWIRE_BENCH_PYTHON ?= $(PY313_FOUND)
@@ -63,14 +63,17 @@ PY313_PATH = $(dir $(PY313_FOUND)):$(PATH)
 COMPILE_BUILD = '$(PY313_FOUND)' -m compileall -q -j 0 --invalidation-mode unchecked-hash .aws-sam/build \
 	&& echo "compiled $$(find .aws-sam/build -name '*.pyc' | wc -l) .pyc files (python3.13) into .aws-sam/build"
 
-.PHONY: help test lint format typecheck run demo whatif review bench build deploy lock clean
+.PHONY: help test test-browser lint format typecheck run demo whatif review bench build deploy lock clean
 
 help: ## Show this help
 	@echo "Usage: make <target>   (PORT=$(PORT), PYTEST_ARGS='...' for test)"
-	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  %-10s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
+	@awk 'BEGIN {FS = ":.*## "} /^[a-z][a-z-]*:.*## / {printf "  %-13s %s\n", $$1, $$2}' $(MAKEFILE_LIST)
 
-test: lint $(VENV_STAMP) ## Lint, validate the template, run all tests (unit, functional, e2e)
+test: lint $(VENV_STAMP) ## Lint, validate the template, run all tests (unit, functional, e2e, browser)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
+
+test-browser: $(VENV_STAMP) ## Only the browser tests: the form and the board in headless Chromium
+	$(VENV)/bin/pytest tests/e2e/test_browser.py $(PYTEST_ARGS)
 
 lint: $(VENV_STAMP) $(SAM_STAMP) $(CHECKOV_STAMP) ## ruff, sam validate --lint (cfn-lint), checkov, mypy (strict) on the layer
 	$(RUFF) check .

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from leadwire.app.ports import AlertMarkers, AlertPublisher, LeadStore
+from leadwire.app.ports import AlertMarkers, AlertPublisher, FormGuardStore, LeadStore
 from leadwire.domain.alert_text import Alert
 from leadwire.domain.errors import DuplicateEvent, MalformedPayload, VersionConflict
 from leadwire.domain.models import Lead, LedgerEntry, Outcome, Stage
@@ -113,7 +113,33 @@ class RecordingPublisher:
         return f"msg-{len(self.sent)}"
 
 
-def _implements_the_ports() -> tuple[LeadStore, AlertMarkers, AlertPublisher]:
+class InMemoryFormGuardStore:
+    """Post counters per (client, window) and spent tokens, as the table keeps them."""
+
+    def __init__(self) -> None:
+        self.posts: dict[tuple[str, datetime], int] = {}
+        self.spent: dict[str, str] = {}
+
+    def count_post(
+        self, client: str, window_start: datetime, expires_at: datetime, limit: int
+    ) -> bool:
+        key = (client, window_start)
+        if self.posts.get(key, 0) >= limit:
+            return False
+        self.posts[key] = self.posts.get(key, 0) + 1
+        return True
+
+    def token_spent_on(self, nonce: str) -> str | None:
+        return self.spent.get(nonce)
+
+    def spend_token(self, nonce: str, event_id: str, expires_at: datetime) -> str | None:
+        if nonce in self.spent:
+            return self.spent[nonce]
+        self.spent[nonce] = event_id
+        return None
+
+
+def _implements_the_ports() -> tuple[LeadStore, AlertMarkers, AlertPublisher, FormGuardStore]:
     """mypy checks here that the fakes stay whole implementations of the ports."""
     store = InMemoryLeadStore()
-    return store, store, RecordingPublisher()
+    return store, store, RecordingPublisher(), InMemoryFormGuardStore()

@@ -1,5 +1,5 @@
 """Webhook function: POST /webhooks/forms/{provider}, /webhooks/chat/{provider} and
-/webhooks/events/{provider}."""
+/webhooks/events/{provider}, and GET /forms/token (the html form's signed token)."""
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
@@ -12,7 +12,12 @@ from leadwire.shell import runtime
 from leadwire.shell.errors import http_error
 from leadwire.shell.http import error_response
 from leadwire.shell.log import get_logger
-from leadwire.shell.webhooks import receipt_response, webhook_request
+from leadwire.shell.webhooks import (
+    form_token_response,
+    receipt_response,
+    refusal_response,
+    webhook_request,
+)
 
 app = APIGatewayHttpResolver()
 logger = get_logger()
@@ -31,6 +36,12 @@ def chat_webhook(provider: str) -> Response:
 @app.post("/webhooks/events/<provider>")
 def events_webhook(provider: str) -> Response:
     return _receive(Channel.EVENT, provider)
+
+
+@app.get("/forms/token")
+def form_token() -> Response:
+    issued = runtime.form_guard().issue(runtime.now())
+    return form_token_response(issued, app.current_event, runtime.settings())
 
 
 def _receive(channel: Channel, provider: str) -> Response:
@@ -64,7 +75,7 @@ def _batch_counts(receipt: Receipt) -> dict[str, int]:
 def refused(error: LeadwireError) -> Response:
     answer = http_error(error)
     logger.warning("webhook refused", code=answer.code, status=answer.status, detail=error.message)
-    return error_response(error)
+    return refusal_response(error, app.current_event, runtime.settings())
 
 
 @app.not_found

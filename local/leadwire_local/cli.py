@@ -22,6 +22,14 @@ WHATIF_NAMED = 20  # leads named by `whatif` (and the review's what-if) unless -
 REVIEW_DAYS = 90  # the review's default period: the last quarter
 
 
+def _stack_url() -> str:
+    """Where the running local stack answers: LEADWIRE_URL, else make run's PORT on loopback."""
+    return os.environ.get("LEADWIRE_URL") or f"http://127.0.0.1:{os.environ.get('PORT') or 3000}"
+
+
+URL_HELP = "the local stack (default: LEADWIRE_URL, else http://127.0.0.1:$PORT; now %(default)s)"
+
+
 def _in_process_sandbox() -> AbstractContextManager[object]:
     """moto in this process, with fake credentials: nothing can reach a real account."""
     from moto import mock_aws
@@ -73,6 +81,25 @@ def invoke(args: argparse.Namespace) -> int:
             return 2
         result = sandbox.handler(args.function)(event, LambdaContext())
     print(json.dumps(result, indent=2, default=str))
+    status = result.get("statusCode", 200) if isinstance(result, dict) else 200
+    return 1 if isinstance(status, int) and status >= 400 else 0
+
+
+def event(args: argparse.Namespace) -> int:
+    """A sample event, freshly signed, on stdout: for `sam local invoke -e -`."""
+    from leadwire_local.senders import refresh_signature
+
+    path = Path(args.sample)
+    if not path.exists():
+        events = TEMPLATE.parent / "events"
+        path = events / (args.sample if args.sample.endswith(".json") else f"{args.sample}.json")
+    try:
+        sample = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as e:
+        names = ", ".join(p.stem for p in sorted((TEMPLATE.parent / "events").glob("*.json")))
+        print(f"leadwire event: {args.sample}: {e}; one of: {names}", file=sys.stderr)
+        return 2
+    print(json.dumps(refresh_signature(sample), indent=2))
     return 0
 
 
@@ -88,6 +115,8 @@ def serve(args: argparse.Namespace) -> int:
         data_dir=Path(args.data_dir),
         poll_interval=args.poll_interval,
         snapshot_every=args.snapshot_every,
+        journal=not args.no_journal,
+        container_host=args.container_host,
         log_level=args.log_level,
         template=Path(args.template),
     )
@@ -111,6 +140,7 @@ def send(args: argparse.Namespace) -> int:
             form=args.form,
             fields=fields,
             event_file=Path(args.event) if args.event else None,
+            from_sample=args.from_sample,
         )
     except SendRefused as e:
         print(f"leadwire send: {e}", file=sys.stderr)
@@ -331,17 +361,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         "lead's score, stage and the alerts sales receives. Exits 1 if a scenario does not "
         "end as the scoring rules say it should.",
     )
-    p.add_argument(
-        "--url",
-        default=f"http://127.0.0.1:{os.environ.get('PORT', '3000')}",
-        help="a running stack (%(default)s)",
-    )
+    p.add_argument("--url", default=_stack_url(), help=URL_HELP)
     p.add_argument("--data-dir", default=".leadwire", help="its data dir, for alerts.jsonl")
     p.add_argument("--in-process", action="store_true", help="never use a running stack")
     p.set_defaults(run=demo)
 
     p = commands.add_parser(
-        "invoke", help="invoke a function's real handler with an event file (like sam local invoke)"
+        "invoke",
+        help="invoke a function's real handler with an event file (like sam local invoke)",
+        description="Runs the function's real handler with the event on moto in this process "
+        "and prints its response. Exit status 1 when the function answers 4xx/5xx.",
     )
     p.add_argument("function", help="logical id in template.yaml, e.g. WebhookFunction")
     p.add_argument("--event", "-e", required=True, help="event JSON file, e.g. events/...")
@@ -354,10 +383,25 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.set_defaults(run=invoke)
 
     p = commands.add_parser(
+        "event",
+        help="print a sample event, freshly signed, for sam local invoke -e -",
+        description="Prints events/<sample>.json (or the file given) with its signature made "
+        "again for now (signed samples expire after 5 minutes), e.g. "
+        "`leadwire event webhook-json-form | sam local invoke WebhookFunction -e - ...`.",
+    )
+    p.add_argument("sample", help="a name in events/ (e.g. webhook-json-form) or a file")
+    p.set_defaults(run=event)
+
+    p = commands.add_parser(
         "serve", help="run the local stack: moto, the handlers over HTTP, alerts (make run)"
     )
     p.add_argument("--host", default="127.0.0.1", help="address to serve on (%(default)s)")
-    p.add_argument("--port", type=int, default=3000, help="port to serve on (%(default)s)")
+    p.add_argument(
+        "--port",
+        type=int,
+        default=int(os.environ.get("PORT") or 3000),
+        help="port to serve on (default: PORT, else 3000; now %(default)s)",
+    )
     p.add_argument(
         "--data-dir",
         default=".leadwire",
@@ -374,7 +418,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         type=float,
         default=30.0,
         help="seconds between snapshots while requests come in; 0 = only on a clean stop "
-        "(%(default)s)",
+        "(%(default)s); each snapshot compacts the journal",
+    )
+    p.add_argument(
+        "--no-journal",
+        action="store_true",
+        help="do not journal writes to <data-dir>/journal.jsonl (fsynced before each answer, "
+        "replayed on start); without it a kill -9 loses what the last snapshot lacks",
+    )
+    p.add_argument(
+        "--container-host",
+        default="host.docker.internal",
+        help="this machine as a sam local invoke container reaches it, written into "
+        "<data-dir>/env.json (%(default)s; 127.0.0.1 with sam's --docker-network host)",
     )
     p.add_argument(
         "--log-level",
@@ -384,6 +440,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p.set_defaults(run=serve)
 
+    from leadwire_local.send_minimum import MINIMUM
+
     p = commands.add_parser(
         "send",
         help="sign and post a provider's sample webhook to the running local stack",
@@ -391,7 +449,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--form and --field values where the provider's format carries them (json, html, "
         "typeform, webflow, tally, hubspot), signs it the provider's way with "
         "LEADWIRE_SECRET_<PROVIDER> or the development default, posts it, and prints the "
-        "status and body. Exit status 1 on a 4xx/5xx answer.",
+        "status and body. Exit status 1 on a 4xx/5xx answer. With --form/--field only your "
+        "values are sent, plus what the format needs: "
+        + "; ".join(f"{slug}: {kept}" for slug, kept in sorted(MINIMUM.items()))
+        + ". Without --form/--field the sample is sent as it is.",
     )
     p.add_argument("provider", help="provider slug, e.g. json, typeform, hubspot, intercom")
     p.add_argument("--form", help="form name, e.g. demo-request, webinar, newsletter")
@@ -404,7 +465,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         "repeat for several",
     )
     p.add_argument("--event", help="another sample file to start from (default: the provider's)")
-    p.add_argument("--url", default="http://127.0.0.1:3000", help="the local stack (%(default)s)")
+    p.add_argument(
+        "--from-sample",
+        action="store_true",
+        help="keep the sample's own fields too (yours win), as send did before",
+    )
+    p.add_argument("--url", default=_stack_url(), help=URL_HELP)
     p.set_defaults(run=send)
 
     p = commands.add_parser(
@@ -477,7 +543,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "with them (your AWS credentials). Sending twice is harmless: the alert marker makes "
         "each SQL transition alert once. Exit status 1 when a message had to be kept.",
     )
-    p.add_argument("--url", default="http://127.0.0.1:3000", help="the local stack (%(default)s)")
+    p.add_argument("--url", default=_stack_url(), help=URL_HELP)
     p.add_argument("--stack", help="a deployed stack's name: finds its queue and function")
     p.add_argument("--queue-url", help="the AlertDeadLetterQueueUrl output (deployed)")
     p.add_argument("--function", help="the SqlAlertFunction's name (deployed)")

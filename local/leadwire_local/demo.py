@@ -1,4 +1,4 @@
-"""`leadwire demo`: seed 003's Bob step by step (lead -> MQL -> SQL, one alert, a redelivery
+"""`leadwire demo`: Bob's journey step by step (lead -> MQL -> SQL, one alert, a redelivery
 counted once), then the other qualification scenarios, through the HTTP contract only."""
 
 from __future__ import annotations

@@ -38,6 +38,7 @@ def http_event(
     headers: Mapping[str, str] | None = None,
     body: bytes = b"",
     query: str = "",
+    source_ip: str = "127.0.0.1",
 ) -> dict[str, Any]:
     """The payload-2.0 event API Gateway's HTTP API sends: header names lower-cased, and the
     body base64-encoded unless it is text it can pass through unchanged."""
@@ -66,7 +67,7 @@ def http_event(
                 "method": method,
                 "path": path,
                 "protocol": "HTTP/1.1",
-                "sourceIp": "127.0.0.1",
+                "sourceIp": source_ip,
                 "userAgent": lowered.get("user-agent", ""),
             },
             "requestId": str(uuid.uuid4()),

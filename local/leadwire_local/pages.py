@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import html
 import re
 
 # An example of the form a marketing site has. A browser cannot sign a webhook, so it posts to
 # the unsigned `html` provider; `redirect` brings the visitor back here (REDIRECT_ORIGINS lists
-# this server's origin). Every value is set as text, never as markup.
+# this server's origin). It carries the form's defences as README "Hardening" shows them: a
+# honeypot field kept off-screen by CSS, and a signed token fetched from /forms/token (required
+# only with FORM_TOKEN_REQUIRED=true). A refused post comes back as `/?error=<code>`, whose
+# message is shown. Every value is set as text, never as markup.
 FORM_PAGE = """<!doctype html>
 <html lang="en">
 <head>
@@ -22,6 +26,9 @@ FORM_PAGE = """<!doctype html>
   input, select, textarea { width: 100%; padding: 0.4rem; box-sizing: border-box; }
   button { margin-top: 1rem; padding: 0.5rem 1.2rem; }
   #thanks { background: #e6f4ea; padding: 0.6rem; border-radius: 4px; }
+  #refused { background: #fdecea; padding: 0.6rem; border-radius: 4px; }
+  /* The honeypot: off-screen for people (and screen readers), there for bots. */
+  .leadwire-hp { position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }
 </style>
 </head>
 <body>
@@ -29,10 +36,15 @@ FORM_PAGE = """<!doctype html>
 <h1>Request a demo</h1>
 <p id="thanks" hidden>Thanks! Your request was received. See it on the
   <a href="/board">leads board</a>.</p>
+<p id="refused" role="alert" hidden></p>
 <form method="post" action="/webhooks/forms/html">
   <input type="hidden" name="form" value="demo-request">
   <input type="hidden" name="redirect" id="redirect" value="">
   <input type="hidden" name="submission_id" id="submission" value="">
+  <input type="hidden" name="leadwire_token" id="token" value="">
+  <div class="leadwire-hp" aria-hidden="true">
+    <label>Website <input name="leadwire_website" tabindex="-1" autocomplete="off"></label>
+  </div>
   <label>Work email <input type="email" name="email" required></label>
   <label>First name <input name="first_name"></label>
   <label>Last name <input name="last_name"></label>
@@ -50,8 +62,32 @@ FORM_PAGE = """<!doctype html>
   // submission, a new visit to the page a new one.
   document.getElementById("submission").value = crypto.randomUUID ?
     crypto.randomUUID() : String(Date.now()) + Math.random().toString(16).slice(2);
-  if (new URLSearchParams(location.search).get("thanks") === "1") {
+  // A signed token from when the form was shown: with FORM_TOKEN_REQUIRED, a post needs one
+  // at least a few seconds old, used once. Without it (or if the fetch fails) the form
+  // still posts.
+  fetch("/forms/token", {cache: "no-store"})
+    .then((r) => r.ok ? r.json() : null)
+    .then((t) => { if (t) document.getElementById("token").value = t.token; })
+    .catch(() => {});
+  const params = new URLSearchParams(location.search);
+  if (params.get("thanks") === "1") {
     document.getElementById("thanks").hidden = false;
+  }
+  const REFUSALS = {
+    origin_not_allowed: "This form can only be sent from our own pages.",
+    honeypot_filled: "Your request looked automated and was not sent. Please try again.",
+    form_token_missing: "The form was not ready yet. Please reload the page and send it again.",
+    form_token_invalid: "The form was not ready yet. Please reload the page and send it again.",
+    form_token_too_fresh: "That was quicker than a person types. Please send it again.",
+    form_token_expired: "This page was open for a long time. Please send the form again.",
+    form_token_used: "This form was already sent. Reload the page to send another request.",
+    rate_limited: "Too many requests from your network. Please wait a minute and try again.",
+  };
+  const refused = params.get("error");
+  if (refused) {
+    const shown = document.getElementById("refused");
+    shown.textContent = REFUSALS[refused] || "Your request could not be sent (" + refused + ").";
+    shown.hidden = false;
   }
 </script>
 </body>
@@ -380,3 +416,27 @@ PAGES: dict[str, tuple[bytes, dict[str, str]]] = {
     )
     for path, page in {"/": FORM_PAGE, "/board": BOARD_PAGE}.items()
 }
+
+
+def form_error_page(message: str) -> tuple[bytes, dict[str, str]]:
+    """What a prospect's browser shows when the example form's post is refused: the reason in
+    words and a way back, not the API's JSON (which senders other than browsers still get)."""
+    page = f"""<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><title>Please check the form</title>
+<style>body {{ font-family: system-ui, sans-serif; max-width: 32rem; margin: 3rem auto; }}</style>
+</head>
+<body>
+<h1>Please check the form</h1>
+<p>We could not take your request: {html.escape(message)}</p>
+<p><a href="/">Back to the form</a></p>
+</body>
+</html>
+"""
+    headers = {
+        "content-type": "text/html; charset=utf-8",
+        "content-security-policy": content_security_policy(page),
+        "x-content-type-options": "nosniff",
+        "cache-control": "no-store",
+    }
+    return page.encode(), headers

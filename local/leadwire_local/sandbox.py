@@ -138,7 +138,12 @@ class Sandbox:
     # -- HTTP, the way API Gateway's HTTP API calls a function ---------------------------------
 
     def request(
-        self, method: str, url: str, headers: Mapping[str, str] | None = None, body: bytes = b""
+        self,
+        method: str,
+        url: str,
+        headers: Mapping[str, str] | None = None,
+        body: bytes = b"",
+        source_ip: str = "127.0.0.1",
     ) -> HttpResponse:
         parts = urlsplit(url)
         if parts.path.startswith(ADMIN_PREFIX) and method.upper() == "POST":
@@ -154,6 +159,7 @@ class Sandbox:
                     headers=headers,
                     body=body,
                     query=parts.query,
+                    source_ip=source_ip,
                 )
                 result = self.handler(route.function)(event, LambdaContext())
                 return _http_response(result)

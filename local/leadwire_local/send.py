@@ -1,6 +1,10 @@
 """`leadwire send`: a provider's sample webhook (from events/), with a form name and fields of
 your choosing where the provider's format has room for them, signed with the secret the local
-stack checks, posted to it like the provider would post it."""
+stack checks, posted to it like the provider would post it.
+
+With --form / --field, only your values are sent, in the sample's envelope stripped of the
+sample's person (what is kept is in `MINIMUM`): a sample's job title or phone would otherwise
+overwrite a real lead's profile. `--from-sample` fills the whole sample instead."""
 
 from __future__ import annotations
 
@@ -16,6 +20,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 from leadwire.providers import PROVIDERS
 from leadwire.providers.request import ProviderBase
 from leadwire_local import senders
+from leadwire_local.send_minimum import MINIMUM  # noqa: F401 - what `bare` keeps, told in --help
 from leadwire_local.template import TEMPLATE
 
 EVENTS = TEMPLATE.parent / "events"
@@ -59,17 +64,52 @@ def load_sample(provider: str, event_file: Path | None = None) -> Sample:
     )
 
 
+def bare(sample: Sample) -> bytes:
+    """The sample without its person: only the `MINIMUM` of the provider's format."""
+    if sample.provider == "html":
+        pairs = parse_qsl(sample.body.decode(), keep_blank_values=True)
+        return urlencode([(k, v) for k, v in pairs if k in ("form", "redirect")]).encode()
+    payload = json.loads(sample.body)
+    if sample.provider == "json" and "conversation_id" in payload:
+        visitor = {"id": payload["visitor"]["id"]}
+        message = {**payload["message"], "text": ""}
+        payload = {**payload, "visitor": visitor, "message": message}
+    elif sample.provider == "json":
+        payload["fields"] = {}
+    elif sample.provider == "typeform":
+        response = payload["form_response"]
+        response["answers"], response["hidden"] = [], {}
+        response.pop("variables", None)
+        response.pop("calculated", None)
+        response["definition"] = {**response.get("definition", {}), "fields": []}
+    elif sample.provider == "webflow":
+        payload["payload"]["data"], payload["payload"]["schema"] = {}, []
+    elif sample.provider == "tally":
+        fields = payload["data"].get("fields") or []
+        payload["data"]["fields"] = [f for f in fields if f.get("type") == "HIDDEN_FIELDS"]
+    elif sample.provider == "hubspot":
+        properties = payload.get("properties") or {}
+        payload["properties"] = {k: v for k, v in properties.items() if k == "hs_object_id"}
+    else:
+        return sample.body
+    return json.dumps(payload).encode()
+
+
 def fillable_providers() -> list[str]:
     """The providers whose format has room for a form name and fields (`--form`, `--field`)."""
     return sorted(s for s, p in PROVIDERS.items() if type(p).fill is not ProviderBase.fill)
 
 
-def with_overrides(sample: Sample, form: str | None, fields: dict[str, str]) -> bytes:
-    """The sample's body with `form` and `fields` put where the provider carries them."""
+def with_overrides(
+    sample: Sample, form: str | None, fields: dict[str, str], from_sample: bool = False
+) -> bytes:
+    """`form` and `fields` put where the provider carries them: in the bare sample (see
+    `bare`), or over the whole sample with `from_sample`. No overrides: the sample as is."""
     if not form and not fields:
         return sample.body
     try:
-        filled = PROVIDERS[sample.provider].fill(sample.body, form, fields)
+        start = sample.body if from_sample else bare(sample)
+        filled = PROVIDERS[sample.provider].fill(start, form, fields)
     except ValueError as e:
         raise SendRefused(str(e)) from e
     if filled is None:
@@ -110,10 +150,11 @@ def build_request(
     form: str | None = None,
     fields: dict[str, str] | None = None,
     event_file: Path | None = None,
+    from_sample: bool = False,
 ) -> Request:
     """The provider's sample (with overrides), signed for now, addressed to `base_url`."""
     sample = load_sample(provider, event_file)
-    body = with_overrides(sample, form, fields or {})
+    body = with_overrides(sample, form, fields or {}, from_sample)
     base = base_url.rstrip("/")
     headers = {"content-type": sample.content_type, "user-agent": f"leadwire-send/{provider}"}
     query = dict(sample.query)

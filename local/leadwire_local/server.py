@@ -3,7 +3,9 @@
 An embedded moto server holds the template's resources; a stdlib HTTP server routes each request
 to the real handlers through the Sandbox (as API Gateway would); a background thread follows the
 table's stream into the alert function and writes every alert to the terminal and to
-`<data-dir>/alerts.jsonl`. The table is snapshotted on clean shutdown and restored at start.
+`<data-dir>/alerts.jsonl`. Every write moto accepts is journaled (fsynced) before it answers;
+at start the last snapshot is restored and the journal replayed on top of it, so a kill -9
+loses no accepted webhook; snapshots compact the journal.
 """
 
 from __future__ import annotations
@@ -21,17 +23,21 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import FrameType
 from typing import Any
+from urllib.parse import urlsplit
 
 from leadwire.domain.models import Channel
 from leadwire.providers import DEV_SECRETS, PROVIDERS
 from leadwire.shell import runtime
 from leadwire_local import moto_patches
+from leadwire_local.journal import Journal
 from leadwire_local.moto_server import MOTO_LOCK, SerialMotoServer, start_moto
-from leadwire_local.pages import BOARD_POLL_HEADER, PAGES
+from leadwire_local.pages import BOARD_POLL_HEADER, PAGES, form_error_page
 from leadwire_local.sandbox import HttpResponse, Sandbox
 from leadwire_local.snapshot import (
     AlertLog,
+    journal_through,
     load_snapshot,
+    replay_journal,
     save_snapshot,
     skip_stream_backlog,
 )
@@ -40,10 +46,19 @@ from leadwire_local.terminal import Say, say
 
 MAX_REQUEST_BYTES = 10 * 1024 * 1024  # API Gateway's payload limit
 RUNNING_FILE = "running.json"  # the moto endpoint and table of a running stack
+JOURNAL_FILE = "journal.jsonl"  # the writes since the last snapshot
+ENV_FILE = "env.json"  # `sam local invoke --env-vars`: each function's variables for this run
 # `POST /_local/settle`: answers once every record written before it has been through the
 # alert function and every alert it sent is in alerts.jsonl (tests and `leadwire demo` wait
 # on it instead of sleeping for "a few polls").
 SETTLE_PATH = "/_local/settle"
+HTML_FORM_PATH = "/webhooks/forms/html"  # what the example form at / posts to
+FORM_SETTINGS = (
+    "FORM_TOKEN_REQUIRED",
+    "FORM_TOKEN_MIN_AGE_SECONDS",
+    "FORM_TOKEN_MAX_AGE_SECONDS",
+    "FORM_POSTS_PER_MINUTE",
+)
 
 
 @dataclass(frozen=True)
@@ -53,6 +68,8 @@ class ServeOptions:
     data_dir: Path = Path(".leadwire")
     poll_interval: float = 0.1
     snapshot_every: float = 30.0  # seconds; 0: only on a clean stop
+    journal: bool = True  # False: no write-ahead journal (a kill -9 loses what the snapshot lacks)
+    container_host: str = "host.docker.internal"  # this machine, as a Lambda container sees it
     log_level: str = "WARNING"
     template: Path = TEMPLATE
 
@@ -126,17 +143,26 @@ class RequestHandler(BaseHTTPRequestHandler):
             headers[key] = f"{headers[key]},{value}" if key in headers else value
         assert self.server.sandbox is not None
         try:
-            response = self.server.sandbox.request(self.command, self.path, headers, body)
+            response = self.server.sandbox.request(
+                self.command, self.path, headers, body, source_ip=self.client_address[0]
+            )
         except Exception:
             traceback.print_exc()
             response = _error(500, "internal_error", "the function failed; see the terminal")
         if self.command == "DELETE" and response.status == 200:  # erased before it says so
             self.server.erased(self.path.split("?", 1)[0].rsplit("/", 1)[-1])
+        if 400 <= response.status < 500 and self._from_a_browser_form():
+            response = _for_the_browser(response)
         self._send(response)
         self.server.after_request()
         elapsed = (time.monotonic() - started) * 1000
         if response.status >= 400 or BOARD_POLL_HEADER not in self.headers:  # not every 2 s
             self.server.say(f"{self.command} {self.path} -> {response.status} ({elapsed:.0f} ms)")
+
+    def _from_a_browser_form(self) -> bool:
+        """A person's browser posting the html form (it asks for a page, not JSON)."""
+        path = self.path.split("?", 1)[0]
+        return path == HTML_FORM_PATH and "text/html" in self.headers.get("accept", "")
 
     def _send(self, response: HttpResponse) -> None:
         self.send_response(response.status)
@@ -150,6 +176,16 @@ class RequestHandler(BaseHTTPRequestHandler):
 
     def log_message(self, format: str, *args: Any) -> None:
         """Quiet: `_route` prints one line per request itself."""
+
+
+def _for_the_browser(response: HttpResponse) -> HttpResponse:
+    """The refusal's message on a readable page, same status (nothing was written either way)."""
+    try:
+        message = str(json.loads(response.body)["error"]["message"])
+    except (ValueError, KeyError, TypeError):
+        message = "the form could not be read."
+    body, headers = form_error_page(message)
+    return HttpResponse(response.status, headers, body)
 
 
 def _json_response(status: int, document: Any) -> HttpResponse:
@@ -172,6 +208,7 @@ class LocalStack:
         self.data_dir = options.data_dir
         self.alerts = AlertLog(self.data_dir / "alerts.jsonl", say)
         self.snapshot = self.data_dir / "snapshot.json"
+        self.journal = Journal(self.data_dir / JOURNAL_FILE)
         self._stopping = threading.Event()
         self._wake = threading.Event()  # a request may have written: read the stream now
         self._delivering = threading.Lock()  # one reader of the stream at a time
@@ -192,7 +229,13 @@ class LocalStack:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.http = LocalHttpServer((self.options.host, self.options.port), RequestHandler)
         self.http.say = self.say
-        self.moto = start_moto()
+        unclean = self.running_file.exists()  # a clean stop removes it
+        if unclean and _alive(_running_pid(self.running_file)):
+            raise OSError(
+                f"another leadwire serve (pid {_running_pid(self.running_file)}) uses "
+                f"{self.data_dir}; stop it first, or pass another --data-dir"
+            )
+        self.moto = start_moto(self.journal if self.options.journal else None)
         port = self.http.server_address[1]
         origins = [os.environ.get("REDIRECT_ORIGINS", ""), f"http://127.0.0.1:{port}"]
         origins += [f"http://localhost:{port}", f"http://{self.options.host}:{port}"]
@@ -201,18 +244,48 @@ class LocalStack:
             environment={
                 "POWERTOOLS_LOG_LEVEL": self.options.log_level,
                 "REDIRECT_ORIGINS": ",".join(dict.fromkeys(o for o in origins if o)),
+                # The html form's other defences as the caller's environment sets them
+                # (FORM_TOKEN_REQUIRED=true make run), else as the template's defaults.
+                **{name: os.environ[name] for name in FORM_SETTINGS if os.environ.get(name)},
+                # The example form posts from this server's own pages (README "Hardening").
+                "FORM_ORIGINS": ",".join(
+                    dict.fromkeys(
+                        o for o in [os.environ.get("FORM_ORIGINS", ""), *origins[1:]] if o
+                    )
+                ),
             },
+        )
+        self.journal.queues = frozenset(
+            str(self.sandbox.stack.ref(q)).rsplit("/", 1)[-1]
+            for q in self.sandbox.template.resources("AWS::SQS::Queue")
         )
         restored = skipped = 0
         if self.snapshot.exists():
             restored = load_snapshot(self.sandbox, self.snapshot)
         skipped = skip_stream_backlog(self.sandbox)
+        # Replayed writes stay on the stream: an SQL scored after the last snapshot may not
+        # have been alerted yet, and one that was finds its alert marker replayed too.
+        recovery = replay_journal(self.sandbox, self.journal, journal_through(self.snapshot))
+        if self.options.journal:
+            self.journal.start(recovery.last_seq)
+        else:
+            self.journal.seq = recovery.last_seq
+        if recovery.writes:
+            refused = f", {recovery.refused} refused" if recovery.refused else ""
+            self.say(
+                f"unclean stop detected: recovered {recovery.writes} write(s) from the journal"
+                f" {self.journal.path}{refused}"
+            )
+            save_snapshot(self.sandbox, self.snapshot, self.journal)
+        elif unclean:
+            self.say("unclean stop detected: the journal had nothing to recover")
         # Build the lazily-made adapters here, before threads race to make them.
         runtime.intake()
         runtime.publisher()
         self.sandbox.received_alerts()
         if restored:
             self.say(f"restored {restored} item(s) from {self.snapshot} ({skipped} not re-alerted)")
+        self._write_env_file(self.sandbox)
         http = self.http
         http.sandbox = self.sandbox
         http.after_request = self._after_request
@@ -232,6 +305,26 @@ class LocalStack:
             ),
             encoding="utf-8",
         )
+
+    def _write_env_file(self, sandbox: Sandbox) -> None:
+        """`<data-dir>/env.json` for `sam local invoke --env-vars`: every function's variables
+        resolved against this run's moto (table, topic, queues), secrets from the environment
+        (the development defaults), and moto's address as a container reaches it. The template
+        declares AWS_ENDPOINT_URL (unset when deployed), so SAM lets this file set it."""
+        moto_port = urlsplit(os.environ["AWS_ENDPOINT_URL"]).port
+        local = {
+            "SECRETS_SOURCE": "env",
+            "AWS_ENDPOINT_URL": f"http://{self.options.container_host}:{moto_port}",
+            "REDIRECT_ORIGINS": os.environ.get("REDIRECT_ORIGINS", ""),
+        }
+        variables = {
+            function: {**sandbox.stack.environment(function), **local}
+            for function in sandbox.template.resources("AWS::Serverless::Function")
+        }
+        path = self.data_dir / ENV_FILE
+        temporary = path.with_name(path.name + ".tmp")
+        temporary.write_text(json.dumps(variables, indent=2) + "\n", encoding="utf-8")
+        os.replace(temporary, path)
 
     def _start_thread(self, name: str, target: Callable[[], None]) -> None:
         thread = threading.Thread(target=target, name=f"leadwire-{name}")
@@ -260,7 +353,7 @@ class LocalStack:
                 last_snapshot = time.monotonic()
                 try:
                     assert self.sandbox is not None
-                    save_snapshot(self.sandbox, self.snapshot)
+                    save_snapshot(self.sandbox, self.snapshot, self.journal)
                 except Exception:
                     traceback.print_exc()  # the next interval tries again
 
@@ -270,8 +363,11 @@ class LocalStack:
         removed = self.alerts.forget(lead_id)
         assert self.sandbox is not None
         with self._delivering:
-            save_snapshot(self.sandbox, self.snapshot)
-        self.say(f"erased {lead_id}: {removed} alert line(s) removed, snapshot rewritten")
+            save_snapshot(self.sandbox, self.snapshot, self.journal)
+        self.say(
+            f"erased {lead_id}: {removed} alert line(s) removed, snapshot rewritten, journal"
+            " compacted"
+        )
 
     def settle(self) -> dict[str, int]:
         """Deliver everything on the stream now (after any poll already running); how many
@@ -313,9 +409,11 @@ class LocalStack:
             thread.join()
         if self._serving and self.sandbox is not None:
             self.deliver_alerts()
-            count = save_snapshot(self.sandbox, self.snapshot)
+            count = save_snapshot(self.sandbox, self.snapshot, self.journal)
             self.say(f"saved {count} item(s) to {self.snapshot}")
-        self.running_file.unlink(missing_ok=True)
+        self.journal.close()
+        if self._serving:  # a stack that never started must not remove a running one's file
+            self.running_file.unlink(missing_ok=True)
         if self.moto is not None:
             self.moto.stop()
 
@@ -347,10 +445,18 @@ class LocalStack:
             secret = os.environ.get(variable) or DEV_SECRETS.get(slug, f"(none: set {variable})")
             origin = f"  (from {variable})" if os.environ.get(variable) else ""
             lines.append(f"    {slug:<14} {secret}{origin}")
+        journaled = (
+            "every accepted write, on disk before the answer; replayed on start"
+            if self.options.journal
+            else "off: a kill -9 loses what the last snapshot lacks"
+        )
         lines += [
             f"  alerts           {self.alerts.path} (one JSON line each, and printed here)",
             f"  leads snapshot   {self.snapshot} (every 30 s and on stop; loaded on start)",
+            f"  write journal    {self.journal.path} ({journaled})",
             f"  AWS (moto)       AWS_ENDPOINT_URL={os.environ['AWS_ENDPOINT_URL']}",
+            f"  sam local invoke --env-vars {self.data_dir / ENV_FILE} (moto as a container sees"
+            f" it: {self.options.container_host}; see the README, With Docker)",
             "Ctrl-C to stop.",
         ]
         if self.options.host not in ("127.0.0.1", "localhost", "::1"):
@@ -359,6 +465,38 @@ class LocalStack:
                 " deployed but not here, so anyone who can reach this port can read the leads."
             )
         return "\n".join(lines)
+
+
+def _running_pid(path: Path) -> int:
+    try:
+        return int(json.loads(path.read_text(encoding="utf-8"))["pid"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return 0
+
+
+def _alive(pid: int) -> bool:
+    """Whether another process has this pid (a stale running.json names a dead one)."""
+    if pid <= 0 or pid == os.getpid() or os.name != "posix":
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def seconds_since_launch(fallback: float) -> float:
+    """How long this process has run, so the banner's "ready in" is what the developer waited
+    (interpreter start and every import included): Linux's /proc start time; elsewhere, the
+    time since `fallback` (a monotonic reading)."""
+    try:
+        fields = Path("/proc/self/stat").read_text().rsplit(")", 1)[1].split()
+        started = int(fields[19]) / os.sysconf("SC_CLK_TCK")  # field 22, starttime
+        return max(0.0, time.clock_gettime(time.CLOCK_BOOTTIME) - started)
+    except (OSError, ValueError, IndexError, AttributeError):
+        return time.monotonic() - fallback
 
 
 def serve(options: ServeOptions, say: Say = say) -> int:
@@ -376,7 +514,7 @@ def serve(options: ServeOptions, say: Say = say) -> int:
     stack = LocalStack(options, say)
     try:
         stack.start()
-        say(stack.banner(time.monotonic() - started))
+        say(stack.banner(seconds_since_launch(started)))
         while not stop.wait(0.1):
             pass
         say("stopping...")

@@ -1,16 +1,21 @@
-"""The local stack's memory across restarts: alerts appended to a file, the table saved to
-and restored from a snapshot."""
+"""The local stack's memory across restarts: alerts appended to a file, the table (and the kept
+queues) saved to and restored from a snapshot, and the journal of the writes since then
+(`journal.py`) replayed on top of it."""
 
 from __future__ import annotations
 
 import json
 import os
+from contextlib import nullcontext
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import boto3
 
 from leadwire.shell import runtime
+from leadwire_local.journal import Journal, replay_dynamodb
+from leadwire_local.moto_server import MOTO_LOCK, queue_messages
 from leadwire_local.sandbox import ReceivedAlert, Sandbox
 from leadwire_local.terminal import Say, say
 
@@ -49,13 +54,25 @@ def _is_alert_for(line: str, lead_id: str) -> bool:
         return False
 
 
-def save_snapshot(sandbox: Sandbox, path: Path) -> int:
-    """Write the table's items (DynamoDB JSON, as scanned) atomically; return how many."""
-    items = sandbox.items()
-    document = {"version": SNAPSHOT_VERSION, "items": items}
-    temporary = path.with_name(path.name + ".tmp")
-    temporary.write_text(json.dumps(document), encoding="utf-8")
-    os.replace(temporary, path)
+def save_snapshot(sandbox: Sandbox, path: Path, journal: Journal | None = None) -> int:
+    """Write the table's items (DynamoDB JSON, as scanned) atomically and durably; return how
+    many. With a journal, also its kept queues, and the journal is compacted into the
+    snapshot: no write is taken between the scan and the truncation."""
+    with journal.gate if journal is not None else nullcontext():
+        items = sandbox.items()
+        document: dict[str, Any] = {"version": SNAPSHOT_VERSION, "items": items}
+        if journal is not None:
+            with MOTO_LOCK:
+                document["queues"] = {q: queue_messages(q) for q in sorted(journal.queues)}
+            document["journalThrough"] = journal.seq
+        temporary = path.with_name(path.name + ".tmp")
+        with temporary.open("w", encoding="utf-8") as file:
+            json.dump(document, file)
+            file.flush()
+            os.fsync(file.fileno())
+        os.replace(temporary, path)
+        if journal is not None:
+            journal.truncate()
     return len(items)
 
 
@@ -64,15 +81,10 @@ class SnapshotUnreadable(Exception):
 
 
 def load_snapshot(sandbox: Sandbox, path: Path) -> int:
-    """Put a snapshot's items back into the (empty) table; return how many."""
-    try:
-        document = json.loads(path.read_text(encoding="utf-8"))
-        version = document.get("version")
-        items: list[dict[str, Any]] = document["items"]
-    except (OSError, ValueError, AttributeError, KeyError) as e:
-        raise SnapshotUnreadable(f"{path} cannot be read ({e}); move it aside to start") from e
-    if version != SNAPSHOT_VERSION:
-        raise SnapshotUnreadable(f"{path}: unknown snapshot version {version!r}")
+    """Put a snapshot's items (and kept queues' messages) back into the empty stack; return
+    how many items."""
+    document = _read(path)
+    items: list[dict[str, Any]] = document["items"]
     client = boto3.client("dynamodb", region_name=sandbox.region)
     table = runtime.settings().table_name
     for start in range(0, len(items), 25):  # BatchWriteItem's limit
@@ -80,7 +92,63 @@ def load_snapshot(sandbox: Sandbox, path: Path) -> int:
         while requests:
             answer = client.batch_write_item(RequestItems={table: requests})
             requests = answer.get("UnprocessedItems", {}).get(table, [])
+    for queue, messages in (document.get("queues") or {}).items():
+        restore_queue(sandbox, queue, messages)
     return len(items)
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        version = document.get("version")
+        document["items"]  # noqa: B018 - a snapshot without items is not one
+    except (OSError, ValueError, AttributeError, KeyError, TypeError) as e:
+        raise SnapshotUnreadable(f"{path} cannot be read ({e}); move it aside to start") from e
+    if version != SNAPSHOT_VERSION:
+        raise SnapshotUnreadable(f"{path}: unknown snapshot version {version!r}")
+    return dict(document)
+
+
+def journal_through(path: Path) -> int:
+    """The last journal entry a snapshot holds (0: none, or no snapshot)."""
+    return int(_read(path).get("journalThrough") or 0) if path.exists() else 0
+
+
+def restore_queue(sandbox: Sandbox, name: str, messages: list[dict[str, Any]]) -> None:
+    """Make a kept queue hold exactly these messages again (visible, in their order)."""
+    sqs = boto3.client("sqs", region_name=sandbox.region)
+    url = sqs.get_queue_url(QueueName=name)["QueueUrl"]
+    sqs.purge_queue(QueueUrl=url)
+    for message in messages:
+        extra = {"MessageAttributes": message["attributes"]} if message.get("attributes") else {}
+        sqs.send_message(QueueUrl=url, MessageBody=message["body"], **extra)
+
+
+@dataclass(frozen=True)
+class Recovery:
+    writes: int  # journaled writes replayed
+    refused: int  # of those, writes the restored state refused (none, when all is well)
+    last_seq: int  # the last entry read
+
+
+def replay_journal(sandbox: Sandbox, journal: Journal, after: int) -> Recovery:
+    """Apply the journal's entries after `after` (the snapshot's) in order: DynamoDB writes are
+    sent to moto again as they were, a kept queue takes its last recorded content."""
+    writes = refused = 0
+    last = after
+    queues: dict[str, list[dict[str, Any]]] = {}
+    endpoint = os.environ["AWS_ENDPOINT_URL"]
+    for entry in journal.entries(after):
+        last = entry.seq
+        if "dynamodb" in entry.document:
+            writes += 1
+            refused += 0 if replay_dynamodb(endpoint, entry) else 1
+        elif "queue" in entry.document:
+            writes += 1
+            queues[entry.document["queue"]] = entry.document["messages"]
+    for name, messages in queues.items():
+        restore_queue(sandbox, name, messages)
+    return Recovery(writes, refused, last)
 
 
 def skip_stream_backlog(sandbox: Sandbox) -> int:

@@ -19,6 +19,7 @@ import boto3
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
+NO_VALUE = object()  # what `Ref: AWS::NoValue` resolves to: the property is not set
 _TABLE_PROPERTIES = (
     "AttributeDefinitions",
     "KeySchema",
@@ -63,8 +64,14 @@ class Stack:
         return self.attributes.get((logical_id, attribute), f"{logical_id}.{attribute}")
 
     def resolve(self, value: Any) -> Any:
-        """Evaluate Ref / Fn::GetAtt / Fn::Sub against the created resources."""
+        """Evaluate Ref / Fn::GetAtt / Fn::Sub / Fn::If against the created resources;
+        `Ref: AWS::NoValue` is NO_VALUE (the key it is under is left out)."""
         if isinstance(value, Mapping):
+            if value.get("Ref") == "AWS::NoValue":
+                return NO_VALUE
+            if "Fn::If" in value:
+                condition, then, otherwise = value["Fn::If"]
+                return self.resolve(then if self.condition(str(condition)) else otherwise)
             if "Ref" in value:
                 return self.ref(str(value["Ref"]))
             if "Fn::GetAtt" in value:
@@ -79,6 +86,25 @@ class Stack:
             return [self.resolve(v) for v in value]
         return value
 
+    def condition(self, name: str) -> bool:
+        """A template condition, with parameters at their defaults (or overridden)."""
+        return bool(self._truth(self.template.document.get("Conditions", {})[name]))
+
+    def _truth(self, value: Any) -> Any:
+        if isinstance(value, Mapping):
+            if "Fn::Not" in value:
+                return not self._truth(value["Fn::Not"][0])
+            if "Fn::Equals" in value:
+                left, right = value["Fn::Equals"]
+                return str(self._truth(left)) == str(self._truth(right))
+            if "Fn::And" in value:
+                return all(self._truth(v) for v in value["Fn::And"])
+            if "Fn::Or" in value:
+                return any(self._truth(v) for v in value["Fn::Or"])
+            if "Condition" in value:
+                return self.condition(str(value["Condition"]))
+        return self.resolve(value)
+
     def _sub(self, name: str) -> str:
         if "." in name and not name.startswith("AWS::"):
             logical, attribute = name.split(".", 1)
@@ -87,7 +113,8 @@ class Stack:
 
     def environment(self, function: str) -> dict[str, str]:
         spec = self.template.function(function)
-        return {k: str(self.resolve(v)) for k, v in spec.environment.items()}
+        resolved = {k: self.resolve(v) for k, v in spec.environment.items()}
+        return {k: str(v) for k, v in resolved.items() if v is not NO_VALUE}
 
     def stream_filters(self, function: str, event: str) -> list[dict[str, Any]]:
         props = self.template.function(function).events[event]["Properties"]

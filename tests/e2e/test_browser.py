@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 
@@ -178,6 +179,72 @@ def test_a_lead_sent_from_the_form_appears_on_the_board(stack, tab):
     # fit, with no timeline or urgent words: normal urgency)
     assert cells[1:6] == ["SQL", "40", "100", "140", "normal"], cells
     assert cells[6] == "demo request", cells
+
+
+@pytest.fixture(scope="module")
+def guarded_stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
+    """A stack whose html form requires a signed token at least 2 s old."""
+    root = tmp_path_factory.mktemp("guarded")
+    served = ServeProcess(root / "data", root / "serve.log")
+    with pytest.MonkeyPatch.context() as env:
+        env.setenv("FORM_TOKEN_REQUIRED", "true")
+        env.setenv("FORM_TOKEN_MIN_AGE_SECONDS", "2")
+        served.start()
+    try:
+        yield served
+    finally:
+        assert served.stop() == 0, served.output()
+        assert "Traceback" not in served.output(), served.output()
+
+
+def token_fetched(tab: Tab) -> None:
+    """Wait until the page has put its token in the form (a locator check: the page's CSP
+    forbids evaluating a string as script)."""
+    from playwright.sync_api import expect
+
+    expect(tab.page.locator("#token")).not_to_have_value("", timeout=STEP_TIMEOUT_MS)
+
+
+def fill_the_form(tab: Tab, email: str) -> None:
+    tab.page.fill("input[name=email]", email)
+    tab.page.fill("input[name=first_name]", "Tomas")
+    tab.page.fill("input[name=job_title]", "Director of Sales")
+
+
+def test_with_tokens_required_the_form_still_works_for_a_person(guarded_stack, tab):
+    email = unique_email("tomas")
+    # Given the form, which fetched its signed token when it was shown
+    tab.page.goto(guarded_stack.base + "/")
+    token_fetched(tab)
+    # When a person takes a few seconds over it (longer than the 2 s a token must age)
+    tab.page.wait_for_timeout(2_500)
+    fill_the_form(tab, email)
+    tab.page.click("button[type=submit]")
+    # Then it is accepted: thanked, and the lead is stored
+    tab.page.wait_for_url(guarded_stack.base + "/?thanks=1")
+    assert tab.page.is_visible("#thanks") and not tab.page.is_visible("#refused")
+    lead = json.loads(request("GET", guarded_stack.base + "/leads?email=" + quote(email))[2])
+    assert [item["email"] for item in lead["items"]] == [email]
+
+
+def test_a_bot_filling_the_hidden_field_is_sent_back_with_the_reason_shown(guarded_stack, tab):
+    email = unique_email("bot")
+    # Given the form, its honeypot off-screen where a person never sees it
+    tab.page.goto(guarded_stack.base + "/")
+    honeypot = tab.page.locator("input[name=leadwire_website]")
+    assert not honeypot.is_visible() or honeypot.bounding_box()["x"] < 0
+    token_fetched(tab)
+    tab.page.wait_for_timeout(2_500)
+    # When a bot fills every field, the hidden one too
+    fill_the_form(tab, email)
+    honeypot.evaluate("input => { input.value = 'http://spam.example'; }")
+    tab.page.click("button[type=submit]")
+    # Then the browser is back on the form with the reason, and nothing was stored
+    tab.page.wait_for_url(guarded_stack.base + "/?error=honeypot_filled")
+    assert "looked automated" in tab.page.inner_text("#refused")
+    assert not tab.page.is_visible("#thanks")
+    lead = json.loads(request("GET", guarded_stack.base + "/leads?email=" + quote(email))[2])
+    assert lead["items"] == []
 
 
 def test_the_board_refreshes_by_itself_and_explains_each_point(stack, tab):

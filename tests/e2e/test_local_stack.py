@@ -111,6 +111,8 @@ def test_erasure_reaches_the_alert_log_and_the_snapshot_at_once(stack):
     snapshot = (stack.data_dir / "snapshot.json").read_text()
     assert erased not in snapshot and "cleo@bigco.example" not in snapshot
     assert "kept@bigco.example" in snapshot
+    journal = (stack.data_dir / "journal.jsonl").read_text()
+    assert erased not in journal and "cleo@bigco.example" not in journal
 
 
 def test_concurrent_webhooks_are_each_scored_and_alerted_once(stack):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from leadwire.domain.models import lead_id_for
+from leadwire.domain.models import Trust, lead_id_for
 from leadwire.shell import runtime
 from leadwire_local import senders
 from leadwire_local.sandbox import Sandbox
@@ -95,6 +95,8 @@ def test_documented_sample_is_scored_on_the_persons_lead(sandbox, case):
         "skipped": [],
     }
     assert ledger_actions(case.email) == case.actions
+    ledger = runtime.store().ledger(lead_id_for(case.email))
+    assert {e.trust for e in ledger} == {Trust.VERIFIED}  # every source here is checked
 
 
 @pytest.mark.parametrize("case", CASES + SINGLE, ids=str)

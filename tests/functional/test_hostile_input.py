@@ -13,6 +13,7 @@ import hashlib
 import hmac
 import json
 import time
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -20,7 +21,9 @@ from urllib.parse import quote, urlencode
 
 import pytest
 
+from leadwire.domain.form_token import issue_token, read_token
 from leadwire.domain.models import lead_id_for
+from leadwire.providers.html_form import DEV_TOKEN_KEY
 from leadwire.providers.signatures import sign_hmac
 from leadwire.shell import runtime
 from leadwire_local import senders
@@ -98,6 +101,17 @@ def unsigned(path: str, body: bytes = b"{}", headers: dict[str, str] = JSON):
 
 def leads(method: str, path: str, body: bytes = b"", headers: dict[str, str] = JSON):
     return lambda: (method, path, headers, body)
+
+
+def forged_cursor(stage: str, key: dict) -> Callable[[], Request]:
+    """A cursor shaped as the API gives them out (base64 JSON of stage -> start key), but
+    with a start key the API never issued."""
+    cursor = base64.urlsafe_b64encode(json.dumps({stage: key}).encode()).decode()
+    return leads("GET", f"/leads?stage={stage}&cursor={quote(cursor)}")
+
+
+SORT = "2026-11-25T09:00:00.000000Z#" + SEEDED
+STAGE_KEY = {"pk": f"LEAD#{SEEDED}", "sk": "PROFILE", "stage": "lead", "stageSort": SORT}
 
 
 def redirect(target: str) -> Callable[[], Request]:
@@ -185,6 +199,12 @@ REFUSED = [
     Case("list-stage-sql-injection", "a stage that is SQL", leads("GET", "/leads?stage=" + quote("sql' OR '1'='1")), 400, "malformed_payload"),
     Case("list-limit-not-a-number", "limit must be a number", leads("GET", "/leads?limit=1;DROP"), 400, "malformed_payload"),
     Case("list-cursor-garbage", "a cursor we never issued", leads("GET", "/leads?stage=sql&cursor=" + quote('{"pk": {"S": "x"}}')), 400, "malformed_payload"),
+    Case("list-cursor-forged-no-sort-key", "a well-formed cursor whose key lacks the index sort key", forged_cursor("lead", {"pk": f"LEAD#{SEEDED}", "sk": "PROFILE"}), 400, "malformed_payload"),
+    Case("list-cursor-forged-other-stage", "a start key of another stage's partition", forged_cursor("sql", STAGE_KEY), 400, "malformed_payload"),
+    Case("list-cursor-forged-not-a-lead", "a start key that is no lead's", forged_cursor("lead", {**STAGE_KEY, "pk": "LEAD#x", "stageSort": "2026-11-25T09:00:00.000000Z#x"}), 400, "malformed_payload"),
+    Case("list-cursor-forged-ledger-item", "a start key naming a ledger item", forged_cursor("lead", {**STAGE_KEY, "sk": "EVENT#json:msg_1"}), 400, "malformed_payload"),
+    Case("list-cursor-forged-extra-attribute", "a start key with an attribute the index has not", forged_cursor("lead", {**STAGE_KEY, "email": "x@y.example"}), 400, "malformed_payload"),
+    Case("list-cursor-forged-sort-not-a-time", "a sort key that is not a time", forged_cursor("lead", {**STAGE_KEY, "stageSort": "zzz#" + SEEDED}), 400, "malformed_payload"),
     # -- open redirect ----------------------------------------------------------------------
     Case("redirect-other-origin", "another site", redirect("https://evil.example/thanks"), 400, "redirect_not_allowed"),
     Case("redirect-scheme-relative", "//evil.example keeps the page's scheme", redirect("//evil.example/thanks"), 400, "redirect_not_allowed"),
@@ -304,19 +324,29 @@ def table(sandbox: Sandbox) -> list[str]:
     return sorted(json.dumps(item, sort_keys=True) for item in sandbox.items())
 
 
+def lead_items(items: list[str]) -> list[str]:
+    """The items about leads (not the html form's post counters, which have their own test)."""
+    return [i for i in items if json.loads(i)["pk"]["S"].startswith("LEAD#")]
+
+
 def test_the_corpus_is_big_enough():
-    assert len(REFUSED) + len(ACCEPTED) >= 40
-    assert len({c.name for c in REFUSED + ACCEPTED}) == len(REFUSED) + len(ACCEPTED)
+    cases = REFUSED + ACCEPTED + DEFENDED
+    assert len(cases) >= 50
+    assert len({c.name for c in cases}) == len(cases)
 
 
 @pytest.mark.parametrize("case", REFUSED, ids=str)
 def test_hostile_request_gets_a_4xx_json_error_and_writes_nothing(seeded, case):
+    assert_refused_writing_nothing(seeded, case)
+
+
+def assert_refused_writing_nothing(sandbox: Sandbox, case: Case) -> None:
     # Given a table with one lead in it
-    before = table(seeded)
+    before = table(sandbox)
     method, path, headers, body = case.build()
 
     # When the hostile request arrives
-    response = seeded.request(method, path, headers, body)
+    response = sandbox.request(method, path, headers, body)
 
     # Then it is refused with a JSON error of the expected kind, and nothing changed
     assert (response.status, _code(response)) == (case.status, case.code), response.body[:300]
@@ -324,8 +354,8 @@ def test_hostile_request_gets_a_4xx_json_error_and_writes_nothing(seeded, case):
     error = response.json()
     assert set(error) == {"error"} and set(error["error"]) == {"code", "message"}
     assert "Traceback" not in response.body.decode("utf-8", "replace")
-    assert table(seeded) == before
-    assert seeded.pump() == 0 and seeded.received_alerts() == []
+    assert table(sandbox) == before
+    assert sandbox.pump() == 0 and sandbox.received_alerts() == []
 
 
 def _code(response) -> str | None:
@@ -377,7 +407,8 @@ def test_markup_and_query_syntax_in_a_valid_field_is_stored_as_inert_text(seeded
     lead = runtime.store().load(lead_id_for(email))
     assert lead is not None and getattr(lead.profile, case.field) == case.value
     after = table(seeded)
-    assert set(before) <= set(after) and len(after) == len(before) + 2  # profile + ledger entry
+    assert set(lead_items(before)) <= set(lead_items(after))
+    assert len(lead_items(after)) == len(lead_items(before)) + 2  # profile + ledger entry
     assert seeded.pump() == 0 and seeded.received_alerts() == []
     assert runtime.store().load(SEEDED).events == 1  # the other lead is untouched
 
@@ -463,3 +494,224 @@ def test_signed_delivery_with_odd_json_types_is_answered_not_a_crash(seeded, slu
     assert response.json()["status"] == status
     if status == "ignored":
         assert table(seeded) == before
+
+
+# Issue #12: `phone` is what sales dials, stored as E.164 (phonenumbers); a look-alike number
+# is dropped like any other malformed non-identity field, and the ledger entry says why.
+SHAPE = "phone: dropped, not only digits, spaces and + ( ) - . /"
+PHONES = [
+    ("with-country-code", "+1 (415) 555-0100", "+14155550100", None),
+    ("dotted-uk", "+44 20.7946.0958", "+442079460958", None),
+    ("full-width-digits", "\uff0b\uff11 \uff14\uff11\uff15 \uff15\uff15\uff15 \uff10\uff11\uff10\uff10", "+14155550100", None),
+    ("letter-o-for-zero", "+1 415 555 01OO", None, SHAPE),
+    ("vanity-letters", "+1 800 FLOWERS", None, SHAPE),
+    ("arabic-indic-digits", "+\u0661 \u0664\u0661\u0665 \u0665\u0665\u0665 \u0660\u0661\u0660\u0660", None, SHAPE),
+    ("zero-width-inside", "+1 415\u200b555 0100", None, SHAPE),
+    ("extension", "+1 415 555 0100 ext. 12", None, SHAPE),
+    ("extension-semicolon", "+14155550100;ext=12", None, SHAPE),
+    ("tel-uri", "tel:+1-415-555-0100", None, SHAPE),
+    ("instruction-text", "CALL +1-900-555-0199 or visit https://evil.example/login", None, "phone: dropped, longer than 32 characters"),
+    ("short-instruction", "call +1 900 555 0199", None, SHAPE),
+    ("too-long", "+1 415 555 0100 0000 0000 0000 0000", None, "phone: dropped, longer than 32 characters"),
+    ("too-many-digits", "+1415555010000000", None, "phone: dropped, not a valid phone number"),
+    ("unassigned-area-code", "+1 555 010 9999", None, "phone: dropped, not a valid phone number"),
+    ("no-country-code", "415-555-0100", None, "phone: dropped, no +country code, and no default region is set"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("html_post", [True, False], ids=["html", "json"])
+@pytest.mark.parametrize(("name", "sent", "stored", "note"), PHONES, ids=[p[0] for p in PHONES])
+def test_phones_are_stored_as_e164_and_look_alikes_dropped(
+    seeded, html_post, name, sent, stored, note
+):
+    # Given a delivery with a valid email and a phone number as someone typed it
+    email = f"phone-{name}@corp.example"
+    fields = {"email": email, "phone": sent}
+    if html_post:
+        method, path, headers, body = html({"form": "newsletter", **fields})()
+    else:
+        method, path, headers, body = json_form(fields, form="newsletter")()
+
+    # When it arrives
+    response = seeded.request(method, path, headers, body)
+
+    # Then it is accepted with the phone as E.164, or without one and a note that says why
+    assert response.status == 202 and response.json()["status"] == "accepted", response.body
+    lead = runtime.store().load(lead_id_for(email))
+    assert lead is not None and lead.profile.phone == stored
+    [entry] = runtime.store().ledger(lead.lead_id)
+    assert (note in entry.normalized) if note else not any("phone" in n for n in entry.normalized)
+    assert not any(sent in n for n in entry.normalized)
+
+
+def test_a_default_region_reads_national_numbers(seeded, monkeypatch):
+    # Given a deployment that reads numbers without a country code as US numbers
+    monkeypatch.setenv("PHONE_DEFAULT_REGION", "US")
+    runtime.reset()
+
+    # When a form carries a national number
+    method, path, headers, body = html({"form": "newsletter", "email": "nat@corp.example", "phone": "(415) 555-0100"})()  # fmt: skip
+    assert seeded.request(method, path, headers, body).status == 202
+
+    # Then it is stored as E.164
+    lead = runtime.store().load(lead_id_for("nat@corp.example"))
+    assert lead is not None and lead.profile.phone == "+14155550100"
+
+
+# -- the html form's defences (issue #12): allowed origins, honeypot, signed form token, and
+# the per-client rate limit, with tokens required and one allowed origin.
+OTHER_SITE = "https://evil.example"
+
+
+def form_token(age_seconds: float, key: str = DEV_TOKEN_KEY) -> str:
+    """A token as GET /forms/token issues it, fetched `age_seconds` ago."""
+    issued = datetime.now(UTC) - timedelta(seconds=age_seconds)
+    return issue_token(key, issued, uuid.uuid4().hex)
+
+
+def browser_post(
+    fields: dict[str, str], token: Callable[[], str] | None = lambda: form_token(10), **headers
+) -> Callable[[], Request]:
+    """A browser's post of the form from a page (Origin / Referer as `headers` say)."""
+
+    def build() -> Request:
+        sent = {"form": "contact", "email": "dina@corp.example", **fields}
+        if token is not None:
+            sent["leadwire_token"] = token()
+        return "POST", FORMS_HTML, {**URLENCODED, **headers}, urlencode(sent).encode()
+
+    return build
+
+
+FROM_SITE = {"origin": ALLOWED_ORIGIN}
+DEFENDED = [
+    Case("html-wrong-origin", "a page on another site posts the form", browser_post({}, origin=OTHER_SITE), 403, "origin_not_allowed"),
+    Case("html-wrong-referer", "no Origin header: the Referer's site is checked instead", browser_post({}, referer=OTHER_SITE + "/contact"), 403, "origin_not_allowed"),
+    Case("html-lookalike-origin", "the allowed host as a subdomain of another", browser_post({}, origin=ALLOWED_ORIGIN + ".evil.example"), 403, "origin_not_allowed"),
+    Case("html-opaque-origin", "Origin: null (a sandboxed frame, a local file)", browser_post({}, origin="null"), 403, "origin_not_allowed"),
+    Case("html-honeypot-filled", "the CSS-hidden field a person never sees, filled by a bot", browser_post({"leadwire_website": "http://spam.example"}, **FROM_SITE), 400, "honeypot_filled"),
+    Case("html-token-missing", "tokens are required and the form has none", browser_post({}, token=None, **FROM_SITE), 400, "form_token_missing"),
+    Case("html-token-empty", "an empty token field", browser_post({}, token=lambda: "", **FROM_SITE), 400, "form_token_missing"),
+    Case("html-token-forged", "signed with a key that is not ours", browser_post({}, token=lambda: form_token(10, key="guessed-key"), **FROM_SITE), 403, "form_token_invalid"),
+    Case("html-token-altered", "an issue time moved back an hour, signature kept", browser_post({}, token=lambda: _moved(form_token(10), -3600), **FROM_SITE), 403, "form_token_invalid"),
+    Case("html-token-garbage", "not a token's shape at all", browser_post({}, token=lambda: "v1.0.AAAA.<script>", **FROM_SITE), 403, "form_token_invalid"),
+    Case("html-token-from-the-future", "issued an hour from now", browser_post({}, token=lambda: form_token(-3600), **FROM_SITE), 403, "form_token_invalid"),
+    Case("html-token-too-fresh", "posted the instant the page rendered: no person types that fast", browser_post({}, token=lambda: form_token(0), **FROM_SITE), 400, "form_token_too_fresh"),
+    Case("html-token-expired", "a page left open for over two hours", browser_post({}, token=lambda: form_token(2 * 3600 + 5), **FROM_SITE), 403, "form_token_expired"),
+]  # fmt: skip
+
+
+def _moved(token: str, seconds: int) -> str:
+    version, issued, nonce, signature = token.split(".")
+    return ".".join([version, str(int(issued) + seconds), nonce, signature])
+
+
+@pytest.fixture
+def defended(seeded: Sandbox, monkeypatch: pytest.MonkeyPatch) -> Sandbox:
+    """The seeded table, with the html form's defences on: one allowed origin, tokens required."""
+    monkeypatch.setenv("FORM_ORIGINS", ALLOWED_ORIGIN)
+    monkeypatch.setenv("FORM_TOKEN_REQUIRED", "true")
+    runtime.reset()
+    return seeded
+
+
+@pytest.mark.parametrize("case", DEFENDED, ids=str)
+def test_a_form_post_the_defences_refuse_gets_a_4xx_json_error_and_writes_nothing(defended, case):
+    assert_refused_writing_nothing(defended, case)
+
+
+def test_a_post_from_an_allowed_page_with_a_fresh_token_is_accepted_and_the_token_used_once(
+    defended,
+):
+    # Given a token fetched by a page on the allowed origin ten seconds ago
+    token = form_token(10)
+    first = browser_post({}, token=lambda: token, referer=ALLOWED_ORIGIN + "/contact")()
+
+    # When the form is posted (Referer only: the origin comes from it), it is accepted
+    response = defended.request(*first)
+    assert response.status == 202 and response.json()["status"] == "accepted", response.body
+    assert runtime.store().load(lead_id_for("dina@corp.example")) is not None
+
+    # And the same token on another submission is refused, writing nothing
+    before = table(defended)
+    other = browser_post({"email": "eve@corp.example"}, token=lambda: token, **FROM_SITE)()
+    replayed = defended.request(*other)
+    assert (replayed.status, _code(replayed)) == (409, "form_token_used")
+    assert table(defended) == before
+
+
+def test_a_refused_browser_post_goes_back_to_its_form_with_the_error_code(defended):
+    # Given a browser on the allowed site, whose bot-filled honeypot gets the post refused
+    before = table(defended)
+    method, path, headers, body = browser_post(
+        {"leadwire_website": "x"},
+        origin=ALLOWED_ORIGIN,
+        referer=ALLOWED_ORIGIN + "/contact?thanks=1&utm=ad",
+        accept="text/html,application/xhtml+xml,*/*;q=0.8",
+    )()
+
+    # When it posts
+    response = defended.request(method, path, headers, body)
+
+    # Then the browser is sent back to the form with the reason, and nothing was written
+    assert response.status == 303
+    assert response.headers["location"] == ALLOWED_ORIGIN + "/contact?utm=ad&error=honeypot_filled"
+    assert table(defended) == before
+
+
+def test_a_refused_browser_post_from_another_site_is_not_sent_back_there(defended):
+    method, path, headers, body = browser_post(
+        {}, origin=OTHER_SITE, referer=OTHER_SITE + "/phish", accept="text/html"
+    )()
+    response = defended.request(method, path, headers, body)
+    assert (response.status, _code(response)) == (403, "origin_not_allowed")
+    assert "location" not in response.headers
+
+
+def test_the_form_token_endpoint_issues_a_token_the_allowed_page_can_read(defended):
+    # When the allowed page fetches a token
+    response = defended.request("GET", "/forms/token", {"origin": ALLOWED_ORIGIN})
+
+    # Then it gets one signed with the form-token key, readable by that page only (CORS)
+    assert response.status == 200
+    answer = response.json()
+    assert answer["field"] == "leadwire_token"
+    assert read_token(answer["token"], [DEV_TOKEN_KEY]).nonce
+    assert response.headers["access-control-allow-origin"] == ALLOWED_ORIGIN
+    assert response.headers["cache-control"] == "no-store"
+    other = defended.request("GET", "/forms/token", {"origin": OTHER_SITE})
+    assert "access-control-allow-origin" not in other.headers
+    # And posted at once, it is too fresh: a person takes a few seconds to fill a form
+    post = browser_post({}, token=lambda: answer["token"], **FROM_SITE)()
+    assert _code(defended.request(*post)) == "form_token_too_fresh"
+
+
+def test_the_61st_post_in_a_minute_from_one_client_is_429_while_another_client_is_fine(
+    seeded, monkeypatch
+):
+    # Given a clock fixed half-way through a minute (the window is the calendar minute)
+    fixed = datetime.now(UTC).replace(second=30, microsecond=0)
+    monkeypatch.setattr(runtime, "clock", lambda: lambda: fixed)
+    runtime.reset()
+    client, other = "198.51.100.7", "203.0.113.9"
+
+    # When one client posts 60 forms in that minute, each is accepted
+    for n in range(60):
+        headers, body = senders.html_form({"form": "newsletter", "email": f"r{n}@corp.example"})
+        response = seeded.request("POST", FORMS_HTML, headers, body, source_ip=client)
+        assert response.status == 202, (n, response.body)
+
+    # Then the 61st is refused with 429 and when to come back, and writes nothing
+    before = table(seeded)
+    headers, body = senders.html_form({"form": "newsletter", "email": "r60@corp.example"})
+    refused = seeded.request("POST", FORMS_HTML, headers, body, source_ip=client)
+    assert (refused.status, _code(refused)) == (429, "rate_limited")
+    assert refused.headers["retry-after"] == "30"
+    assert table(seeded) == before
+    # While another client is fine in the same minute
+    accepted = seeded.request("POST", FORMS_HTML, headers, body, source_ip=other)
+    assert accepted.status == 202
+    # And no address is stored: the counters are keyed by a hash, and expire by TTL
+    counters = [i for i in seeded.items() if i["pk"]["S"].startswith("FORMCLIENT#")]
+    assert len(counters) == 2 and all("expiresAt" in i for i in counters)
+    assert client not in json.dumps(seeded.items()) and other not in json.dumps(seeded.items())

@@ -10,8 +10,10 @@ import pytest
 
 from leadwire.providers import PROVIDERS
 from leadwire_local.send import SendRefused, build_request, fillable_providers, parse_fields
+from leadwire_local.template import TEMPLATE
 
 BASE = "http://127.0.0.1"
+CHAT_SAMPLE = TEMPLATE.parent / "events" / "webhook-json-chat.json"
 
 
 def post(sandbox, request):
@@ -40,6 +42,39 @@ def test_form_and_fields_override_the_sample(sandbox, provider):
     detail = sandbox.request("GET", f"/leads/{lead['leadId']}").json()
     assert detail["profile"]["jobTitle"] == "VP Sales"
     assert detail["ledger"][0]["form"] == "webinar"
+
+
+@pytest.mark.parametrize("provider", fillable_providers())
+def test_only_the_given_fields_are_sent(sandbox, provider):
+    # Given a sample full of someone's profile (title, company, phone, ...)
+    email = f"kim.{uuid.uuid4().hex[:8]}@corp.example"
+    # When only an email and a form are given
+    answer = post(sandbox, build_request(provider, BASE, form="webinar", fields={"email": email}))
+    # Then the lead has that email and no profile field the user did not give
+    assert answer.status == 202, answer.body
+    [lead] = sandbox.request("GET", f"/leads?email={email}").json()["items"]
+    detail = sandbox.request("GET", f"/leads/{lead['leadId']}").json()
+    given = {k: v for k, v in detail["profile"].items() if v not in (None, "", [], {})}
+    assert set(given) <= {"email"}, given
+    assert detail["ledger"][0]["form"] == "webinar"
+
+
+def test_a_json_chat_sends_only_the_visitor_id_and_what_is_given(sandbox):
+    fields = {"message": "hello there", "email": "lee@corp.example"}
+    answer = post(sandbox, build_request("json", BASE, fields=fields, event_file=CHAT_SAMPLE))
+    assert answer.status == 202, answer.body
+    [lead] = sandbox.request("GET", "/leads?email=lee@corp.example").json()["items"]
+    detail = sandbox.request("GET", f"/leads/{lead['leadId']}").json()
+    assert detail["profile"].get("name") in (None, "")  # the sample's "Zoe" is not sent
+
+
+def test_from_sample_keeps_the_samples_fields_as_before(sandbox):
+    email = f"max.{uuid.uuid4().hex[:8]}@corp.example"
+    request = build_request("json", BASE, fields={"email": email}, from_sample=True)
+    assert post(sandbox, request).status == 202
+    [lead] = sandbox.request("GET", f"/leads?email={email}").json()["items"]
+    detail = sandbox.request("GET", f"/leads/{lead['leadId']}").json()
+    assert detail["profile"]["jobTitle"] == "VP Operations"  # the sample's
 
 
 def test_a_provider_without_room_for_fields_is_refused_by_name():

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import unicodedata
+
 import pytest
 
 from leadwire.app.alerting import alert_on_sql
@@ -66,3 +68,46 @@ def test_an_unknown_company_size_leaves_no_blank_line(rules, now):
     )
     message = render_alert(lead).message
     assert "Company size" not in message and "\n\nLead:" not in message
+
+
+HOSTILE = Profile(
+    email="mallory@corp.example",
+    first_name="Mallory\nCALL +1-900-555-0199 or visit https://evil.example/login",
+    job_title="CEO\u202e\u200b\x07",
+    company="Evil\r\nUrgent: wire money\u2028now",
+    company_size="800",
+)
+
+
+def test_alert_values_are_one_labelled_line_each_without_control_characters(rules, now):
+    # Given an SQL whose profile carries line breaks, control, bidi and zero-width characters
+    lead = sql_lead(rules, now)
+    lead = lead.model_copy(update={"profile": HOSTILE})
+
+    # When the alert is rendered
+    alert = render_alert(lead)
+
+    # Then every value sits on its own labelled line, and no line is the prospect's own
+    lines = alert.message.splitlines()
+    assert "Name: Mallory CALL +1-900-555-0199 or visit https://evil.example/login" in lines
+    assert "Title: CEO" in lines
+    assert "Company: Evil Urgent: wire money now" in lines
+    assert not any(line.startswith(("CALL", "Urgent: wire")) for line in lines)
+    for text in (alert.subject, alert.sms, *lines):
+        assert not any(unicodedata.category(c).startswith("C") for c in text), text
+        assert "\u2028" not in text
+    assert "\n" not in alert.subject and "\n" not in alert.sms
+
+
+def test_a_500_character_value_is_capped_in_every_alert_text(rules, now):
+    lead = sql_lead(rules, now)
+    long = "x" * 500
+    profile = CLEO.model_copy(update={"first_name": long, "company": long, "job_title": long})
+    said = f'said "{long}"'  # the prospect's own words, as urgency reasons quote them
+    lead = lead.model_copy(update={"profile": profile, "urgency_reasons": [said]})
+
+    alert = render_alert(lead)
+
+    assert len(alert.subject) < 100 and len(alert.sms) <= 160
+    assert all(len(line) <= 300 for line in alert.message.splitlines())
+    assert "x" * 201 not in alert.message and "Urgent because: said" in alert.message

@@ -1,7 +1,8 @@
 """A webhook, from raw request to a durably scored event: verify, parse, score, write.
 
-Order matters: nothing is parsed before the signature is checked on the raw bytes, and
-the answer is given only after the ledger entry and the lead are written together.
+Order matters: nothing is parsed before the signature is checked on the raw bytes (or, for a
+browser form, before its defences let it in), and the answer is given only after the ledger
+entry and the lead are written together.
 """
 
 from __future__ import annotations
@@ -10,10 +11,11 @@ import time
 from collections import defaultdict
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Literal
 from urllib.parse import urlsplit
 
+from leadwire.app.form_guard import FormGuard
 from leadwire.app.locking import Change, update_lead
 from leadwire.app.ports import Clock, LeadStore, SigningSecrets, utc_now
 from leadwire.domain.errors import (
@@ -35,6 +37,7 @@ from leadwire.domain.models import (
 from leadwire.domain.rules import ScoringRules
 from leadwire.domain.scoring import absorb, score
 from leadwire.providers import WebhookRequest, provider_for
+from leadwire.providers.phones import with_e164_phone
 from leadwire.providers.request import Batch
 
 
@@ -51,6 +54,8 @@ class IntakeLimits:
     batch_workers: int = 8
     redirect_origins: tuple[str, ...] = ()
     write_attempts: int = 10
+    # Where a phone number without a +country code is read (None: it is dropped).
+    phone_region: str | None = None
 
 
 @dataclass(frozen=True)
@@ -116,6 +121,7 @@ class Intake:
     limits: IntakeLimits = IntakeLimits()
     clock: Clock = utc_now
     sleep: Callable[[float], None] = time.sleep
+    guard: FormGuard | None = None  # the browser form's defences
 
     def receive(self, channel: Channel, slug: str, request: WebhookRequest) -> Receipt:
         provider = provider_for(slug, channel)
@@ -133,13 +139,24 @@ class Intake:
             if not secrets:
                 raise SignatureInvalid(f"no signing secret is configured for {slug}")
             delivery_id = provider.verify(request, secrets, now)
+        guard = self.guard if provider.browser_form else None
+        screened = guard.screen(request, now) if guard else None
         parsed = provider.parse(request, channel, delivery_id, now)
         if parsed.batch is not None:
-            return self._record_batch(parsed.batch)
+            trusted = [
+                with_e164_phone(e, self.limits.phone_region).model_copy(
+                    update={"trust": provider.trust}
+                )
+                for e in parsed.batch.events
+            ]
+            return self._record_batch(replace(parsed.batch, events=trusted))
         if parsed.event is None:
             return Receipt(status="ignored", event_id=None, reason=parsed.ignored)
         redirect = self._allowed_redirect(parsed.redirect)
-        event = parsed.event
+        event = with_e164_phone(parsed.event, self.limits.phone_region)
+        event = event.model_copy(update={"trust": provider.trust})
+        if guard and screened:
+            guard.admit(screened, request, event.event_id, now)
         try:
             outcome = self._record(event)
         except DuplicateEvent:

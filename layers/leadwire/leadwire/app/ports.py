@@ -70,3 +70,24 @@ class SigningSecrets(Protocol):
     def for_provider(self, slug: str) -> list[str]:
         """The provider's accepted secrets (current first, then previous), [] when none."""
         ...
+
+
+class FormGuardStore(Protocol):
+    """What the html form's defences remember: posts per client per window, spent tokens."""
+
+    def count_post(
+        self, client: str, window_start: datetime, expires_at: datetime, limit: int
+    ) -> bool:
+        """Count one post by `client` (a keyed hash, never an address) in the window that
+        starts at `window_start`, unless `limit` posts are counted there already: False,
+        and nothing written."""
+        ...
+
+    def token_spent_on(self, nonce: str) -> str | None:
+        """The event id a form token was spent on, None when it is unspent."""
+        ...
+
+    def spend_token(self, nonce: str, event_id: str, expires_at: datetime) -> str | None:
+        """Mark a form token spent on `event_id`: None when it was unspent, else the event id
+        it was spent on before (the same one for a double-click of one submission)."""
+        ...

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -27,7 +28,7 @@ from leadwire.domain.errors import (
     StorageUnavailable,
     VersionConflict,
 )
-from leadwire.domain.models import Lead, LedgerEntry, Outcome, Stage, lead_id_for
+from leadwire.domain.models import Lead, LedgerEntry, Outcome, Stage, is_lead_id, lead_id_for
 
 PROFILE = "PROFILE"
 BY_STAGE = "ByStage"
@@ -469,21 +470,118 @@ def _encode_cursor(positions: dict[str, dict[str, Any] | None]) -> str:
 
 
 def _decode_cursor(cursor: str) -> dict[str, dict[str, str] | None]:
+    """The positions a cursor holds, each checked against the ByStage key shape before any
+    query sees it: a forged key would otherwise be DynamoDB's ValidationException (a 503)."""
     try:
         positions = json.loads(base64.urlsafe_b64decode(cursor.encode()))
         valid_stages = {s.value for s in Stage}
         if not isinstance(positions, dict) or not set(positions) <= valid_stages:
             raise ValueError("not a cursor")
-        for key in positions.values():
-            if key is not None and not (
-                isinstance(key, dict) and all(isinstance(v, str) for v in key.values())
-            ):
+        for stage, key in positions.items():
+            if key is not None and not _is_stage_key(stage, key):
                 raise ValueError("not a cursor")
         return positions
     except (ValueError, UnicodeDecodeError, binascii.Error) as e:
         raise MalformedPayload("the cursor is not one this API gave out") from e
 
 
+_STAGE_SORT_SHAPE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z#(?P<lead_id>.+)")
+
+
+def _is_stage_key(stage: str, key: object) -> bool:
+    """Whether `key` is a ByStage index key of a lead in `stage`, as `list_leads` writes one."""
+    if not isinstance(key, dict) or set(key) != {"pk", "sk", "stage", STAGE_SORT}:
+        return False
+    if not all(isinstance(v, str) for v in key.values()):
+        return False
+    sort = _STAGE_SORT_SHAPE.fullmatch(key[STAGE_SORT])
+    lead_id = str(key["pk"]).removeprefix("LEAD#")
+    return (
+        key["sk"] == PROFILE
+        and key["stage"] == stage
+        and str(key["pk"]).startswith("LEAD#")
+        and is_lead_id(lead_id)
+        and sort is not None
+        and sort["lead_id"] == lead_id
+    )
+
+
 def _reasons_from_message(message: str) -> list[str | None]:
     inside = message[message.rfind("[") + 1 : message.rfind("]")] if "[" in message else ""
     return [None if r.strip() == "None" else r.strip() for r in inside.split(",") if r.strip()]
+
+
+FORM_CLIENT_PREFIX = "FORMCLIENT#"
+FORM_TOKEN_PREFIX = "FORMTOKEN#"
+
+
+class DynamoFormGuardStore:
+    """FormGuardStore on the leads table: one counter item per client per minute window and
+    one item per spent form token, each deleted by the table's TTL (`expiresAt`) after it
+    stops mattering. Clients are keyed hashes; no address is stored."""
+
+    def __init__(self, table_name: str, client: Any = None) -> None:
+        self.table_name = table_name
+        self._client = client if client is not None else dynamodb_client()
+
+    def count_post(
+        self, client: str, window_start: datetime, expires_at: datetime, limit: int
+    ) -> bool:
+        try:
+            self._client.update_item(
+                TableName=self.table_name,
+                Key=_typed(
+                    {"pk": FORM_CLIENT_PREFIX + client, "sk": f"WINDOW#{window_start:%Y%m%dT%H%M}"}
+                ),
+                UpdateExpression="ADD posts :one SET entity = :entity, expiresAt = :expires",
+                # Over the limit, the post is not counted: a refusal writes nothing.
+                ConditionExpression="attribute_not_exists(posts) OR posts < :limit",
+                ExpressionAttributeValues=_typed(
+                    {
+                        ":one": 1,
+                        ":limit": limit,
+                        ":entity": "form_client",
+                        ":expires": int(expires_at.timestamp()),
+                    }
+                ),
+            )
+            return True
+        except ClientError as e:
+            if e.response["Error"]["Code"] == "ConditionalCheckFailedException":
+                return False
+            raise StorageUnavailable(f"form post counter: {_code(e)}") from e
+        except BotoCoreError as e:
+            raise StorageUnavailable(f"form post counter: {type(e).__name__}") from e
+
+    def token_spent_on(self, nonce: str) -> str | None:
+        with _storage_errors():
+            spent = self._client.get_item(
+                TableName=self.table_name, Key=_typed(_token_key(nonce)), ConsistentRead=True
+            ).get("Item")
+        return str(_untyped(spent).get("eventId", "")) if spent else None
+
+    def spend_token(self, nonce: str, event_id: str, expires_at: datetime) -> str | None:
+        key = _token_key(nonce)
+        item = {
+            **key,
+            "entity": "form_token",
+            "eventId": event_id,
+            "expiresAt": int(expires_at.timestamp()),
+        }
+        try:
+            self._client.put_item(
+                TableName=self.table_name,
+                Item=_typed(item),
+                ConditionExpression="attribute_not_exists(pk)",
+            )
+            return None
+        except ClientError as e:
+            if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
+                raise StorageUnavailable(f"form token: {_code(e)}") from e
+        except BotoCoreError as e:
+            raise StorageUnavailable(f"form token: {type(e).__name__}") from e
+        return self.token_spent_on(nonce) or ""  # "" when it expired meanwhile: still spent
+
+
+def _token_key(nonce: str) -> dict[str, str]:
+    return {"pk": FORM_TOKEN_PREFIX + nonce, "sk": "SPENT"}

@@ -25,15 +25,32 @@ class Settings(BaseModel):
     max_batch_body_bytes: int = Field(5_242_880, alias="MAX_BATCH_BODY_BYTES")
     redirect_origins: tuple[str, ...] = Field((), alias="REDIRECT_ORIGINS")
     write_attempts: int = Field(10, alias="WRITE_ATTEMPTS", ge=1)
+    # ISO 3166 region ("US") a phone number without +country code is read in; unset: dropped.
+    phone_default_region: str | None = Field(
+        None, alias="PHONE_DEFAULT_REGION", pattern="^[A-Z]{2}$"
+    )
+    # The html form's defences (README "Hardening"): empty origins = any origin may post.
+    form_origins: tuple[str, ...] = Field((), alias="FORM_ORIGINS")
+    form_token_required: bool = Field(False, alias="FORM_TOKEN_REQUIRED")
+    form_token_min_age: int = Field(3, alias="FORM_TOKEN_MIN_AGE_SECONDS", ge=0)
+    form_token_max_age: int = Field(7200, alias="FORM_TOKEN_MAX_AGE_SECONDS", ge=1)
+    form_posts_per_minute: int = Field(60, alias="FORM_POSTS_PER_MINUTE", ge=0)
 
-    @field_validator("redirect_origins", mode="before")
+    @field_validator("redirect_origins", "form_origins", mode="before")
     @classmethod
     def _split(cls, value: object) -> object:
         if isinstance(value, str):
             return tuple(o.strip().rstrip("/") for o in value.split(",") if o.strip())
         return value
 
-    @field_validator("mql_threshold", "sql_threshold", "topic_arn", "rules_file", mode="before")
+    @field_validator(
+        "mql_threshold",
+        "sql_threshold",
+        "topic_arn",
+        "rules_file",
+        "phone_default_region",
+        mode="before",
+    )
     @classmethod
     def _blank_is_unset(cls, value: object) -> object:
         return None if value == "" else value

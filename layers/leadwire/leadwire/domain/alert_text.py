@@ -1,10 +1,21 @@
-"""The words sales reads when a lead becomes sales-qualified: e-mail subject and body, SMS."""
+"""The words sales reads when a lead becomes sales-qualified: e-mail subject and body, SMS.
+
+Most of what a lead says reaches this text from a form anyone can post, so every value is
+shown as one labelled field: capped, on one line, without control, format (bidi, zero-width)
+or line-separator characters. A value can then never pose as a line of our own, such as an
+instruction to call a number.
+"""
 
 from __future__ import annotations
+
+import unicodedata
 
 from leadwire.domain.models import Frozen, Lead, Stage, Urgency
 
 _SUBJECT_LIMIT = 100  # SNS email subjects: ASCII, no line breaks, < 100 characters
+_FIELD_LIMIT = 80  # a name, a company, a title, a BANT answer
+_REASON_LIMIT = 200  # why it qualified (rule text with the prospect's urgent words)
+_SMS_LIMIT = 160
 
 
 class Alert(Frozen):
@@ -16,24 +27,46 @@ class Alert(Frozen):
     sms: str
 
 
+def shown(value: object, limit: int = _FIELD_LIMIT) -> str:
+    """A value as one inert line: every character of a unicode category C* (control, format
+    such as bidi overrides and zero-width, private, unassigned) and every line or paragraph
+    separator removed or made a space, whitespace collapsed, capped at `limit` characters."""
+    text = "".join(
+        " " if c.isspace() else c
+        for c in str(value)
+        if c.isspace() or not unicodedata.category(c).startswith("C")
+    )
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
 def render_alert(lead: Lead) -> Alert:
-    """The words sales reads: who, how qualified, why, and how to reach them."""
+    """The words sales reads: who, how qualified, why, and how to reach them, as fields."""
     p = lead.profile
-    who = lead.profile.display_name
-    role = ", ".join(x for x in (p.job_title, p.company) if x)
+    who = shown(p.display_name)
+    company, title = shown(p.company or ""), shown(p.job_title or "")
+    role = ", ".join(x for x in (title, company) if x)
     headline = f"{who} ({role})" if role else who
     urgent = lead.urgency is Urgency.HIGH
     cause = lead.transitions[-1].cause if lead.transitions else "reached SQL"
     bant = lead.bant
     lines: list[str | None] = [
-        f"{headline} is sales-qualified{' - HIGH urgency' if urgent else ''}.",
+        f"Sales-qualified lead{' - HIGH urgency' if urgent else ''}",
         "",
-        f"Score {lead.score} (fit {lead.fit}, engagement {round(lead.engagement)})",
-        f"Why: {cause}",
-        f"Urgent because: {'; '.join(lead.urgency_reasons)}" if urgent else None,
+        f"Name: {who}",
+        f"Title: {title}" if title else None,
+        f"Company: {company}" if company else None,
+        f"Company size: {shown(p.company_size)}" if p.company_size else None,
+        f"Email: {shown(p.email or '(no email)')}",
+        f"Phone: {shown(p.phone)}" if p.phone else None,
+        f"Score: {lead.score} (fit {lead.fit}, engagement {round(lead.engagement)})",
+        f"Why: {shown(cause, _REASON_LIMIT)}",
+        f"Urgent because: {shown('; '.join(lead.urgency_reasons), _REASON_LIMIT)}"
+        if urgent
+        else None,
         "BANT: "
         + "; ".join(
-            f"{label} {value}"
+            f"{label} {shown(value)}"
             for label, value in (
                 ("budget", bant.budget or "?"),
                 ("authority", bant.authority or "?"),
@@ -41,20 +74,18 @@ def render_alert(lead: Lead) -> Alert:
                 ("timeline", bant.timeline or "?"),
             )
         ),
-        f"Contact: {p.email or '(no email)'}" + (f", {p.phone}" if p.phone else ""),
-        f"Company size: {p.company_size}" if p.company_size else None,
         f"Lead: {lead.lead_id}",
     ]
     subject = f"{'[URGENT] ' if urgent else ''}SQL: {headline} - score {lead.score}"
-    subject = subject.encode("ascii", "replace").decode().replace("\n", " ")
-    if len(subject) > _SUBJECT_LIMIT:
-        subject = subject[: _SUBJECT_LIMIT - 3] + "..."
+    subject = shown(subject.encode("ascii", "replace").decode(), _SUBJECT_LIMIT - 1)
+    contact = (
+        f", phone {shown(p.phone)}" if p.phone else f", email {shown(p.email)}" if p.email else ""
+    )
     return Alert(
         lead_id=lead.lead_id,
         stage=lead.stage,
         urgency=lead.urgency,
         subject=subject,
         message="\n".join(line for line in lines if line is not None).strip(),
-        sms=f"leadwire SQL: {headline}, score {lead.score}"
-        + (f", call {p.phone}" if p.phone else f", {p.email}" if p.email else ""),
+        sms=shown(f"leadwire SQL: {headline}, score {lead.score}{contact}", _SMS_LIMIT),
     )

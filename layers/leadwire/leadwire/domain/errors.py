@@ -56,6 +56,50 @@ class StorageUnavailable(LeadwireError):
     """The write did not happen; the sender must retry (it will, on a 5xx)."""
 
 
+class SecretsUnavailable(LeadwireError):
+    """The signing secrets could not be read (not: there are none); the sender must retry."""
+
+
+class OriginNotAllowed(LeadwireError):
+    """A browser form post from a page on an origin the deployment does not list."""
+
+
+class HoneypotFilled(LeadwireError):
+    """The hidden field a person never sees was filled: a bot filled every field."""
+
+
+class FormTokenMissing(LeadwireError):
+    pass
+
+
+class FormTokenInvalid(LeadwireError):
+    """Not a token we signed (forged, altered, or signed with a key no longer accepted)."""
+
+
+class FormTokenExpired(LeadwireError):
+    pass
+
+
+class FormTokenTooFresh(LeadwireError):
+    """Posted sooner after the page was rendered than a person fills a form."""
+
+
+class FormTokenUsed(LeadwireError):
+    """The token was already spent on another submission."""
+
+
+class FormTokensUnavailable(LeadwireError):
+    """Tokens are required but no signing key is configured (a deployment mistake)."""
+
+
+class RateLimited(LeadwireError):
+    """Too many posts from one client in the current window; `retry_after` in seconds."""
+
+    def __init__(self, message: str, retry_after: int) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
 class RulesError(LeadwireError):
     """The rules file is invalid; raised at load, never per request."""
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
+from collections.abc import Collection
 from datetime import date, datetime
 from enum import StrEnum
 
@@ -48,6 +49,14 @@ class Channel(StrEnum):
     EVENT = "event"
 
 
+class Trust(StrEnum):
+    """How far a source is believed: a signed provider proved who sent the delivery; an
+    unsigned browser form (`html`) can be posted by anyone who knows an address."""
+
+    VERIFIED = "verified"
+    UNVERIFIED = "unverified"
+
+
 class Profile(Frozen):
     """Who the lead is, as far as the forms and chats they sent have told us."""
 
@@ -62,10 +71,15 @@ class Profile(Frozen):
     country: str | None = None
     phone: str | None = None
 
-    def updated_with(self, newer: Profile) -> Profile:
-        """What a later event says wins; what it leaves out is kept."""
-        changes = {k: v for k, v in newer.model_dump().items() if v not in (None, "")}
+    def updated_with(self, newer: Profile, keep: Collection[str] = ()) -> Profile:
+        """What a later event says wins, except over the fields in `keep`; what it leaves
+        out is kept."""
+        changes = {k: v for k, v in newer.said().items() if k not in keep}
         return self.model_copy(update=changes) if changes else self
+
+    def said(self) -> dict[str, str]:
+        """The fields that hold a value."""
+        return {k: v for k, v in self.model_dump().items() if v not in (None, "")}
 
     @property
     def display_name(self) -> str:
@@ -90,18 +104,20 @@ class LeadEvent(Frozen):
     budget: str | None = None
     timeline: str | None = None
     message: str | None = None
-    attributes: dict[str, str] = {}
+    attributes: dict[str, str] = Field(default_factory=dict)
     # For behaviour (Channel.EVENT): what they did, as the rules name it ("page", a tracked
     # event's name such as "Video Playback Completed", "email_click", "identify"), and for a
     # page view its path.
     activity: str | None = None
     page: str | None = None
+    # Set by intake from the provider; unverified unless a signature was checked.
+    trust: Trust = Trust.UNVERIFIED
     # Event ids this one repeats: recorded already, it is a duplicate (an unsigned form's
     # same content in the previous deduplication window).
-    repeats_of: list[str] = []
+    repeats_of: list[str] = Field(default_factory=list)
     # What reading the delivery changed or dropped, in words (never the raw values of an
     # identity): "email: removed 1 zero-width character", "company: dropped, not text".
-    normalized: list[str] = []
+    normalized: list[str] = Field(default_factory=list)
 
     @model_validator(mode="after")
     def _identifies_someone(self) -> LeadEvent:
@@ -202,7 +218,9 @@ class LedgerEntry(Frozen):
     # The normalized event itself, so a what-if can replay history under other rules.
     event: LeadEvent | None = None
     # What reading the delivery changed or dropped (the event's `normalized`).
-    normalized: list[str] = []
+    normalized: list[str] = Field(default_factory=list)
+    # The source's trust (None: not a delivery, e.g. decay or a disposition).
+    trust: Trust | None = None
 
 
 class DayPoints(Frozen):
@@ -215,15 +233,18 @@ class DayPoints(Frozen):
 class Lead(Frozen):
     lead_id: str
     profile: Profile = Profile()
-    visitor_ids: list[str] = []
+    # Profile fields whose value a verified source set: an unverified event cannot change them.
+    verified_fields: list[str] = Field(default_factory=list)
+    visitor_ids: list[str] = Field(default_factory=list)
     stage: Stage = Stage.LEAD
     fit: int = 0
-    fit_rules: dict[str, int] = {}
+    fit_rules: dict[str, int] = Field(default_factory=dict)
     # Engagement as of `engaged_at`; it fades with the rules' half-life from then on.
     engagement: float = 0.0
     engaged_at: datetime | None = None
-    action_points: dict[str, int] = {}
-    day_points: dict[str, DayPoints] = {}  # the latest day each capped-per-day action scored
+    action_points: dict[str, int] = Field(default_factory=dict)
+    # The latest day each capped-per-day action scored, and its points that day.
+    day_points: dict[str, DayPoints] = Field(default_factory=dict)
     # Visits to the site (a visit ends after the rules' inactivity), when the latest began,
     # and the latest site activity.
     visits: int = 0
@@ -231,13 +252,13 @@ class Lead(Frozen):
     last_seen_at: datetime | None = None
     bant: Bant = Bant()
     urgency: Urgency = Urgency.NORMAL
-    urgency_reasons: list[str] = []  # why it is high (empty when normal)
+    urgency_reasons: list[str] = Field(default_factory=list)  # why it is high (empty when normal)
     last_action: str | None = None
     last_hand_raise_at: datetime | None = None
     urgent_said_at: datetime | None = None
     urgent_words: str | None = None  # the urgent phrase they used, for the reason
     last_chat_at: datetime | None = None  # their latest chat message (an active conversation)
-    transitions: list[Transition] = []
+    transitions: list[Transition] = Field(default_factory=list)
     # When the lead entered its current stage: lists are newest first by it.
     stage_at: datetime | None = None
     disposition: Disposition | None = None
@@ -269,4 +290,4 @@ class Outcome(Frozen):
 
     lead: Lead
     entry: LedgerEntry
-    transitions: list[Transition] = []
+    transitions: list[Transition] = Field(default_factory=list)

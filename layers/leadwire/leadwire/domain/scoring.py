@@ -24,6 +24,7 @@ from leadwire.domain.models import (
     Profile,
     Stage,
     Transition,
+    Trust,
     Urgency,
     lead_id_for,
 )
@@ -37,7 +38,7 @@ _SECONDS_PER_DAY = 86_400
 def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetime) -> Outcome:
     """Score one event for a lead (None for a lead not seen before)."""
     current = lead or Lead.new(lead_id_for(event.email, event.visitor_id), now)
-    profile = current.profile.updated_with(event.profile)
+    profile, verified_fields = profile_after(current, event)
 
     fit_rules = fit_of(profile, rules.fit)
     fit_points = sum(fit_rules.values())
@@ -85,11 +86,13 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
         at=event.occurred_at,
         event=event,
         normalized=event.normalized,
+        trust=event.trust,
     )
 
     candidate = current.model_copy(
         update={
             "profile": profile,
+            "verified_fields": verified_fields,
             "visitor_ids": _with(current.visitor_ids, event.visitor_id),
             "fit": fit_points,
             "fit_rules": fit_rules,
@@ -176,13 +179,37 @@ def _on_site(event: LeadEvent) -> bool:
     )
 
 
+def profile_after(lead: Lead, event: LeadEvent) -> tuple[Profile, list[str]]:
+    """The profile after an event, and which of its fields a verified source set.
+
+    A verified event's values win; an unverified one fills empty fields and may change what
+    only unverified sources said, never a field a verified source set."""
+    if event.trust is Trust.VERIFIED:
+        said = event.profile.said()
+        return lead.profile.updated_with(event.profile), sorted({*lead.verified_fields, *said})
+    return lead.profile.updated_with(event.profile, keep=lead.verified_fields), lead.verified_fields
+
+
+def merged_profile(lead: Lead, visitor: Lead) -> tuple[Profile, list[str]]:
+    """An identified lead's profile with an absorbed visitor's: the identified lead's values
+    win, except where only the visitor's came from a verified source."""
+    known, theirs = lead.profile.said(), visitor.profile.said()
+    chosen = {**theirs, **known}
+    for name, value in theirs.items():
+        if name in visitor.verified_fields and name not in lead.verified_fields:
+            chosen[name] = value
+    verified = {*lead.verified_fields, *visitor.verified_fields} & chosen.keys()
+    return Profile(**chosen), sorted(verified)
+
+
 def absorb(
     lead: Lead | None, visitor: Lead, lead_id: str, rules: ScoringRules, now: datetime
 ) -> Lead:
     """An anonymous visitor's lead folded into the identified one (None: not seen before).
 
     Engagement adds up (both faded to now, then capped), per-action points add up within
-    each action's cap, what the identified lead knows wins over what the visitor said, and
+    each action's cap, what the identified lead knows wins over what the visitor said (but
+    never an unverified value over a verified one), and
     the stage is the further of the two until the next event re-reads it.
     """
     base = lead or Lead.new(lead_id, now)
@@ -198,9 +225,11 @@ def absorb(
         update={k: v for k, v in base.bant.model_dump().items() if v is not None and k != "known"}
     )
     stage = max(base.stage, visitor.stage, key=lambda s: s.rank)
+    profile, verified_fields = merged_profile(base, visitor)
     return base.model_copy(
         update={
-            "profile": visitor.profile.updated_with(base.profile),
+            "profile": profile,
+            "verified_fields": verified_fields,
             "visitor_ids": sorted({*base.visitor_ids, *visitor.visitor_ids}),
             "engagement": round(engagement, 2),
             "engaged_at": now,

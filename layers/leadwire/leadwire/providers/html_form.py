@@ -25,6 +25,14 @@ from leadwire.providers.request import Parsed, ProviderBase, WebhookRequest, req
 # render a fresh hidden `submission_id` per view, which makes each of its posts exact.
 WINDOW_SECONDS = 600
 SUBMISSION_FIELD = "submission_id"
+# The defences' fields (read by leadwire.app.form_guard, never stored): a honeypot a person
+# never sees (hidden with CSS), and the signed form token the page fetched.
+HONEYPOT_FIELD = "leadwire_website"
+TOKEN_FIELD = "leadwire_token"
+# The form tokens' signing key, from the same place as the providers' secrets
+# (LEADWIRE_SECRET_FORM_TOKEN locally, <SecretsParameterPrefix>form_token in SSM).
+TOKEN_KEY_NAME = "form_token"
+DEV_TOKEN_KEY = "leadwire-dev-form-token-key-01"
 URLENCODED = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
 _MAX_FIELDS = 100
@@ -34,6 +42,7 @@ class HtmlFormProvider(ProviderBase):
     slug = "html"
     channels = frozenset({Channel.FORM})
     signed = False
+    browser_form = True
 
     def fill(self, body: bytes, form: str | None, fields: Mapping[str, str]) -> bytes:
         pairs = parse_qsl(body.decode(), keep_blank_values=True)
@@ -48,6 +57,8 @@ class HtmlFormProvider(ProviderBase):
         self, request: WebhookRequest, channel: Channel, delivery_id: str | None, now: datetime
     ) -> Parsed:
         fields = form_fields(request)
+        for defence in (HONEYPOT_FIELD, TOKEN_FIELD):
+            fields.pop(defence, None)
         form = fields.pop("form", None) or request.query.get("form")
         redirect = clean_text("redirect", fields.pop("redirect", None))
         submission = clean_text("submission_id", fields.pop(SUBMISSION_FIELD, None))

@@ -10,7 +10,7 @@ from datetime import datetime
 from typing import Any, Protocol
 
 from leadwire.domain.errors import MalformedPayload, UnsupportedContentType
-from leadwire.domain.models import Channel, LeadEvent
+from leadwire.domain.models import Channel, LeadEvent, Trust
 
 
 @dataclass(frozen=True)
@@ -23,6 +23,8 @@ class WebhookRequest:
     # The URL and method the sender called, for providers that sign them (HubSpot v3).
     method: str = "POST"
     url: str = ""
+    # The client's address as API Gateway saw it (the html form's per-client rate limit).
+    source_ip: str = ""
 
     @property
     def media_type(self) -> str:
@@ -74,6 +76,13 @@ class Provider(Protocol):
     slug: str
     channels: frozenset[Channel]
     signed: bool
+    # Posted by visitors' browsers, not by a service: the form defences apply.
+    browser_form: bool
+
+    @property
+    def trust(self) -> Trust:
+        """Verified when the provider signs its deliveries: what its events may overwrite."""
+        ...
 
     @property
     def dev_secret(self) -> str | None:
@@ -102,6 +111,12 @@ class ProviderBase:
     """What a provider class has unless it says otherwise: unsigned, no room to fill."""
 
     dev_secret: str | None = None
+    signed: bool
+    browser_form: bool = False
+
+    @property
+    def trust(self) -> Trust:
+        return Trust.VERIFIED if self.signed else Trust.UNVERIFIED
 
     def sign(self, delivery: Delivery) -> Signed:
         return Signed({}, delivery.body)

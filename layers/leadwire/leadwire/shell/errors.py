@@ -6,13 +6,23 @@ from dataclasses import dataclass
 
 from leadwire.domain.errors import (
     DispositionNotAllowed,
+    FormTokenExpired,
+    FormTokenInvalid,
+    FormTokenMissing,
+    FormTokensUnavailable,
+    FormTokenTooFresh,
+    FormTokenUsed,
+    HoneypotFilled,
     LeadNotFound,
     LeadwireError,
     MalformedPayload,
     MissingIdentity,
+    OriginNotAllowed,
     PayloadTooLarge,
+    RateLimited,
     RedirectNotAllowed,
     RulesError,
+    SecretsUnavailable,
     SignatureInvalid,
     StaleTimestamp,
     StorageUnavailable,
@@ -25,6 +35,8 @@ from leadwire.domain.errors import (
 class HttpError:
     status: int
     code: str
+    # The sender should send the same request again (a 503 that is nobody's fault).
+    retryable: bool = False
 
 
 HTTP_ERRORS: dict[type[LeadwireError], HttpError] = {
@@ -38,7 +50,17 @@ HTTP_ERRORS: dict[type[LeadwireError], HttpError] = {
     DispositionNotAllowed: HttpError(409, "disposition_not_allowed"),
     PayloadTooLarge: HttpError(413, "payload_too_large"),
     UnsupportedContentType: HttpError(415, "unsupported_media_type"),
-    StorageUnavailable: HttpError(503, "storage_unavailable"),
+    HoneypotFilled: HttpError(400, "honeypot_filled"),
+    FormTokenMissing: HttpError(400, "form_token_missing"),
+    FormTokenTooFresh: HttpError(400, "form_token_too_fresh"),
+    OriginNotAllowed: HttpError(403, "origin_not_allowed"),
+    FormTokenInvalid: HttpError(403, "form_token_invalid"),
+    FormTokenExpired: HttpError(403, "form_token_expired"),
+    FormTokenUsed: HttpError(409, "form_token_used"),
+    RateLimited: HttpError(429, "rate_limited"),
+    StorageUnavailable: HttpError(503, "storage_unavailable", retryable=True),
+    SecretsUnavailable: HttpError(503, "secrets_unavailable", retryable=True),
+    FormTokensUnavailable: HttpError(503, "form_tokens_unavailable"),
     RulesError: HttpError(500, "invalid_rules"),
 }
 INTERNAL = HttpError(500, "internal_error")
@@ -52,5 +74,9 @@ def http_error(error: LeadwireError) -> HttpError:
     return INTERNAL
 
 
-def error_body(error: LeadwireError) -> dict[str, dict[str, str]]:
-    return {"error": {"code": http_error(error).code, "message": error.message}}
+def error_body(error: LeadwireError) -> dict[str, dict[str, str | bool]]:
+    answer = http_error(error)
+    body: dict[str, str | bool] = {"code": answer.code, "message": error.message}
+    if answer.retryable:
+        body["retryable"] = True
+    return {"error": body}

@@ -9,7 +9,7 @@ import json
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
-from leadwire.domain.errors import LeadwireError, MalformedPayload
+from leadwire.domain.errors import LeadwireError, MalformedPayload, RateLimited
 from leadwire.shell.errors import error_body, http_error
 
 
@@ -39,8 +39,18 @@ def json_request_body(event: APIGatewayProxyEventV2) -> object:
         raise MalformedPayload("the body is not valid JSON") from e
 
 
+# How soon a retryable refusal may be sent again (a hint: senders retry on any 5xx).
+RETRY_AFTER_SECONDS = 5
+
+
 def error_response(error: LeadwireError) -> Response[str]:
-    return json_response(http_error(error).status, error_body(error))
+    answer = http_error(error)
+    headers = None
+    if isinstance(error, RateLimited):
+        headers = {"Retry-After": str(error.retry_after)}
+    elif answer.retryable:
+        headers = {"Retry-After": str(RETRY_AFTER_SECONDS)}
+    return json_response(answer.status, error_body(error), headers)
 
 
 def json_response(

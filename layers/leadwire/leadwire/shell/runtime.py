@@ -16,10 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from leadwire.app.disposition import Dispositions
+    from leadwire.app.form_guard import FormGuard
     from leadwire.app.intake import Intake
     from leadwire.app.leads import LeadQueries
     from leadwire.app.ports import Clock
-    from leadwire.aws.dynamo import DynamoLeadStore
+    from leadwire.aws.dynamo import DynamoFormGuardStore, DynamoLeadStore
     from leadwire.aws.settings import Settings
     from leadwire.aws.sns import SnsAlertPublisher
     from leadwire.domain.rules import ScoringRules
@@ -95,6 +96,37 @@ def publisher() -> SnsAlertPublisher:
 
 
 @lru_cache(maxsize=1)
+def form_guard_store() -> DynamoFormGuardStore:
+    from leadwire.aws.dynamo import DynamoFormGuardStore
+
+    return DynamoFormGuardStore(settings().table_name, dynamodb_client())
+
+
+@lru_cache(maxsize=1)
+def form_guard() -> FormGuard:
+    from datetime import timedelta
+
+    from leadwire.app.form_guard import FormDefences, FormGuard
+    from leadwire.aws.secrets import signing_secrets
+    from leadwire.domain.form_token import TokenAges
+    from leadwire.providers import DEV_SECRETS
+    from leadwire.providers.html_form import DEV_TOKEN_KEY, TOKEN_KEY_NAME
+
+    config = settings()
+    defences = FormDefences(
+        origins=config.form_origins,
+        token_required=config.form_token_required,
+        token_ages=TokenAges(
+            timedelta(seconds=config.form_token_min_age),
+            timedelta(seconds=config.form_token_max_age),
+        ),
+        posts_per_minute=config.form_posts_per_minute,
+    )
+    secrets = signing_secrets(config, dev_defaults={**DEV_SECRETS, TOKEN_KEY_NAME: DEV_TOKEN_KEY})
+    return FormGuard(store=form_guard_store(), secrets=secrets, defences=defences)
+
+
+@lru_cache(maxsize=1)
 def intake() -> Intake:
     from leadwire.app.intake import Intake, IntakeLimits
     from leadwire.aws.secrets import signing_secrets
@@ -106,9 +138,17 @@ def intake() -> Intake:
         max_batch_body_bytes=config.max_batch_body_bytes,
         redirect_origins=config.redirect_origins,
         write_attempts=config.write_attempts,
+        phone_region=config.phone_default_region,
     )
     secrets = signing_secrets(config, dev_defaults=DEV_SECRETS)
-    return Intake(store=store(), secrets=secrets, rules=rules(), limits=limits, clock=clock())
+    return Intake(
+        store=store(),
+        secrets=secrets,
+        rules=rules(),
+        limits=limits,
+        clock=clock(),
+        guard=form_guard(),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -130,6 +170,8 @@ _BUILT_ON_CLIENTS = (
     sns_client,
     store,
     publisher,
+    form_guard_store,
+    form_guard,
     intake,
     lead_queries,
     dispositions,

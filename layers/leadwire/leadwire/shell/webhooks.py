@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
+
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
 
+from leadwire.app.form_guard import IssuedToken, origin_of
 from leadwire.app.intake import Receipt
-from leadwire.providers.request import WebhookRequest
-from leadwire.shell.http import json_response, public_url, raw_body
+from leadwire.aws.settings import Settings
+from leadwire.domain.errors import LeadwireError
+from leadwire.providers import PROVIDERS, WebhookRequest
+from leadwire.providers.html_form import TOKEN_FIELD
+from leadwire.shell.errors import error_body, http_error
+from leadwire.shell.http import error_response, json_response, public_url, raw_body
 
 
 def webhook_request(event: APIGatewayProxyEventV2) -> WebhookRequest:
@@ -19,6 +26,7 @@ def webhook_request(event: APIGatewayProxyEventV2) -> WebhookRequest:
         query=dict(event.query_string_parameters or {}),
         method=event.request_context.http.method,
         url=public_url(event, headers),
+        source_ip=event.request_context.http.source_ip or "",
     )
 
 
@@ -42,3 +50,53 @@ def receipt_response(receipt: Receipt) -> Response[str]:
     if receipt.redirect:
         return json_response(303, body, headers={"Location": receipt.redirect})
     return json_response(202, body)
+
+
+def refusal_response(
+    error: LeadwireError, event: APIGatewayProxyEventV2, settings: Settings
+) -> Response[str]:
+    """A refused browser form post goes back to its page with `?error=<code>` (a 303), when
+    that page (its Referer) is on an allowed origin; every other refusal is the JSON error."""
+    answer = http_error(error)
+    back = _form_page(event, settings) if 400 <= answer.status < 500 else None
+    if back is None:
+        return error_response(error)
+    query = [(k, v) for k, v in parse_qsl(back.query) if k not in ("error", "thanks")]
+    page = urlunsplit(back._replace(query=urlencode([*query, ("error", answer.code)])))
+    return json_response(303, error_body(error), headers={"Location": page})
+
+
+def _form_page(event: APIGatewayProxyEventV2, settings: Settings) -> SplitResult | None:
+    provider = PROVIDERS.get((event.path_parameters or {}).get("provider", ""))
+    headers = {k.lower(): v for k, v in (event.headers or {}).items()}
+    referer = headers.get("referer", "")
+    if (
+        provider is None
+        or not provider.browser_form
+        or "text/html" not in headers.get("accept", "")
+    ):
+        return None  # not a browser navigating: the caller reads JSON
+    allowed = {origin_of(o) for o in (*settings.redirect_origins, *settings.form_origins)}
+    parts = urlsplit(referer)
+    if parts.scheme not in ("http", "https") or origin_of(referer) not in allowed:
+        return None
+    return parts
+
+
+def form_token_response(
+    issued: IssuedToken, event: APIGatewayProxyEventV2, settings: Settings
+) -> Response[str]:
+    """The token a page puts in its form; readable by pages on the allowed origins (CORS)."""
+    headers = {"Cache-Control": "no-store"}
+    origin = {k.lower(): v for k, v in (event.headers or {}).items()}.get("origin", "")
+    if not settings.form_origins:
+        headers["Access-Control-Allow-Origin"] = "*"
+    elif origin and origin_of(origin) in {origin_of(o) for o in settings.form_origins}:
+        headers.update({"Access-Control-Allow-Origin": origin, "Vary": "Origin"})
+    body = {
+        "token": issued.token,
+        "field": TOKEN_FIELD,
+        "notBefore": issued.not_before.isoformat(),
+        "expiresAt": issued.expires_at.isoformat(),
+    }
+    return json_response(200, body, headers=headers)
