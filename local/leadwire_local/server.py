@@ -469,6 +469,7 @@ class LocalStack:
         base = self.base_url
         forms = sorted(s for s, p in PROVIDERS.items() if Channel.FORM in p.channels)
         chats = sorted(s for s, p in PROVIDERS.items() if Channel.CHAT in p.channels)
+        behaviour = sorted(s for s, p in PROVIDERS.items() if Channel.EVENT in p.channels)
         lines = [
             f"leadwire local stack ready in {seconds:.1f} s",
             f"  lead form page   {base}/",
@@ -478,6 +479,7 @@ class LocalStack:
             f"  json chat        POST {base}/webhooks/chat/json",
             f"  every form       POST {base}/webhooks/forms/{{{','.join(forms)}}}",
             f"  every chat       POST {base}/webhooks/chat/{{{','.join(chats)}}}",
+            f"  behaviour        POST {base}/webhooks/events/{{{','.join(behaviour)}}}",
             "  signing secrets  (LEADWIRE_SECRET_<PROVIDER> overrides the development default)",
         ]
         for slug in sorted(PROVIDERS):

@@ -22,6 +22,7 @@ class Settings(BaseModel):
     mql_threshold: int | None = Field(None, alias="MQL_THRESHOLD")
     sql_threshold: int | None = Field(None, alias="SQL_THRESHOLD")
     max_body_bytes: int = Field(65_536, alias="MAX_BODY_BYTES")
+    max_batch_body_bytes: int = Field(5_242_880, alias="MAX_BATCH_BODY_BYTES")
     redirect_origins: tuple[str, ...] = Field((), alias="REDIRECT_ORIGINS")
     write_attempts: int = Field(10, alias="WRITE_ATTEMPTS", ge=1)
     # The SMS budget (the alert function and the sweeper): past either, alerts go e-mail only.

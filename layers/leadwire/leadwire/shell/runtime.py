@@ -153,6 +153,7 @@ def intake() -> Intake:
     config = settings()
     limits = IntakeLimits(
         max_body_bytes=config.max_body_bytes,
+        max_batch_body_bytes=config.max_batch_body_bytes,
         redirect_origins=config.redirect_origins,
         write_attempts=config.write_attempts,
         phone_region=config.phone_default_region,
