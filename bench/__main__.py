@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TypeVar
 
-from bench import cold, cost, scoring, stack, webhook
+from bench import batch, cold, cost, scoring, stack, webhook
 from bench.figures import Figure, p50, table
 
 RESULTS = Path(__file__).with_name("results.json")
@@ -57,6 +57,7 @@ class Sizes:
     scoring_events: int = 4000
     stack_alerts: int = 40
     stack_seconds: float = 10.0
+    batch_events: int = 1000
 
 
 QUICK = Sizes(
@@ -67,6 +68,7 @@ QUICK = Sizes(
     scoring_events=300,
     stack_alerts=3,
     stack_seconds=1.0,
+    batch_events=50,
 )
 
 
@@ -96,6 +98,10 @@ def main(argv: list[str] | None = None) -> int:
         "cold starts: fresh interpreters, shipped build, first invocation (moto server)",
         lambda: cold.measure(rounds=sizes.cold_rounds),
     )
+    batch_run = step(
+        f"SendGrid batch of {sizes.batch_events:,} events through the handler (moto)",
+        lambda: batch.measure_batch(sizes.batch_events),
+    )
     scored = step("pure scoring throughput", lambda: scoring.scoring_figures(sizes.scoring_events))
     stack_run = step(
         "local stack over HTTP (alert latency, throughput)",
@@ -112,6 +118,7 @@ def main(argv: list[str] | None = None) -> int:
         *webhook.handler_figures(handler_run),
         *cold.figures(cold_run),
         *scored,
+        *batch.batch_figures(batch_run),
         *stack.stack_figures(stack_run),
         webhook.growth_figure(small, large),
         *cost.cost_figures(priced),

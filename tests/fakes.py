@@ -3,19 +3,33 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from leadwire.app.ports import AlertMarkers, AlertPublisher, FormGuardStore, LeadStore
+from leadwire.app.ports import (
+    AlertOutbox,
+    AlertPublisher,
+    FormGuardStore,
+    LeadStore,
+    SmsBudget,
+)
 from leadwire.domain.alert_text import Alert
-from leadwire.domain.errors import DuplicateEvent, MalformedPayload, VersionConflict
+from leadwire.domain.errors import (
+    AlertInFlight,
+    DuplicateEvent,
+    MalformedPayload,
+    VersionConflict,
+)
 from leadwire.domain.models import Lead, LedgerEntry, Outcome, Stage
+from leadwire.domain.outbox import LEASE_SECONDS, PendingAlert
 
 
 class InMemoryLeadStore:
     def __init__(self) -> None:
         self.leads: dict[str, Lead] = {}
         self.entries: dict[tuple[str, str], LedgerEntry] = {}
-        self.markers: dict[tuple[str, str], str] = {}
+        self.outbox: dict[tuple[str, int], PendingAlert] = {}
+        self.claimed_until: dict[tuple[str, int], datetime] = {}
+        self.done: dict[tuple[str, int], str] = {}  # sent / skipped: reason
         self.aliases: dict[str, str] = {}
         self.conflicts_to_raise = 0
 
@@ -28,6 +42,7 @@ class InMemoryLeadStore:
         expected_version: int,
         absorbed: Lead | None = None,
         link: str | None = None,
+        alert: Alert | None = None,
     ) -> Lead:
         lead = outcome.lead
         if link is not None and (link in self.aliases or link in self.leads):
@@ -51,6 +66,14 @@ class InMemoryLeadStore:
         self.entries[(lead.lead_id, outcome.entry.event_id)] = outcome.entry
         if link is not None:
             self.aliases[link] = lead.lead_id
+        if alert is not None:
+            key = (lead.lead_id, saved.version)
+            self.outbox[key] = PendingAlert(
+                lead_id=lead.lead_id,
+                version=saved.version,
+                alert=alert,
+                created_at=outcome.entry.at,
+            )
         return saved
 
     def ledger(self, lead_id: str) -> list[LedgerEntry]:
@@ -76,8 +99,9 @@ class InMemoryLeadStore:
         for key in [k for k in self.entries if k[0] == lead_id]:
             del self.entries[key]
             removed += 1
-        for key in [k for k in self.markers if k[0] == lead_id]:
-            del self.markers[key]
+        for alert in [k for k in [*self.outbox, *self.done] if k[0] == lead_id]:
+            self.outbox.pop(alert, None)
+            self.done.pop(alert, None)
             removed += 1
         for visitor in [v for v, owner in self.aliases.items() if owner == lead_id]:
             del self.aliases[visitor]
@@ -87,29 +111,65 @@ class InMemoryLeadStore:
     def all_ledger_entries(self) -> Iterator[tuple[str, LedgerEntry]]:
         yield from ((lead_id, entry) for (lead_id, _), entry in self.entries.items())
 
-    def claim(self, lead_id: str, marker: str, now: datetime) -> bool:
-        if self.markers.get((lead_id, marker)) == "sent":
+    def claim(self, lead_id: str, version: int, now: datetime) -> PendingAlert | None:
+        key = (lead_id, version)
+        if key not in self.outbox:
+            return None
+        held = self.claimed_until.get(key)
+        if held is not None and held > now:
+            raise AlertInFlight(f"{lead_id}/{version}")
+        self.claimed_until[key] = now + timedelta(seconds=LEASE_SECONDS)
+        return self.outbox[key]
+
+    def record_sms(self, lead_id: str, version: int, sms: bool) -> None:
+        key = (lead_id, version)
+        if key in self.outbox:
+            self.outbox[key] = self.outbox[key].model_copy(update={"sms": sms})
+
+    def mark_sent(self, lead_id: str, version: int, message_id: str, now: datetime) -> None:
+        self._done(lead_id, version, "sent")
+
+    def mark_skipped(self, lead_id: str, version: int, reason: str, now: datetime) -> None:
+        self._done(lead_id, version, f"skipped: {reason}")
+
+    def _done(self, lead_id: str, version: int, how: str) -> None:
+        if self.outbox.pop((lead_id, version), None) is not None:
+            self.done[(lead_id, version)] = how
+        self.claimed_until.pop((lead_id, version), None)
+
+    def release(self, lead_id: str, version: int) -> None:
+        self.claimed_until.pop((lead_id, version), None)
+
+    def overdue(self, created_before: datetime, limit: int) -> list[tuple[str, int]]:
+        waiting = sorted(self.outbox.values(), key=lambda p: p.created_at)
+        return [(p.lead_id, p.version) for p in waiting if p.created_at < created_before][:limit]
+
+
+class CountingSmsBudget:
+    def __init__(self, per_hour: int = 1_000) -> None:
+        self.per_hour = per_hour
+        self.taken: dict[str, int] = {}
+
+    def take(self, now: datetime) -> bool:
+        hour = f"{now:%Y-%m-%dT%H}"
+        if self.taken.get(hour, 0) >= self.per_hour:
             return False
-        self.markers[(lead_id, marker)] = "sending"
+        self.taken[hour] = self.taken.get(hour, 0) + 1
         return True
-
-    def confirm(self, lead_id: str, marker: str, message_id: str, now: datetime) -> None:
-        self.markers[(lead_id, marker)] = "sent"
-
-    def release(self, lead_id: str, marker: str) -> None:
-        self.markers.pop((lead_id, marker), None)
 
 
 class RecordingPublisher:
     def __init__(self, failures: int = 0) -> None:
         self.sent: list[Alert] = []
+        self.by_sms: list[bool] = []
         self.failures = failures
 
-    def publish(self, alert: Alert) -> str:
+    def publish(self, alert: Alert, sms: bool = True) -> str:
         if self.failures:
             self.failures -= 1
             raise ConnectionError("SNS is down")
         self.sent.append(alert)
+        self.by_sms.append(sms)
         return f"msg-{len(self.sent)}"
 
 
@@ -139,7 +199,9 @@ class InMemoryFormGuardStore:
         return None
 
 
-def _implements_the_ports() -> tuple[LeadStore, AlertMarkers, AlertPublisher, FormGuardStore]:
+def _implements_the_ports() -> tuple[
+    LeadStore, AlertOutbox, AlertPublisher, SmsBudget, FormGuardStore
+]:
     """mypy checks here that the fakes stay whole implementations of the ports."""
     store = InMemoryLeadStore()
-    return store, store, RecordingPublisher(), InMemoryFormGuardStore()
+    return store, store, RecordingPublisher(), CountingSmsBudget(), InMemoryFormGuardStore()

@@ -1,5 +1,8 @@
-"""SQL alert function: the leads stream, filtered to leads entering `sql`, one SNS alert each."""
+"""SQL alert function: the leads stream, filtered to leads entering `sql`; sends the alert the
+transition put in the outbox (once, and only if the lead is still there and still SQL)."""
 
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import (
     BatchProcessor,
     EventType,
@@ -8,28 +11,37 @@ from aws_lambda_powertools.utilities.batch import (
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from leadwire.app.alerting import alert_on_sql
-from leadwire.aws.dynamo import lead_from_item
+from leadwire.app.alerting import send_pending
 from leadwire.shell import runtime
 from leadwire.shell.log import get_logger
 
 processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 logger = get_logger()
+metrics = Metrics()
 
 
 def record_handler(record: DynamoDBRecord) -> None:
     logger.set_correlation_id(record.event_id)  # one stream record: one trail in the logs
-    lead = lead_from_item(record.dynamodb.new_image)
-    message_id = alert_on_sql(lead, runtime.store(), runtime.publisher(), runtime.now())
+    image = record.dynamodb.new_image
+    lead_id, version = str(image["leadId"]), int(image["version"])
+    delivery = send_pending(runtime.alerting(), lead_id, version, runtime.now())
+    metrics.add_metric(name="AlertsSent", unit=MetricUnit.Count, value=delivery.status == "sent")
+    metrics.add_metric(
+        name="AlertsSkipped", unit=MetricUnit.Count, value=delivery.status == "skipped"
+    )
+    metrics.add_metric(name="SmsOverBudget", unit=MetricUnit.Count, value=delivery.over_budget)
     logger.info(
         "sql alert",
-        lead_id=lead.lead_id,
-        version=lead.version,
-        urgency=lead.urgency,
-        sent=message_id is not None,
+        lead_id=lead_id,
+        version=version,
+        status=delivery.status,
+        sms=delivery.sms,
+        over_budget=delivery.over_budget,
+        reason=delivery.reason,
     )
 
 
+@metrics.log_metrics
 @logger.inject_lambda_context
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return process_partial_response(

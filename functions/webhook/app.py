@@ -1,10 +1,11 @@
-"""Webhook function: POST /webhooks/forms/{provider} and /webhooks/chat/{provider}, and
-GET /forms/token (the html form's signed token)."""
+"""Webhook function: POST /webhooks/forms/{provider}, /webhooks/chat/{provider} and
+/webhooks/events/{provider}, and GET /forms/token (the html form's signed token)."""
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from leadwire.app.intake import Receipt
 from leadwire.domain.errors import LeadwireError, UnknownProvider
 from leadwire.domain.models import Channel
 from leadwire.shell import runtime
@@ -32,6 +33,11 @@ def chat_webhook(provider: str) -> Response:
     return _receive(Channel.CHAT, provider)
 
 
+@app.post("/webhooks/events/<provider>")
+def events_webhook(provider: str) -> Response:
+    return _receive(Channel.EVENT, provider)
+
+
 @app.get("/forms/token")
 def form_token() -> Response:
     issued = runtime.form_guard().issue(runtime.now())
@@ -48,9 +54,21 @@ def _receive(channel: Channel, provider: str) -> Response:
         event_id=receipt.event_id,
         lead_id=receipt.lead_id,
         provider=provider,
+        **_batch_counts(receipt),
         **{k: v for k, v in extra.items() if v},
     )
     return receipt_response(receipt)
+
+
+def _batch_counts(receipt: Receipt) -> dict[str, int]:
+    counts = receipt.batch
+    if counts is None:
+        return {}
+    return {
+        "accepted": counts.accepted,
+        "duplicates": counts.duplicates,
+        "skipped": len(counts.skipped),
+    }
 
 
 @app.exception_handler(LeadwireError)
@@ -62,7 +80,9 @@ def refused(error: LeadwireError) -> Response:
 
 @app.not_found
 def not_found(_: Exception) -> Response:
-    return error_response(UnknownProvider("no such route; POST /webhooks/{forms|chat}/{provider}"))
+    return error_response(
+        UnknownProvider("no such route; POST /webhooks/{forms|chat|events}/{provider}")
+    )
 
 
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)

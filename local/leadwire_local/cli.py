@@ -540,8 +540,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "--queue-url: the running local stack at --url. Deployed: the records are read back "
         "from the table's stream by the batch's sequence numbers (within the stream's 24 h "
         "retention), filtered as the trigger filters them, and the alert function is invoked "
-        "with them (your AWS credentials). Sending twice is harmless: the alert marker makes "
-        "each SQL transition alert once. Exit status 1 when a message had to be kept.",
+        "with them (your AWS credentials). Sending twice is harmless: the outbox lets each SQL "
+        "transition alert once, and an erased lead, or one no longer SQL, is not alerted. The "
+        "sweeper sends pending alerts every 5 minutes anyway; a redrive only makes it sooner. "
+        "Exit status 1 when a message had to be kept.",
     )
     p.add_argument("--url", default=_stack_url(), help=URL_HELP)
     p.add_argument("--stack", help="a deployed stack's name: finds its queue and function")

@@ -84,3 +84,18 @@ def http_event(
 def stream_event(records: list[dict[str, Any]], stream_arn: str) -> dict[str, Any]:
     """A DynamoDB stream batch as Lambda delivers it."""
     return {"Records": [{**r, "eventSourceARN": stream_arn} for r in records]}
+
+
+def scheduled_event(at: datetime, rule_arn: str) -> dict[str, Any]:
+    """What an EventBridge schedule hands a function when the rule fires at `at`."""
+    return {
+        "version": "0",
+        "id": str(uuid.uuid4()),
+        "detail-type": "Scheduled Event",
+        "source": "aws.events",
+        "account": "123456789012",
+        "time": at.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "region": "us-east-1",
+        "resources": [rule_arn],
+        "detail": {},
+    }

@@ -8,8 +8,9 @@ back from the stream (GetShardIterator AT_SEQUENCE_NUMBER + GetRecords; the stre
 the stream-event shape. The local stack's messages also carry the records themselves.
 
 A message is deleted only after its replay succeeded; one that fails stays in the queue (made
-visible again at once) for the next run. Replaying twice is harmless: the alert marker makes
-the alert function send once per SQL transition.
+visible again at once) for the next run. Replaying twice is harmless: the alert function sends
+from the table's outbox, once per SQL transition, and never for an erased lead or one no longer
+SQL. The sweeper sends pending alerts from the table anyway; a redrive only makes it sooner.
 """
 
 from __future__ import annotations

@@ -13,6 +13,7 @@ import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -20,7 +21,7 @@ import boto3
 
 from leadwire.shell import runtime
 from leadwire_local.faults import FailNext, sns_outage
-from leadwire_local.lambda_events import LambdaContext, http_event
+from leadwire_local.lambda_events import LambdaContext, http_event, scheduled_event
 from leadwire_local.redrive import RedriveReport, handler_replay, redrive, stream_fetch
 from leadwire_local.streams import StreamTrigger
 from leadwire_local.template import Stack, Template
@@ -28,6 +29,7 @@ from leadwire_local.template import Stack, Template
 WEBHOOK_FUNCTION = "WebhookFunction"
 ALERT_FUNCTION = "SqlAlertFunction"
 ALERT_STREAM_EVENT = "LeadStream"
+SWEEP_FUNCTION = "AlertSweepFunction"
 # How many instances of each HTTP function may run at once (Lambda runs one execution
 # environment per concurrent request); 1 serializes them, as one warm instance would.
 CONCURRENCY_VARIABLE = "LEADWIRE_LOCAL_CONCURRENCY"
@@ -59,6 +61,7 @@ class ReceivedAlert:
     urgency: str
     subject: str
     message: str
+    sms: str = ""  # the `sms` attribute: "yes" when within the SMS budget
 
     def as_line(self) -> dict[str, str]:
         return {
@@ -175,7 +178,9 @@ class Sandbox:
     def _admin(self, action: str, body: bytes) -> HttpResponse:
         """`POST /_local/faults {"snsPublishFailures": n}`: the next n SNS publishes fail
         (`{}` only reports what is left and how many failed).
-        `POST /_local/redrive`: replay the alert dead-letter queue (`leadwire redrive`)."""
+        `POST /_local/redrive`: replay the alert dead-letter queue (`leadwire redrive`).
+        `POST /_local/sweep {"clockAheadSeconds": s}`: run the alert sweeper now (as if `s`
+        seconds later, to pass the lease without waiting)."""
         if action == "faults":
             wanted = json.loads(body or b"{}")
             if self._sns_outage is None:
@@ -188,6 +193,8 @@ class Sandbox:
             }
         elif action == "redrive":
             answer = self.redrive().as_dict()
+        elif action == "sweep":
+            answer = self.sweep(float(json.loads(body or b"{}").get("clockAheadSeconds", 0)))
         else:
             return _json(404, {"error": {"code": "not_found", "message": f"no {action}"}})
         return _json(200, answer)
@@ -202,6 +209,15 @@ class Sandbox:
             fetch=stream_fetch(streams),
             filters=self.trigger.filters,
         )
+
+    def sweep(self, ahead_seconds: float = 0) -> dict[str, Any]:
+        """Run the alert sweeper once, as its schedule does (what it found and sent); with
+        `ahead_seconds`, as if run that much later (tests pass the lease so, not by sleeping)."""
+        at = datetime.now(UTC) + timedelta(seconds=max(0.0, ahead_seconds))
+        event = scheduled_event(at, f"arn:aws:events:{self.region}:123456789012:rule/sweep")
+        timeout = self.template.function(SWEEP_FUNCTION).timeout
+        result = self.handler(SWEEP_FUNCTION)(event, LambdaContext(timeout_ms=timeout * 1000))
+        return dict(result)
 
     # -- the stream and the alerts --------------------------------------------------------------
 
@@ -220,15 +236,45 @@ class Sandbox:
                 Protocol="sqs",
                 Endpoint=arn["Attributes"]["QueueArn"],
             )
+        self.sms_queue_url = self._subscribe_like_the_sms_subscription()
         return url
+
+    def _subscribe_like_the_sms_subscription(self) -> str | None:
+        """A queue standing in for the phone: subscribed with the template's SMS subscription
+        filter policy, so a test sees which alerts would have gone by SMS."""
+        for resource in self.template.resources("AWS::SNS::Subscription").values():
+            props = resource["Properties"]
+            if props.get("Protocol") != "sms":
+                continue
+            sqs, sns = self._sqs, boto3.client("sns", region_name=self.region)
+            url = str(sqs.create_queue(QueueName="leadwire-local-sms-subscriber")["QueueUrl"])
+            arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])
+            sns.subscribe(
+                TopicArn=str(self.stack.resolve(props["TopicArn"])),
+                Protocol="sqs",
+                Endpoint=arn["Attributes"]["QueueArn"],
+                Attributes={
+                    "FilterPolicy": json.dumps(props["FilterPolicy"]),
+                    "FilterPolicyScope": str(props.get("FilterPolicyScope", "MessageAttributes")),
+                },
+            )
+            return url
+        return None
+
+    def received_sms(self) -> list[ReceivedAlert]:
+        """Alerts the SMS subscription would have taken (drains its stand-in queue)."""
+        return self._drain(self.sms_queue_url) if self.sms_queue_url else []
 
     def received_alerts(self) -> list[ReceivedAlert]:
         """Alerts as a subscriber to the topic receives them (drains the subscriber queue)."""
+        return self._drain(self.alerts_queue_url)
+
+    def _drain(self, queue_url: str) -> list[ReceivedAlert]:
         sqs = self._sqs
         alerts = []
         while True:
             batch = sqs.receive_message(
-                QueueUrl=self.alerts_queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
+                QueueUrl=queue_url, MaxNumberOfMessages=10, WaitTimeSeconds=0
             ).get("Messages", [])
             if not batch:
                 return alerts
@@ -244,11 +290,10 @@ class Sandbox:
                         urgency=attributes.get("urgency", ""),
                         subject=envelope.get("Subject") or "",
                         message=envelope.get("Message", ""),
+                        sms=attributes.get("sms", ""),
                     )
                 )
-                sqs.delete_message(
-                    QueueUrl=self.alerts_queue_url, ReceiptHandle=message["ReceiptHandle"]
-                )
+                sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
     def items(self) -> list[dict[str, Any]]:
         """Everything in the leads table (tests use it to prove a request wrote nothing)."""

@@ -90,8 +90,12 @@ def current_secret(provider: str) -> str:
 
 
 def webhook_path(provider: str) -> str:
-    """Where a provider posts: /webhooks/forms/<slug> or /webhooks/chat/<slug>."""
-    channel = "forms" if Channel.FORM in PROVIDERS[provider].channels else "chat"
+    """Where a provider posts: /webhooks/forms/<slug>, /webhooks/chat/<slug> or
+    /webhooks/events/<slug>."""
+    channels = PROVIDERS[provider].channels
+    channel = (
+        "forms" if Channel.FORM in channels else "chat" if Channel.CHAT in channels else "events"
+    )
     return f"/webhooks/{channel}/{provider}"
 
 

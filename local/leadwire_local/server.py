@@ -2,10 +2,10 @@
 
 An embedded moto server holds the template's resources; a stdlib HTTP server routes each request
 to the real handlers through the Sandbox (as API Gateway would); a background thread follows the
-table's stream into the alert function and writes every alert to the terminal and to
-`<data-dir>/alerts.jsonl`. Every write moto accepts is journaled (fsynced) before it answers;
-at start the last snapshot is restored and the journal replayed on top of it, so a kill -9
-loses no accepted webhook; snapshots compact the journal.
+table's stream into the alert function, runs the alert sweeper on its schedule, and writes
+every alert to the terminal and to `<data-dir>/alerts.jsonl`. Every write moto accepts is
+journaled (fsynced) before it answers; at start the last snapshot is restored and the journal
+replayed on top of it, so a kill -9 loses no accepted webhook; snapshots compact the journal.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from leadwire_local import moto_patches
 from leadwire_local.journal import Journal
 from leadwire_local.moto_server import MOTO_LOCK, SerialMotoServer, start_moto
 from leadwire_local.pages import BOARD_POLL_HEADER, PAGES, form_error_page
-from leadwire_local.sandbox import HttpResponse, Sandbox
+from leadwire_local.sandbox import SWEEP_FUNCTION, HttpResponse, Sandbox
 from leadwire_local.snapshot import (
     AlertLog,
     journal_through,
@@ -53,11 +53,14 @@ ENV_FILE = "env.json"  # `sam local invoke --env-vars`: each function's variable
 # on it instead of sleeping for "a few polls").
 SETTLE_PATH = "/_local/settle"
 # The stream follower: a burst's requests within this share one poll; with no request for
-# IDLE_AFTER_SECONDS it polls only every IDLE_POLL_SECONDS (nothing else writes to the table).
+# IDLE_AFTER_SECONDS it polls only every IDLE_POLL_SECONDS (the sweeper's schedule is minutes).
 COALESCE_SECONDS = 0.02
 IDLE_AFTER_SECONDS = 5.0
 IDLE_POLL_SECONDS = 2.0
 HTML_FORM_PATH = "/webhooks/forms/html"  # what the example form at / posts to
+# `POST /_local/sweep {"clockAheadSeconds": s}`: run the alert sweeper now, as its schedule
+# does (as if `s` seconds later: past the lease without waiting), its alerts in alerts.jsonl.
+SWEEP_PATH = "/_local/sweep"
 FORM_SETTINGS = (
     "FORM_TOKEN_REQUIRED",
     "FORM_TOKEN_MIN_AGE_SECONDS",
@@ -75,6 +78,7 @@ class ServeOptions:
     snapshot_every: float = 30.0  # seconds; 0: only on a clean stop
     journal: bool = True  # False: no write-ahead journal (a kill -9 loses what the snapshot lacks)
     container_host: str = "host.docker.internal"  # this machine, as a Lambda container sees it
+    sweep_every: float | None = None  # seconds; None: the sweeper's schedule in the template
     log_level: str = "WARNING"
     template: Path = TEMPLATE
 
@@ -93,6 +97,7 @@ class LocalHttpServer(ThreadingHTTPServer):
     say: Say = staticmethod(say)
     after_request: Callable[[], None] = staticmethod(lambda: None)
     settle: Callable[[], dict[str, int]] = staticmethod(lambda: {"records": 0, "alerts": 0})
+    sweep: Callable[[float], dict[str, Any]] = staticmethod(lambda ahead: {})
     erased: Callable[[str], None] = staticmethod(lambda lead_id: None)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
@@ -127,6 +132,9 @@ class RequestHandler(BaseHTTPRequestHandler):
         started = time.monotonic()
         if self.command == "POST" and self.path == SETTLE_PATH:
             self._send(_json_response(200, self.server.settle()))
+            return
+        if self.command == "POST" and self.path == SWEEP_PATH:
+            self._send(self._sweep())
             return
         if "chunked" in self.headers.get("transfer-encoding", "").lower():
             self._send(_error(411, "length_required", "send a Content-Length"))
@@ -169,6 +177,15 @@ class RequestHandler(BaseHTTPRequestHandler):
         """A person's browser posting the html form (it asks for a page, not JSON)."""
         path = self.path.split("?", 1)[0]
         return path == HTML_FORM_PATH and "text/html" in self.headers.get("accept", "")
+
+    def _sweep(self) -> HttpResponse:
+        try:
+            length = int(self.headers.get("content-length") or 0)
+            wanted = json.loads(self.rfile.read(length) or b"{}") if 0 < length < 4096 else {}
+            ahead = float(wanted.get("clockAheadSeconds", 0)) if isinstance(wanted, dict) else 0
+        except ValueError:
+            return _error(400, "bad_request", 'send {"clockAheadSeconds": <number>} or nothing')
+        return _json_response(200, self.server.sweep(ahead))
 
     def _send(self, response: HttpResponse) -> None:
         self.send_response(response.status)
@@ -249,6 +266,9 @@ class LocalStack:
             Template(self.options.template),
             environment={
                 "POWERTOOLS_LOG_LEVEL": self.options.log_level,
+                # The terminal shows alerts and requests; CloudWatch metric (EMF) lines are for
+                # a deployed stack (the functional tests read them from the handlers).
+                "POWERTOOLS_METRICS_DISABLED": "true",
                 "REDIRECT_ORIGINS": ",".join(dict.fromkeys(o for o in origins if o)),
                 # The html form's other defences as the caller's environment sets them
                 # (FORM_TOKEN_REQUIRED=true make run), else as the template's defaults.
@@ -296,6 +316,7 @@ class LocalStack:
         http.sandbox = self.sandbox
         http.after_request = self._after_request
         http.settle = self.settle
+        http.sweep = self.sweep
         http.erased = self.erased
         self._start_thread("http", lambda: http.serve_forever(poll_interval=0.5))
         self._start_thread("stream", self._follow_stream)
@@ -347,7 +368,12 @@ class LocalStack:
         every interval while requests come in, and only every `IDLE_POLL_SECONDS` once they
         stop (an idle stack costs next to no CPU). Every `snapshot_every` seconds with
         requests in between, snapshot too, which compacts the journal."""
-        last_snapshot = last_activity = time.monotonic()
+        last_snapshot = last_activity = last_sweep = time.monotonic()
+        assert self.sandbox is not None
+        sweep_every = (
+            self.options.sweep_every
+            or self.sandbox.template.function(SWEEP_FUNCTION).schedule_seconds()
+        )
         while not self._stopping.is_set():
             active = time.monotonic() - last_activity < IDLE_AFTER_SECONDS
             woken = self._wake.wait(self.options.poll_interval if active else IDLE_POLL_SECONDS)
@@ -359,6 +385,9 @@ class LocalStack:
                 break
             if self.deliver_alerts():
                 last_activity = time.monotonic()
+            if sweep_every and time.monotonic() - last_sweep >= sweep_every:
+                last_sweep = time.monotonic()
+                self.sweep()  # the schedule, as EventBridge runs it deployed
             every = self.options.snapshot_every
             if every and self._changed and time.monotonic() - last_snapshot >= every:
                 self._changed = False
@@ -386,6 +415,21 @@ class LocalStack:
         records passed the alert filter and how many alerts this run has written in all."""
         records = self.deliver_alerts()
         return {"records": records, "alerts": self._alerted}
+
+    def sweep(self, ahead_seconds: float = 0) -> dict[str, Any]:
+        """Run the alert sweeper (after any poll already running), its alerts out to
+        alerts.jsonl; what it found and did, and how many alerts this run has written in all."""
+        assert self.sandbox is not None
+        with self._delivering:
+            try:
+                result = self.sandbox.sweep(ahead_seconds)
+                for alert in self.sandbox.received_alerts():
+                    self.alerts.record(alert)
+                    self._alerted += 1
+            except Exception as e:
+                traceback.print_exc()  # the next run tries again
+                result = {"failed": type(e).__name__}
+        return {**result, "alerts": self._alerted}
 
     def deliver_alerts(self) -> int:
         """One poll of the stream into the alert function, then its alerts out; return how
@@ -437,6 +481,7 @@ class LocalStack:
         base = self.base_url
         forms = sorted(s for s, p in PROVIDERS.items() if Channel.FORM in p.channels)
         chats = sorted(s for s, p in PROVIDERS.items() if Channel.CHAT in p.channels)
+        behaviour = sorted(s for s, p in PROVIDERS.items() if Channel.EVENT in p.channels)
         lines = [
             f"leadwire local stack ready in {seconds:.1f} s",
             f"  lead form page   {base}/",
@@ -446,6 +491,7 @@ class LocalStack:
             f"  json chat        POST {base}/webhooks/chat/json",
             f"  every form       POST {base}/webhooks/forms/{{{','.join(forms)}}}",
             f"  every chat       POST {base}/webhooks/chat/{{{','.join(chats)}}}",
+            f"  behaviour        POST {base}/webhooks/events/{{{','.join(behaviour)}}}",
             "  signing secrets  (LEADWIRE_SECRET_<PROVIDER> overrides the development default)",
         ]
         for slug in sorted(PROVIDERS):
@@ -462,6 +508,7 @@ class LocalStack:
         )
         lines += [
             f"  alerts           {self.alerts.path} (one JSON line each, and printed here)",
+            "  alert sweeper    every 5 min, as deployed (POST /_local/sweep runs it now)",
             f"  leads snapshot   {self.snapshot} (every 30 s and on stop; loaded on start)",
             f"  write journal    {self.journal.path} ({journaled})",
             f"  AWS (moto)       AWS_ENDPOINT_URL={os.environ['AWS_ENDPOINT_URL']}",

@@ -37,6 +37,20 @@ class FunctionSpec:
     handler: str
     environment: dict[str, Any]
     events: dict[str, Any]
+    timeout: int = 3  # seconds, as Lambda's default
+
+    def schedule_seconds(self) -> float | None:
+        """How often its `rate(...)` schedule runs it, in seconds (None: not scheduled)."""
+        for event in self.events.values():
+            if event["Type"] != "Schedule":
+                continue
+            found = re.fullmatch(
+                r"rate\((\d+) (minute|hour|day)s?\)", str(event["Properties"]["Schedule"])
+            )
+            if found:
+                unit = {"minute": 60, "hour": 3600, "day": 86400}[found.group(2)]
+                return int(found.group(1)) * unit
+        return None
 
 
 @dataclass
@@ -157,6 +171,7 @@ class Template:
             handler=props.get("Handler", globals_.get("Handler", "")),
             environment=environment,
             events=dict(props.get("Events", {})),
+            timeout=int(props.get("Timeout", globals_.get("Timeout", 3))),
         )
 
     def create(self, region: str = "us-east-1", prefix: str = "leadwire") -> Stack:

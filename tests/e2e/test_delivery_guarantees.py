@@ -21,9 +21,10 @@ import pytest
 import yaml
 
 from leadwire.domain.models import lead_id_for
+from leadwire.domain.outbox import LEASE_SECONDS
 from leadwire.domain.rules import DEFAULT_RULES_FILE
 from leadwire_local import cli
-from tests.e2e.stack import Sender, ServeProcess, get_json, post
+from tests.e2e.stack import Sender, ServeProcess, get_json, post, request
 
 pytestmark = pytest.mark.e2e
 
@@ -205,3 +206,50 @@ def _redrive(stack: ServeProcess) -> dict[str, Any]:
     status, _, body = post(stack.base + "/_local/redrive", {}, b"")
     assert status == 200, body
     return dict(json.loads(body))
+
+
+def _sweep(stack: ServeProcess, ahead_seconds: float) -> dict[str, Any]:
+    body = json.dumps({"clockAheadSeconds": ahead_seconds}).encode()
+    status, _, answer = post(stack.base + "/_local/sweep", {}, body)
+    assert status == 200, answer
+    return dict(json.loads(answer))
+
+
+PAST_THE_LEASE = LEASE_SECONDS + 1
+
+
+def test_redrive_after_erasure_sends_the_erased_person_nothing(stack, sender, capsys):
+    # Given an alert parked in the dead-letter queue by an SNS outage
+    armed = post(stack.base + "/_local/faults", {}, json.dumps({"snsPublishFailures": 4}).encode())
+    assert armed[0] == 200
+    email = "eve@erased.example"
+    assert sender.form("demo-request", {**CEO, "email": email}, "msg_erased") == "accepted"
+    lead_id = lead_id_for(email)
+    assert stack.settled_alerts(lead_id) == []
+    # When the person is erased, SNS is back, and `leadwire redrive` replays the queue
+    status, _, body = request("DELETE", f"{stack.base}/leads/{lead_id}")
+    assert status == 200 and json.loads(body)["status"] == "erased"
+    assert cli.main(["redrive", "--url", stack.base]) == 0
+    assert "replayed 1 message(s), 1 record(s); 0 kept" in capsys.readouterr().out
+    # Then sales never hears of them (not from the redrive, not from the sweeper)
+    assert stack.settled_alerts(lead_id) == []
+    assert _sweep(stack, PAST_THE_LEASE)["sent"] == 0
+    assert stack.settled_alerts(lead_id) == []
+    assert request("GET", f"{stack.base}/leads/{lead_id}")[0] == 404  # and it stays erased
+
+
+def test_alert_held_up_past_its_retries_is_sent_by_the_sweeper_once(stack, sender):
+    # Given SNS failing for the alert's first delivery and all three retries
+    armed = post(stack.base + "/_local/faults", {}, json.dumps({"snsPublishFailures": 4}).encode())
+    assert armed[0] == 200
+    email = "walt@weekend.example"
+    assert sender.form("demo-request", {**CEO, "email": email}, "msg_weekend") == "accepted"
+    lead_id = lead_id_for(email)
+    assert stack.settled_alerts(lead_id) == []
+    # When the sweeper runs before the lease is over, then after it (twice), nobody redriving
+    early = _sweep(stack, 0)
+    first, second = _sweep(stack, PAST_THE_LEASE), _sweep(stack, PAST_THE_LEASE * 2)
+    # Then sales gets the alert from the table, exactly once
+    assert early["sent"] == 0 and first["sent"] == 1 and second["sent"] == 0
+    [alert] = stack.settled_alerts(lead_id)
+    assert alert["stage"] == "sql"

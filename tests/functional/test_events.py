@@ -5,8 +5,13 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import boto3
 import pytest
+from boto3.dynamodb.types import TypeSerializer
 
+from leadwire.aws.dynamo import outbox_item
+from leadwire.domain.alert_text import render_alert
+from leadwire.shell import runtime
 from leadwire_local.cli import main
 from leadwire_local.lambda_events import LambdaContext
 from leadwire_local.senders import refresh_signature
@@ -22,6 +27,7 @@ def test_there_is_a_sample_per_function_and_provider():
         "webhook-json-chat.json",
         "webhook-html-form.json",
         "sql_alert-stream.json",
+        "alert_sweep-schedule.json",
     } <= names
 
 
@@ -41,6 +47,17 @@ def test_signed_sample_as_written_is_stale(sandbox):
 
 def test_stream_sample_alerts_sales_once(sandbox):
     event = json.loads((EVENTS / "sql_alert-stream.json").read_text())
+    # Given the table holds what the sample's transition wrote: the lead and its pending alert
+    # (the alert function sends from the outbox, and only for a lead that is still there)
+    image = event["Records"][0]["dynamodb"]["NewImage"]
+    client = boto3.client("dynamodb")
+    table = runtime.settings().table_name
+    client.put_item(TableName=table, Item=image)
+    lead = runtime.store().load(image["leadId"]["S"])
+    pending = outbox_item(lead, render_alert(lead), lead.updated_at)
+    client.put_item(
+        TableName=table, Item={k: TypeSerializer().serialize(v) for k, v in pending.items()}
+    )
     handler = sandbox.handler("SqlAlertFunction")
     assert handler(event, LambdaContext()) == {"batchItemFailures": []}
     assert handler(event, LambdaContext()) == {"batchItemFailures": []}
@@ -48,7 +65,28 @@ def test_stream_sample_alerts_sales_once(sandbox):
     assert alert.subject.startswith("[URGENT] SQL: Cleo (CEO, BigCo)")
 
 
+def test_schedule_sample_runs_the_alert_sweeper(sandbox):
+    event = json.loads((EVENTS / "alert_sweep-schedule.json").read_text())
+    answer = sandbox.handler("AlertSweepFunction")(event, LambdaContext(timeout_ms=120_000))
+    assert answer == {
+        "found": 0,
+        "sent": 0,
+        "skipped": 0,
+        "inFlight": 0,
+        "overBudget": 0,
+        "failed": None,
+    }
+
+
 def test_leadwire_invoke_prints_the_handlers_response(capsys, restored_environ):
     assert main(["invoke", "WebhookFunction", "-e", str(EVENTS / "webhook-json-form.json")]) == 0
     printed = capsys.readouterr().out
     assert '"statusCode": 202' in printed
+
+
+def test_form_token_sample_issues_a_signed_token(sandbox):
+    event = json.loads((EVENTS / "form-token.json").read_text())
+    response = sandbox.handler("WebhookFunction")(event, LambdaContext())
+    assert response["statusCode"] == 200, response
+    answer = json.loads(response["body"])
+    assert answer["field"] == "leadwire_token" and answer["token"].startswith("v1.")

@@ -20,6 +20,7 @@ LAYER_ROOT = Path(leadwire.__file__).parents[1]
 NOT_FOR_BACKGROUND = ("leadwire.providers", "yaml", "aws_lambda_powertools.event_handler")
 FORBIDDEN = {
     "sql_alert": (*NOT_FOR_BACKGROUND, "leadwire.domain.rules", "leadwire.app.intake"),
+    "alert_sweep": (*NOT_FOR_BACKGROUND, "leadwire.domain.rules", "leadwire.app.intake"),
     "decay": NOT_FOR_BACKGROUND,
     "leads": ("leadwire.providers", "leadwire.app.intake", "yaml"),
     "webhook": ("leadwire.app.disposition", "leadwire.app.erasure", "leadwire.app.decay"),

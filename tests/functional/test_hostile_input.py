@@ -715,3 +715,16 @@ def test_the_61st_post_in_a_minute_from_one_client_is_429_while_another_client_i
     counters = [i for i in seeded.items() if i["pk"]["S"].startswith("FORMCLIENT#")]
     assert len(counters) == 2 and all("expiresAt" in i for i in counters)
     assert client not in json.dumps(seeded.items()) and other not in json.dumps(seeded.items())
+
+
+def test_of_two_submissions_racing_with_one_token_only_the_first_spends_it(seeded):
+    # Given two submissions that both read the token as unspent (a race)
+    store = runtime.form_guard_store()
+    expires = datetime.now(UTC) + timedelta(hours=2)
+    assert store.token_spent_on("race-nonce") is None
+
+    # When both spend it, the conditional put lets one win and names it to the other
+    assert store.spend_token("race-nonce", "html:first", expires) is None
+    assert store.spend_token("race-nonce", "html:second", expires) == "html:first"
+    [spent] = [i for i in seeded.items() if i["pk"]["S"] == "FORMTOKEN#race-nonce"]
+    assert spent["eventId"]["S"] == "html:first" and "expiresAt" in spent

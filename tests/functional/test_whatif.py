@@ -121,3 +121,38 @@ def test_leadwire_whatif_all_names_every_changed_lead(sandbox, tmp_path, capsys,
     changed = [x.split() for x in printed.splitlines() if x.strip().startswith("ld_")]
     assert [c[1:] for c in changed] == [["mql", "->", "sql", "110", "->", "110"]] * 3
     assert "more (--all" not in printed
+
+
+def test_a_what_if_replays_website_behaviour_under_new_page_rules(sandbox):
+    # Given a visitor who viewed pricing on three days, then asked for a demo
+    views = [
+        {
+            "type": "page",
+            "messageId": f"w{day}",
+            "anonymousId": "anon-whatif",
+            "timestamp": f"2026-11-2{day}T09:00:00Z",
+            "properties": {"path": "/pricing"},
+        }
+        for day in (2, 3, 4)
+    ]
+    path, headers, body = senders.provider_webhook("segment", {"batch": views})
+    assert sandbox.request("POST", path, headers, body).json()["accepted"] == 3
+    post(sandbox, "newsletter", {**MAX, "visitor_id": "anon-whatif"})
+    current = runtime.rules()
+    # When pricing views are worth more (and the rules are renamed to tell them apart)
+    candidate = parse_rules(
+        DEFAULT_RULES_FILE.read_text()
+        .replace(
+            "pricing_page_view: {points: 10, cap_per_day: 10, cap: 30}",
+            "pricing_page_view: {points: 15, cap_per_day: 15, cap: 45}",
+        )
+        .replace('version: "2026.12-1"', 'version: "2026.12-pages"')
+    )
+    result = compare(runtime.store().all_ledger_entries(), current, candidate, datetime.now(UTC))
+    # Then the replay reads every behaviour event, and scores the views higher
+    assert result.events == 4
+    [person] = result.candidate.leads
+    before, after = result.current.leads[person], result.candidate.leads[person]
+    assert after.action_points["pricing_page_view"] == 45
+    assert before.action_points["pricing_page_view"] == 30
+    assert before.visits == after.visits == 3

@@ -1,16 +1,19 @@
-"""One alert per SQL transition, on fakes: markers make a retry harmless."""
+"""One alert per SQL transition, on fakes: the outbox makes a retry harmless, an erased or
+recycled lead is not alerted, and the SMS budget turns urgent alerts into e-mail only."""
 
 from __future__ import annotations
 
 import unicodedata
+from datetime import timedelta
 
 import pytest
 
-from leadwire.app.alerting import alert_on_sql
+from leadwire.app.alerting import Alerting, send_pending, sweep_outbox
 from leadwire.domain.alert_text import render_alert
-from leadwire.domain.models import Channel, LeadEvent, Profile
+from leadwire.domain.models import Channel, LeadEvent, Profile, Stage
+from leadwire.domain.outbox import LEASE_SECONDS, alert_for
 from leadwire.domain.scoring import score
-from tests.fakes import InMemoryLeadStore, RecordingPublisher
+from tests.fakes import CountingSmsBudget, InMemoryLeadStore, RecordingPublisher
 
 CLEO = Profile(
     email="cleo@bigco.example",
@@ -22,34 +25,101 @@ CLEO = Profile(
 )
 
 
-def sql_lead(rules, now):
+def sql_lead(rules, now, n=1):
     event = LeadEvent(
-        event_id="json:1",
+        event_id=f"json:{n}",
         provider="json",
         channel=Channel.FORM,
         form="demo-request",
         occurred_at=now,
-        profile=CLEO,
+        profile=CLEO.model_copy(update={"email": f"cleo{n}@bigco.example"}) if n > 1 else CLEO,
         budget="$200k",
         timeline="2 weeks",
     )
     return score(None, event, rules, now).lead.model_copy(update={"version": 1})
 
 
+def stored_sql_lead(store, rules, now, n=1):
+    """An SQL lead written as the webhook writes it: with its alert in the outbox."""
+    outcome = score(None, sql_event(rules, now, n), rules, now)
+    return store.record(outcome, 0, alert=alert_for(outcome))
+
+
+def sql_event(rules, now, n):
+    profile = CLEO.model_copy(update={"email": f"cleo{n}@bigco.example"}) if n > 1 else CLEO
+    return LeadEvent(
+        event_id=f"json:{n}",
+        provider="json",
+        channel=Channel.FORM,
+        form="demo-request",
+        occurred_at=now,
+        profile=profile,
+        budget="$200k",
+        timeline="2 weeks",
+    )
+
+
+def alerting(store, publisher, budget=None):
+    return Alerting(store, store, publisher, budget or CountingSmsBudget())
+
+
 def test_a_retry_after_success_sends_nothing_more(rules, now):
     store, publisher = InMemoryLeadStore(), RecordingPublisher()
-    lead = sql_lead(rules, now)
-    assert alert_on_sql(lead, store, publisher, now) == "msg-1"
-    assert alert_on_sql(lead, store, publisher, now) is None
+    lead = stored_sql_lead(store, rules, now)
+    first = send_pending(alerting(store, publisher), lead.lead_id, lead.version, now)
+    again = send_pending(alerting(store, publisher), lead.lead_id, lead.version, now)
+    assert (first.status, first.message_id, again.status) == ("sent", "msg-1", "nothing")
     assert len(publisher.sent) == 1
 
 
-def test_a_failed_publish_releases_the_marker_so_the_retry_sends(rules, now):
+def test_a_failed_publish_releases_the_claim_so_the_retry_sends(rules, now):
     store, publisher = InMemoryLeadStore(), RecordingPublisher(failures=1)
-    lead = sql_lead(rules, now)
+    lead = stored_sql_lead(store, rules, now)
     with pytest.raises(ConnectionError):
-        alert_on_sql(lead, store, publisher, now)
-    assert alert_on_sql(lead, store, publisher, now) == "msg-1"
+        send_pending(alerting(store, publisher), lead.lead_id, lead.version, now)
+    assert send_pending(alerting(store, publisher), lead.lead_id, lead.version, now).status == (
+        "sent"
+    )
+
+
+def test_a_lead_no_longer_sql_is_not_alerted_and_the_alert_is_marked_skipped(rules, now):
+    store, publisher = InMemoryLeadStore(), RecordingPublisher()
+    lead = stored_sql_lead(store, rules, now)
+    store.leads[lead.lead_id] = lead.model_copy(update={"stage": Stage.LEAD})  # recycled
+    delivery = send_pending(alerting(store, publisher), lead.lead_id, lead.version, now)
+    assert (delivery.status, delivery.reason) == ("skipped", "no longer sql (lead)")
+    assert publisher.sent == [] and store.outbox == {}
+
+
+def test_an_alert_claimed_by_a_sender_that_died_is_sent_by_the_sweep_after_the_lease(rules, now):
+    store, publisher = InMemoryLeadStore(), RecordingPublisher()
+    lead = stored_sql_lead(store, rules, now)
+    store.claim(lead.lead_id, lead.version, now)  # ...and the process dies
+    assert send_pending(alerting(store, publisher), lead.lead_id, lead.version, now).status == (
+        "in_flight"
+    )
+    within = sweep_outbox(alerting(store, publisher), now + timedelta(seconds=LEASE_SECONDS - 1))
+    after = sweep_outbox(alerting(store, publisher), now + timedelta(seconds=LEASE_SECONDS + 1))
+    again = sweep_outbox(alerting(store, publisher), now + timedelta(seconds=LEASE_SECONDS * 3))
+    assert (within.found, after.sent, again.found) == (0, 1, 0)
+    assert len(publisher.sent) == 1
+
+
+def test_past_the_sms_budget_urgent_alerts_go_by_email_only(rules, now):
+    store, publisher = InMemoryLeadStore(), RecordingPublisher()
+    budget = CountingSmsBudget(per_hour=2)
+    deliveries = []
+    for n in range(1, 4):
+        lead = stored_sql_lead(store, rules, now, n)
+        deliveries.append(
+            send_pending(alerting(store, publisher, budget), lead.lead_id, lead.version, now)
+        )
+    assert [(d.sms, d.over_budget) for d in deliveries] == [
+        (True, False),
+        (True, False),
+        (False, True),
+    ]
+    assert publisher.by_sms == [True, True, False]
 
 
 def test_the_alert_says_who_why_and_how_to_reach_them(rules, now):

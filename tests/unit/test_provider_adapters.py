@@ -44,6 +44,11 @@ def test_every_provider_is_registered_with_a_dev_secret_when_it_checks_one():
         "tawkto",
         "drift",
         "livechat",
+        "segment",
+        "sendgrid",
+        "mailgun",
+        "postmark",
+        "rudderstack",
     }
     assert {slug for slug, p in PROVIDERS.items() if p.signed} == set(DEV_SECRETS)
 

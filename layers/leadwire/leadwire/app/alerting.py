@@ -1,32 +1,122 @@
-"""Alerting sales when a lead becomes sales-qualified: once per SQL transition.
+"""Alerting sales when a lead becomes sales-qualified, from the table's outbox.
 
-The marker `ALERT#<lead version>` is claimed before publishing and confirmed after, so a
-retried stream batch finds it and sends nothing. The remaining window (publish succeeded,
-confirm did not) can only re-send after the claim's lease: see README.
+The SQL transition writes its alert (pending) in the same transaction as the lead. Sending
+it: claim it for a lease (a conditional write, so two senders never both send), read the lead
+again (an erased lead, or one no longer SQL, is not alerted), ask the SMS budget once, publish,
+mark it sent. The alert function does this for the stream record of the transition; the
+sweeper for whatever is still pending after the lease, so nothing depends on the stream's
+24 h retention or a dead-letter pointer. The duplicate window (SNS accepted, the mark did not
+land): see README.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Literal
 
-from leadwire.app.ports import AlertMarkers, AlertPublisher
-from leadwire.domain.alert_text import render_alert
-from leadwire.domain.models import Lead, Stage
+from leadwire.app.ports import AlertOutbox, AlertPublisher, LeadStore, SmsBudget
+from leadwire.domain.errors import AlertInFlight
+from leadwire.domain.models import Urgency
+from leadwire.domain.outbox import LEASE_SECONDS, why_not_send
+
+SWEEP_BATCH = 100  # pending alerts looked at per sweep (more wait for the next run)
+SEND_RESERVE_MS = 25_000  # time one send may take (SNS timeouts and retries) and still finish
 
 
-def alert_on_sql(
-    lead: Lead, markers: AlertMarkers, publisher: AlertPublisher, now: datetime
-) -> str | None:
-    """Alert once for this SQL transition; return the message id, None when already sent."""
-    if lead.stage is not Stage.SQL:
-        return None
-    marker = f"{lead.version:010d}"
-    if not markers.claim(lead.lead_id, marker, now):
-        return None
+@dataclass(frozen=True)
+class Alerting:
+    """What sending an alert needs, passed in so tests can hand it fakes."""
+
+    store: LeadStore
+    outbox: AlertOutbox
+    publisher: AlertPublisher
+    budget: SmsBudget
+
+
+@dataclass(frozen=True)
+class Delivery:
+    status: Literal["sent", "skipped", "nothing", "in_flight"]
+    message_id: str | None = None
+    sms: bool = False  # went to the SMS subscription too
+    over_budget: bool = False  # urgent, but the SMS budget was spent: e-mail only
+    reason: str | None = None
+
+
+def send_pending(alerting: Alerting, lead_id: str, version: int, now: datetime) -> Delivery:
+    """Send the outbox's alert for this lead version, once; what happened to it."""
     try:
-        message_id = publisher.publish(render_alert(lead))
+        pending = alerting.outbox.claim(lead_id, version, now)
+    except AlertInFlight:
+        return Delivery("in_flight")  # its holder sends it, or the sweeper after the lease
+    if pending is None:
+        return Delivery("nothing")
+    reason = why_not_send(alerting.store.load(lead_id))
+    if reason is not None:
+        alerting.outbox.mark_skipped(lead_id, version, reason, now)
+        return Delivery("skipped", reason=reason)
+    sms = pending.sms
+    if pending.alert.urgency is not Urgency.HIGH:
+        sms = False
+    elif sms is None:
+        sms = alerting.budget.take(now)
+        alerting.outbox.record_sms(lead_id, version, sms)
+    try:
+        message_id = alerting.publisher.publish(pending.alert, sms=sms)
     except Exception:
-        markers.release(lead.lead_id, marker)  # let the retry send it
+        alerting.outbox.release(lead_id, version)  # let the next try send it
         raise
-    markers.confirm(lead.lead_id, marker, message_id, now)
-    return message_id
+    alerting.outbox.mark_sent(lead_id, version, message_id, now)
+    over_budget = pending.alert.urgency is Urgency.HIGH and not sms
+    return Delivery("sent", message_id, sms=sms, over_budget=over_budget)
+
+
+@dataclass
+class Sweep:
+    """One sweeper run: what it found and did."""
+
+    found: int = 0
+    sent: int = 0
+    skipped: int = 0
+    in_flight: int = 0
+    over_budget: int = 0
+    failed: str | None = None  # why the run stopped early (the next run tries again)
+    deliveries: list[Delivery] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int | str | None]:
+        return {
+            "found": self.found,
+            "sent": self.sent,
+            "skipped": self.skipped,
+            "inFlight": self.in_flight,
+            "overBudget": self.over_budget,
+            "failed": self.failed,
+        }
+
+
+def sweep_outbox(
+    alerting: Alerting,
+    now: datetime,
+    time_left_ms: Callable[[], int] = lambda: SEND_RESERVE_MS * SWEEP_BATCH,
+    limit: int = SWEEP_BATCH,
+) -> Sweep:
+    """Send what is still pending a lease after it was written, oldest first; stop at the first
+    failure (SNS or the table is down: the next run tries again) or when time runs short."""
+    run = Sweep()
+    overdue = alerting.outbox.overdue(now - timedelta(seconds=LEASE_SECONDS), limit)
+    run.found = len(overdue)
+    for lead_id, version in overdue:
+        if time_left_ms() < SEND_RESERVE_MS:
+            break  # the rest wait for the next run
+        try:
+            delivery = send_pending(alerting, lead_id, version, now)
+        except Exception as e:  # any failure: stop this run, keep the alert pending
+            run.failed = type(e).__name__
+            break
+        run.deliveries.append(delivery)
+        run.sent += delivery.status == "sent"
+        run.skipped += delivery.status == "skipped"
+        run.in_flight += delivery.status == "in_flight"
+        run.over_budget += delivery.over_budget
+    return run

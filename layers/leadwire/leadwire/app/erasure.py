@@ -1,4 +1,4 @@
-"""Erasure: everything stored about a person goes (profile, ledger, alert markers, aliases)."""
+"""Erasure: everything stored about a person goes (profile, ledger, alerts, aliases)."""
 
 from __future__ import annotations
 

@@ -8,8 +8,10 @@ entry and the lead are written together.
 from __future__ import annotations
 
 import time
+from collections import defaultdict
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
 from typing import Literal
 from urllib.parse import urlsplit
 
@@ -21,12 +23,22 @@ from leadwire.domain.errors import (
     PayloadTooLarge,
     RedirectNotAllowed,
     SignatureInvalid,
+    StorageUnavailable,
 )
-from leadwire.domain.models import Channel, Lead, LeadEvent, Outcome, Transition, lead_id_for
+from leadwire.domain.models import (
+    Channel,
+    Lead,
+    LeadEvent,
+    Outcome,
+    Transition,
+    identity_email,
+    lead_id_for,
+)
 from leadwire.domain.rules import ScoringRules
 from leadwire.domain.scoring import absorb, score
 from leadwire.providers import WebhookRequest, provider_for
 from leadwire.providers.phones import with_e164_phone
+from leadwire.providers.request import Batch
 
 
 @dataclass(frozen=True)
@@ -34,10 +46,26 @@ class IntakeLimits:
     """The webhook's limits (from the template's environment, through the wiring)."""
 
     max_body_bytes: int = 65_536
+    # Behaviour arrives batched (SendGrid posts up to thousands of events at once); Lambda's
+    # synchronous payload limit is 6 MB.
+    max_batch_body_bytes: int = 5_242_880
+    # A batch's people are written side by side (each person's events in order): a 1,000-event
+    # batch must finish well inside API Gateway's 29 s.
+    batch_workers: int = 8
     redirect_origins: tuple[str, ...] = ()
     write_attempts: int = 10
     # Where a phone number without a +country code is read (None: it is dropped).
     phone_region: str | None = None
+
+
+@dataclass(frozen=True)
+class BatchCounts:
+    """What became of each event of a batch: written, already written, not scored, skipped."""
+
+    accepted: int = 0
+    duplicates: int = 0
+    ignored: int = 0
+    skipped: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -48,6 +76,39 @@ class Receipt:
     redirect: str | None = None
     transitions: list[Transition] = field(default_factory=list)
     reason: str | None = None
+    batch: BatchCounts | None = None
+
+
+@dataclass
+class _Written:
+    accepted: int = 0
+    duplicates: int = 0
+    failed: int = 0
+    transitions: list[Transition] = field(default_factory=list)
+
+
+def people_in(events: list[LeadEvent]) -> list[list[LeadEvent]]:
+    """The events grouped by person, oldest first: events that share an email or a visitor
+    id (an identify links both) are one group, written in order; groups are independent."""
+    parent: dict[str, str] = {}
+
+    def root(key: str) -> str:
+        while parent.setdefault(key, key) != key:
+            key = parent[key]
+        return key
+
+    def keys(event: LeadEvent) -> list[str]:
+        found = [f"email:{identity_email(event.email)}"] if event.email else []
+        return found + ([f"visitor:{event.visitor_id}"] if event.visitor_id else [])
+
+    for event in events:
+        first, *others = keys(event)
+        for other in others:
+            parent[root(other)] = root(first)
+    groups: dict[str, list[LeadEvent]] = defaultdict(list)
+    for event in sorted(events, key=lambda e: e.occurred_at):
+        groups[root(keys(event)[0])].append(event)
+    return list(groups.values())
 
 
 @dataclass(frozen=True)
@@ -64,8 +125,13 @@ class Intake:
 
     def receive(self, channel: Channel, slug: str, request: WebhookRequest) -> Receipt:
         provider = provider_for(slug, channel)
-        if len(request.body) > self.limits.max_body_bytes:
-            raise PayloadTooLarge(f"the body is over {self.limits.max_body_bytes} bytes")
+        limit = (
+            self.limits.max_batch_body_bytes
+            if channel is Channel.EVENT
+            else self.limits.max_body_bytes
+        )
+        if len(request.body) > limit:
+            raise PayloadTooLarge(f"the body is over {limit} bytes")
         now = self.clock()
         delivery_id = None
         if provider.signed:
@@ -76,6 +142,14 @@ class Intake:
         guard = self.guard if provider.browser_form else None
         screened = guard.screen(request, now) if guard else None
         parsed = provider.parse(request, channel, delivery_id, now)
+        if parsed.batch is not None:
+            trusted = [
+                with_e164_phone(e, self.limits.phone_region).model_copy(
+                    update={"trust": provider.trust}
+                )
+                for e in parsed.batch.events
+            ]
+            return self._record_batch(replace(parsed.batch, events=trusted))
         if parsed.event is None:
             return Receipt(status="ignored", event_id=None, reason=parsed.ignored)
         redirect = self._allowed_redirect(parsed.redirect)
@@ -90,6 +164,44 @@ class Intake:
             return Receipt("duplicate", event.event_id, lead_id, redirect)
         lead = outcome.lead
         return Receipt("accepted", event.event_id, lead.lead_id, redirect, outcome.transitions)
+
+    def _record_batch(self, batch: Batch) -> Receipt:
+        """Each event written on its own (its id is its dedupe key), each person's oldest
+        first; any that could not be written make the answer a 503, and the sender's retry
+        of the batch counts the written ones as duplicates."""
+        groups = people_in(batch.events)
+        workers = max(1, min(self.limits.batch_workers, len(groups)))
+        if workers == 1:
+            results = [self._record_group(g) for g in groups]
+        else:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                results = list(pool.map(self._record_group, groups))
+        accepted = sum(r.accepted for r in results)
+        duplicates = sum(r.duplicates for r in results)
+        failed = sum(r.failed for r in results)
+        if failed:
+            raise StorageUnavailable(
+                f"{failed} of {len(batch.events)} events could not be written; retry the"
+                " delivery (the written ones count once)"
+            )
+        transitions = [t for r in results for t in r.transitions]
+        counts = BatchCounts(accepted, duplicates, batch.ignored, batch.skipped)
+        status: Literal["accepted", "duplicate", "ignored"] = (
+            "accepted" if accepted else "duplicate" if duplicates else "ignored"
+        )
+        return Receipt(status, None, transitions=transitions, batch=counts)
+
+    def _record_group(self, events: list[LeadEvent]) -> _Written:
+        written = _Written()
+        for event in events:
+            try:
+                written.transitions += self._record(event).transitions
+                written.accepted += 1
+            except DuplicateEvent:
+                written.duplicates += 1
+            except StorageUnavailable:
+                written.failed += 1
+        return written
 
     def _record(self, event: LeadEvent) -> Outcome:
         """Score and write under the lead's version; an anonymous visitor's lead that this

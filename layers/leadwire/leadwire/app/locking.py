@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from leadwire.app.ports import LeadStore
 from leadwire.domain.errors import StorageUnavailable, VersionConflict
 from leadwire.domain.models import Lead, Outcome
+from leadwire.domain.outbox import alert_for
 
 
 def retry_pause(attempt: int) -> float:
@@ -51,7 +52,9 @@ def update_lead(
             decided = Change(decided)
         expected = lead.version if lead else 0
         try:
-            stored = store.record(decided.outcome, expected, decided.absorbed, decided.link)
+            # An SQL transition's alert goes into the outbox in the same transaction.
+            alert = alert_for(decided.outcome)
+            stored = store.record(decided.outcome, expected, decided.absorbed, decided.link, alert)
         except VersionConflict:
             sleep(retry_pause(attempt))
             continue

@@ -1,5 +1,6 @@
-"""What the use cases need from the outside, as protocols: storage, alert markers, a publisher,
-signing secrets and a clock. The adapters live in `leadwire.aws` (and `tests/fakes.py`)."""
+"""What the use cases need from the outside, as protocols: storage, the alert outbox, a
+publisher, the SMS budget, signing secrets and a clock. The adapters live in `leadwire.aws`
+(and `tests/fakes.py`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from typing import Protocol
 
 from leadwire.domain.alert_text import Alert
 from leadwire.domain.models import Lead, LedgerEntry, Outcome, Stage
+from leadwire.domain.outbox import PendingAlert
 
 Clock = Callable[[], datetime]
 
@@ -29,10 +31,12 @@ class LeadStore(Protocol):
         expected_version: int,
         absorbed: Lead | None = None,
         link: str | None = None,
+        alert: Alert | None = None,
     ) -> Lead:
         """Write the ledger entry and the lead at once (and fold an absorbed visitor's lead
-        into it, or point a visitor id not seen before at it); DuplicateEvent /
-        VersionConflict (also when the visitor id to link turned up meanwhile)."""
+        into it, or point a visitor id not seen before at it, and put the alert the change
+        owes sales in the outbox); DuplicateEvent / VersionConflict (also when the visitor id
+        to link turned up meanwhile)."""
         ...
 
     def ledger(self, lead_id: str) -> list[LedgerEntry]: ...
@@ -42,7 +46,8 @@ class LeadStore(Protocol):
     ) -> tuple[list[Lead], str | None]: ...
 
     def erase(self, lead_id: str) -> int:
-        """Delete everything stored about the lead; how many items went."""
+        """Delete everything stored about the lead (its pending alerts with the profile, at
+        once); how many items went."""
         ...
 
     def all_ledger_entries(self) -> Iterator[tuple[str, LedgerEntry]]:
@@ -50,19 +55,38 @@ class LeadStore(Protocol):
         ...
 
 
-class AlertMarkers(Protocol):
-    def claim(self, lead_id: str, marker: str, now: datetime) -> bool:
-        """True when this caller should send the alert; False when it was already sent."""
+class AlertOutbox(Protocol):
+    def claim(self, lead_id: str, version: int, now: datetime) -> PendingAlert | None:
+        """The pending alert, now held by this caller for the lease; None when there is
+        nothing to send (sent, skipped, erased); AlertInFlight when another caller holds it."""
         ...
 
-    def confirm(self, lead_id: str, marker: str, message_id: str, now: datetime) -> None: ...
+    def record_sms(self, lead_id: str, version: int, sms: bool) -> None:
+        """Remember the SMS budget's answer, so a retry does not ask (and spend) again."""
+        ...
 
-    def release(self, lead_id: str, marker: str) -> None: ...
+    def mark_sent(self, lead_id: str, version: int, message_id: str, now: datetime) -> None: ...
+
+    def mark_skipped(self, lead_id: str, version: int, reason: str, now: datetime) -> None: ...
+
+    def release(self, lead_id: str, version: int) -> None:
+        """Give the claim up after a failed publish: the next try need not wait for the lease."""
+        ...
+
+    def overdue(self, created_before: datetime, limit: int) -> list[tuple[str, int]]:
+        """(lead id, version) of pending alerts created before then, oldest first."""
+        ...
+
+
+class SmsBudget(Protocol):
+    def take(self, now: datetime) -> bool:
+        """Count one SMS against this hour's and this day's budget; False when either is spent."""
+        ...
 
 
 class AlertPublisher(Protocol):
-    def publish(self, alert: Alert) -> str:
-        """Send the alert; return the message id."""
+    def publish(self, alert: Alert, sms: bool = True) -> str:
+        """Send the alert (by SMS too when `sms` and it is urgent); return the message id."""
         ...
 
 

@@ -2,7 +2,10 @@
 
 One table, one partition per lead: `LEAD#<id>` holds the profile item (`PROFILE`), one ledger
 item per scored event (`EVENT#<event id>`, which is also the permanent dedupe key) and the
-alert markers (`ALERT#<lead version>`). A lead and its whole history are one Query away.
+alert outbox (`ALERT#<lead version>`: written pending with the SQL transition, marked sent or
+skipped, then aged out by TTL). A lead and its whole history are one Query away. Pending
+alerts also carry the keys of the sparse `PendingAlerts` index, which the sweeper reads.
+The SMS budget's counters live in a partition of their own (`SMSBUDGET`).
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import json
 import re
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -21,6 +24,7 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from leadwire.domain.alert_text import Alert
 from leadwire.domain.errors import (
     AlertInFlight,
     DuplicateEvent,
@@ -29,6 +33,7 @@ from leadwire.domain.errors import (
     VersionConflict,
 )
 from leadwire.domain.models import Lead, LedgerEntry, Outcome, Stage, is_lead_id, lead_id_for
+from leadwire.domain.outbox import LEASE_SECONDS, SENT_KEPT_DAYS, PendingAlert
 
 PROFILE = "PROFILE"
 BY_STAGE = "ByStage"
@@ -37,7 +42,10 @@ MAX_PAGE = 100
 _MOVED_IN_TRANSACTION = 45  # 2 writes each, within DynamoDB's 100 per transaction
 EVENT_PREFIX = "EVENT#"
 ALERT_PREFIX = "ALERT#"
-ALERT_LEASE_SECONDS = 120
+PENDING_ALERTS = "PendingAlerts"  # sparse index: only pending alerts carry its keys
+OUTBOX = "outbox"  # the index's partition key, always "pending"
+OUTBOX_SINCE = "outboxSince"  # its sort key: when the alert was written (epoch seconds)
+SMS_BUDGET_PK = "SMSBUDGET"
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -88,6 +96,24 @@ def ledger_entries_in(items: Iterable[dict[str, Any]]) -> Iterator[tuple[str, Le
             yield str(item["pk"]).removeprefix("LEAD#"), LedgerEntry.model_validate(item)
 
 
+def outbox_item(lead: Lead, alert: Alert, now: datetime) -> dict[str, Any]:
+    return {
+        "pk": lead_pk(lead.lead_id),
+        "sk": alert_sk(lead.version),
+        "entity": "alert",
+        "status": "pending",
+        "version": lead.version,
+        "createdAt": now.astimezone(UTC).isoformat(),
+        "alert": json.loads(alert.model_dump_json(by_alias=True)),
+        OUTBOX: "pending",
+        OUTBOX_SINCE: int(now.timestamp()),
+    }
+
+
+def alert_sk(version: int) -> str:
+    return f"{ALERT_PREFIX}{version:010d}"
+
+
 def alias_item(visitor_lead_id: str, lead_id: str) -> dict[str, Any]:
     return {"pk": lead_pk(visitor_lead_id), "sk": PROFILE, "entity": "alias", "mergedInto": lead_id}
 
@@ -108,7 +134,7 @@ def lead_from_item(item: dict[str, Any]) -> Lead:
 
 
 class DynamoLeadStore:
-    """LeadStore and AlertMarkers on one DynamoDB table."""
+    """LeadStore and AlertOutbox on one DynamoDB table."""
 
     def __init__(self, table_name: str, client: Any = None) -> None:
         self.table_name = table_name
@@ -139,6 +165,7 @@ class DynamoLeadStore:
         expected_version: int,
         absorbed: Lead | None = None,
         link: str | None = None,
+        alert: Alert | None = None,
     ) -> Lead:
         lead = outcome.lead.model_copy(update={"version": expected_version + 1})
         repeats = outcome.entry.event.repeats_of if outcome.entry.event else []
@@ -169,6 +196,17 @@ class DynamoLeadStore:
                 }
             },
         ]
+        if alert is not None:
+            # The outbox: the alert is owed exactly when the lead is written, never apart.
+            writes.append(
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": _typed(outbox_item(lead, alert, outcome.entry.at)),
+                        "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
         moved: list[LedgerEntry] = []
         if link is not None:
             # In the same transaction: were the alias written after it, the visitor's first
@@ -309,10 +347,21 @@ class DynamoLeadStore:
         return [found[pk] for pk in pks if pk in found]
 
     def erase(self, lead_id: str) -> int:
-        """Delete everything stored about a lead: profile, ledger, alert markers, and the
-        partitions of the visitor ids it was known by (their aliases, anything left there)."""
+        """Delete everything stored about a lead: profile, ledger, alerts, and the partitions
+        of the visitor ids it was known by (their aliases, anything left there).
+
+        The profile and the lead's alerts go first, in one transaction: from then on no
+        sender finds the lead or an alert to send (the rest follows in batches)."""
         lead = self.load(lead_id)
         keys = [{"pk": item["pk"], "sk": item["sk"]} for item in self._query_partition(lead_id, "")]
+        first = [k for k in keys if k["sk"] == PROFILE or k["sk"].startswith(ALERT_PREFIX)]
+        for start in range(0, len(first), 100):  # DynamoDB's limit per transaction
+            deletes = [
+                {"Delete": {"TableName": self.table_name, "Key": _typed(key)}}
+                for key in first[start : start + 100]
+            ]
+            with _storage_errors():
+                self._client.transact_write_items(TransactItems=deletes)
         for visitor in lead.visitor_ids if lead else []:
             visitor_lead = lead_id_for(None, visitor)
             alias = self._get(visitor_lead)
@@ -321,7 +370,7 @@ class DynamoLeadStore:
                     {"pk": item["pk"], "sk": item["sk"]}
                     for item in self._query_partition(visitor_lead, "")
                 ]
-        self._delete_keys(keys)
+        self._delete_keys([k for k in keys if k not in first])
         return len(keys)
 
     def _delete_keys(self, keys: list[dict[str, Any]]) -> None:
@@ -368,72 +417,171 @@ class DynamoLeadStore:
             for page in pages:
                 yield from (_untyped(item) for item in page.get("Items", []))
 
-    # -- alert markers -----------------------------------------------------------------------
+    # -- the alert outbox --------------------------------------------------------------------
 
-    def claim(self, lead_id: str, marker: str, now: datetime) -> bool:
-        key = {"pk": lead_pk(lead_id), "sk": ALERT_PREFIX + marker}
+    def claim(self, lead_id: str, version: int, now: datetime) -> PendingAlert | None:
+        key = _typed({"pk": lead_pk(lead_id), "sk": alert_sk(version)})
+        at = int(now.timestamp())
         try:
-            self._client.put_item(
-                TableName=self.table_name,
-                Item=_typed(
-                    {
-                        **key,
-                        "entity": "alert",
-                        "status": "sending",
-                        "claimedAt": int(now.timestamp()),
-                    }
-                ),
-                # A released claim is free again; one left by a crashed invocation expires
-                # after the lease.
-                ConditionExpression="attribute_not_exists(pk) OR #status = :released OR "
-                "(#status = :sending AND claimedAt < :stale)",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=_typed(
-                    {
-                        ":sending": "sending",
-                        ":released": "released",
-                        ":stale": int(now.timestamp()) - ALERT_LEASE_SECONDS,
-                    }
-                ),
-            )
-            return True
-        except ClientError as e:
-            if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise StorageUnavailable(f"alert marker: {_code(e)}") from e
-        with _storage_errors():
-            existing = self._client.get_item(
-                TableName=self.table_name, Key=_typed(key), ConsistentRead=True
-            ).get("Item")
-        if existing and _untyped(existing).get("status") == "sent":
-            return False
-        raise AlertInFlight(f"{lead_id}/{marker}")
+            with _storage_errors():
+                item = self._client.update_item(
+                    TableName=self.table_name,
+                    Key=key,
+                    UpdateExpression="SET claimedUntil = :until",
+                    # Pending and not held: never claimed, released, or its holder's lease
+                    # is over (a crashed sender).
+                    ConditionExpression="#status = :pending AND "
+                    "(attribute_not_exists(claimedUntil) OR claimedUntil < :now)",
+                    ExpressionAttributeNames={"#status": "status"},
+                    ExpressionAttributeValues=_typed(
+                        {":pending": "pending", ":now": at, ":until": at + LEASE_SECONDS}
+                    ),
+                    ReturnValues="ALL_NEW",
+                )["Attributes"]
+        except StorageUnavailable as e:
+            if not _condition_failed(e):
+                raise
+            with _storage_errors():
+                found = self._client.get_item(
+                    TableName=self.table_name, Key=key, ConsistentRead=True
+                ).get("Item")
+            if found and _untyped(found).get("status") == "pending":
+                raise AlertInFlight(f"{lead_id}/{version}") from e
+            return None  # sent, skipped, erased (or a marker from before the outbox)
+        plain = _untyped(item)
+        return PendingAlert(
+            lead_id=lead_id,
+            version=version,
+            alert=Alert.model_validate(plain["alert"]),
+            created_at=datetime.fromisoformat(str(plain["createdAt"])),
+            sms={"yes": True, "no": False}.get(str(plain.get("sms"))),
+        )
 
-    def confirm(self, lead_id: str, marker: str, message_id: str, now: datetime) -> None:
-        with _storage_errors():
-            self._client.update_item(
-                TableName=self.table_name,
-                Key=_typed({"pk": lead_pk(lead_id), "sk": ALERT_PREFIX + marker}),
-                UpdateExpression="SET #status = :sent, messageId = :id, sentAt = :at",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=_typed(
-                    {":sent": "sent", ":id": message_id, ":at": now.isoformat()}
-                ),
-            )
+    def record_sms(self, lead_id: str, version: int, sms: bool) -> None:
+        self._update_alert(lead_id, version, "SET sms = :sms", {":sms": "yes" if sms else "no"})
 
-    def release(self, lead_id: str, marker: str) -> None:
-        """Free the claim after a failed publish (an update, so the function needs no delete)."""
+    def mark_sent(self, lead_id: str, version: int, message_id: str, now: datetime) -> None:
+        self._update_alert(
+            lead_id,
+            version,
+            # Off the index, the text gone (sales has it now), kept a while for the record.
+            f"SET #status = :sent, messageId = :id, sentAt = :at, expiresAt = :expires "
+            f"REMOVE {OUTBOX}, {OUTBOX_SINCE}, claimedUntil, alert",
+            {":sent": "sent", ":id": message_id, ":at": now.isoformat(), **_expiry(now)},
+        )
+
+    def mark_skipped(self, lead_id: str, version: int, reason: str, now: datetime) -> None:
+        self._update_alert(
+            lead_id,
+            version,
+            f"SET #status = :skipped, skippedWhy = :why, skippedAt = :at, expiresAt = :expires "
+            f"REMOVE {OUTBOX}, {OUTBOX_SINCE}, claimedUntil, alert",
+            {":skipped": "skipped", ":why": reason, ":at": now.isoformat(), **_expiry(now)},
+        )
+
+    def release(self, lead_id: str, version: int) -> None:
+        self._update_alert(lead_id, version, "REMOVE claimedUntil", {})
+
+    def _update_alert(
+        self, lead_id: str, version: int, expression: str, values: dict[str, Any]
+    ) -> None:
+        """Update an alert that still exists (an erased one stays erased, never re-created)."""
+        names = {"#status": "status"} if "#status" in expression else {}
         try:
-            self._client.update_item(
+            with _storage_errors():
+                self._client.update_item(
+                    TableName=self.table_name,
+                    Key=_typed({"pk": lead_pk(lead_id), "sk": alert_sk(version)}),
+                    UpdateExpression=expression,
+                    ConditionExpression="attribute_exists(pk)",
+                    **({"ExpressionAttributeNames": names} if names else {}),
+                    **({"ExpressionAttributeValues": _typed(values)} if values else {}),
+                )
+        except StorageUnavailable as e:
+            if not _condition_failed(e):
+                raise
+
+    def overdue(self, created_before: datetime, limit: int) -> list[tuple[str, int]]:
+        """Pending alerts written before then, oldest first, from the sparse index."""
+        with _storage_errors():
+            page = self._client.query(
                 TableName=self.table_name,
-                Key=_typed({"pk": lead_pk(lead_id), "sk": ALERT_PREFIX + marker}),
-                UpdateExpression="SET #status = :released",
-                ConditionExpression="#status = :sending",
-                ExpressionAttributeNames={"#status": "status"},
-                ExpressionAttributeValues=_typed({":sending": "sending", ":released": "released"}),
+                IndexName=PENDING_ALERTS,
+                KeyConditionExpression=f"{OUTBOX} = :pending AND {OUTBOX_SINCE} < :before",
+                ExpressionAttributeValues=_typed(
+                    {":pending": "pending", ":before": int(created_before.timestamp())}
+                ),
+                ScanIndexForward=True,
+                Limit=max(1, limit),
             )
+        found = []
+        for raw in page.get("Items", []):
+            item = _untyped(raw)
+            lead_id = str(item["pk"]).removeprefix("LEAD#")
+            found.append((lead_id, int(str(item["sk"]).removeprefix(ALERT_PREFIX))))
+        return found
+
+
+class DynamoSmsBudget:
+    """At most `per_hour` and `per_day` SMS: two counters (one per hour, one per day, aged out
+    by TTL) raised together in one transaction, each only while under its limit."""
+
+    def __init__(self, table_name: str, per_hour: int, per_day: int, client: Any = None) -> None:
+        self.table_name = table_name
+        self.per_hour = per_hour
+        self.per_day = per_day
+        self._client = client if client is not None else dynamodb_client()
+
+    def take(self, now: datetime) -> bool:
+        now = now.astimezone(UTC)
+        hour = now.replace(minute=0, second=0, microsecond=0)
+        day = hour.replace(hour=0)
+        counters = [
+            (f"HOUR#{hour:%Y-%m-%dT%H}", self.per_hour, hour + timedelta(hours=1)),
+            (f"DAY#{day:%Y-%m-%d}", self.per_day, day + timedelta(days=1)),
+        ]
+        writes = [
+            {
+                "Update": {
+                    "TableName": self.table_name,
+                    "Key": _typed({"pk": SMS_BUDGET_PK, "sk": sk}),
+                    "UpdateExpression": "ADD sent :one SET entity = :entity, expiresAt = :expires",
+                    "ConditionExpression": "attribute_not_exists(sent) OR sent < :limit",
+                    "ExpressionAttributeValues": _typed(
+                        {
+                            ":one": 1,
+                            ":limit": limit,
+                            ":entity": "smsBudget",
+                            ":expires": int((ends + timedelta(days=1)).timestamp()),
+                        }
+                    ),
+                }
+            }
+            for sk, limit, ends in counters
+        ]
+        try:
+            self._client.transact_write_items(TransactItems=writes)
         except ClientError as e:
-            if e.response["Error"]["Code"] != "ConditionalCheckFailedException":
-                raise StorageUnavailable(f"alert marker: {_code(e)}") from e
+            if e.response["Error"]["Code"] != "TransactionCanceledException":
+                raise StorageUnavailable(f"sms budget: {_code(e)}") from e
+            reasons = [r.get("Code") for r in e.response.get("CancellationReasons", [])]
+            if not reasons:
+                reasons = _reasons_from_message(e.response["Error"].get("Message", ""))
+            if "ConditionalCheckFailed" in reasons:
+                return False
+            raise StorageUnavailable(f"sms budget: {reasons}") from e
+        except BotoCoreError as e:
+            raise StorageUnavailable(f"sms budget: {type(e).__name__}") from e
+        return True
+
+
+def _expiry(now: datetime) -> dict[str, int]:
+    return {":expires": int((now + timedelta(days=SENT_KEPT_DAYS)).timestamp())}
+
+
+def _condition_failed(error: StorageUnavailable) -> bool:
+    cause = error.__cause__
+    return isinstance(cause, ClientError) and _code(cause) == "ConditionalCheckFailedException"
 
 
 @contextmanager

@@ -22,8 +22,12 @@ class Settings(BaseModel):
     mql_threshold: int | None = Field(None, alias="MQL_THRESHOLD")
     sql_threshold: int | None = Field(None, alias="SQL_THRESHOLD")
     max_body_bytes: int = Field(65_536, alias="MAX_BODY_BYTES")
+    max_batch_body_bytes: int = Field(5_242_880, alias="MAX_BATCH_BODY_BYTES")
     redirect_origins: tuple[str, ...] = Field((), alias="REDIRECT_ORIGINS")
     write_attempts: int = Field(10, alias="WRITE_ATTEMPTS", ge=1)
+    # The SMS budget (the alert function and the sweeper): past either, alerts go e-mail only.
+    sms_per_hour: int = Field(20, alias="SMS_PER_HOUR", ge=0)
+    sms_per_day: int = Field(100, alias="SMS_PER_DAY", ge=0)
     # ISO 3166 region ("US") a phone number without +country code is read in; unset: dropped.
     phone_default_region: str | None = Field(
         None, alias="PHONE_DEFAULT_REGION", pattern="^[A-Z]{2}$"

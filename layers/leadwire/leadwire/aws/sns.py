@@ -5,24 +5,39 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from botocore.config import Config
+
 from leadwire.domain.alert_text import Alert
+
+# At most 3 attempts of (2 s connect + 5 s read) plus backoff: about 22 s, inside the alert
+# function's 30 s timeout, so a slow SNS fails the publish (and releases the claim) rather than
+# the invocation. botocore's defaults (60 s read, 5 attempts) would outlast the function.
+CONNECT_TIMEOUT = 2
+READ_TIMEOUT = 5
+ATTEMPTS = 3
 
 
 def sns_client() -> Any:
     import boto3
 
-    return boto3.client("sns")
+    config = Config(
+        connect_timeout=CONNECT_TIMEOUT,
+        read_timeout=READ_TIMEOUT,
+        retries={"mode": "standard", "total_max_attempts": ATTEMPTS},
+    )
+    return boto3.client("sns", config=config)
 
 
 class SnsAlertPublisher:
-    """One SNS message per alert; `urgency` as a message attribute for filter policies
-    (SMS subscribers take only `high`), and a short text for SMS via MessageStructure."""
+    """One SNS message per alert; `urgency` and `sms` as message attributes for filter policies
+    (the SMS subscription takes only `urgency: high` with `sms: yes`, so an alert past the SMS
+    budget goes by e-mail only), and a short text for SMS via MessageStructure."""
 
     def __init__(self, topic_arn: str, client: Any = None) -> None:
         self.topic_arn = topic_arn
         self._client = client if client is not None else sns_client()
 
-    def publish(self, alert: Alert) -> str:
+    def publish(self, alert: Alert, sms: bool = True) -> str:
         response = self._client.publish(
             TopicArn=self.topic_arn,
             Subject=alert.subject,
@@ -34,6 +49,7 @@ class SnsAlertPublisher:
                 "urgency": {"DataType": "String", "StringValue": alert.urgency.value},
                 "stage": {"DataType": "String", "StringValue": alert.stage.value},
                 "leadId": {"DataType": "String", "StringValue": alert.lead_id},
+                "sms": {"DataType": "String", "StringValue": "yes" if sms else "no"},
             },
         )
         return str(response["MessageId"])

@@ -113,4 +113,5 @@ class VersionConflict(Exception):
 
 
 class AlertInFlight(Exception):
-    """Another invocation holds this alert's marker; retry the record later."""
+    """Another sender holds this alert's claim: it sends it, or the sweeper does after the
+    lease."""

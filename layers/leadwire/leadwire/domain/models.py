@@ -10,7 +10,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Collection
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
@@ -44,6 +44,9 @@ class Urgency(StrEnum):
 class Channel(StrEnum):
     FORM = "form"
     CHAT = "chat"
+    # Behaviour a tool saw (a page view, a video watched, an e-mail clicked), not something
+    # the person sent us: /webhooks/events/{provider}.
+    EVENT = "event"
 
 
 class Trust(StrEnum):
@@ -102,6 +105,11 @@ class LeadEvent(Frozen):
     timeline: str | None = None
     message: str | None = None
     attributes: dict[str, str] = Field(default_factory=dict)
+    # For behaviour (Channel.EVENT): what they did, as the rules name it ("page", a tracked
+    # event's name such as "Video Playback Completed", "email_click", "identify"), and for a
+    # page view its path.
+    activity: str | None = None
+    page: str | None = None
     # Set by intake from the provider; unverified unless a signature was checked.
     trust: Trust = Trust.UNVERIFIED
     # Event ids this one repeats: recorded already, it is a duplicate (an unsigned form's
@@ -215,6 +223,13 @@ class LedgerEntry(Frozen):
     trust: Trust | None = None
 
 
+class DayPoints(Frozen):
+    """Points an action earned on one UTC day (its per-day cap)."""
+
+    day: date
+    points: int
+
+
 class Lead(Frozen):
     lead_id: str
     profile: Profile = Profile()
@@ -228,6 +243,13 @@ class Lead(Frozen):
     engagement: float = 0.0
     engaged_at: datetime | None = None
     action_points: dict[str, int] = Field(default_factory=dict)
+    # The latest day each capped-per-day action scored, and its points that day.
+    day_points: dict[str, DayPoints] = Field(default_factory=dict)
+    # Visits to the site (a visit ends after the rules' inactivity), when the latest began,
+    # and the latest site activity.
+    visits: int = 0
+    visit_started_at: datetime | None = None
+    last_seen_at: datetime | None = None
     bant: Bant = Bant()
     urgency: Urgency = Urgency.NORMAL
     urgency_reasons: list[str] = Field(default_factory=list)  # why it is high (empty when normal)

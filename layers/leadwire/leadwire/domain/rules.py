@@ -6,6 +6,7 @@ The rules are compiled once (title patterns, domain sets) and are then read-only
 from __future__ import annotations
 
 import difflib
+import fnmatch
 import hashlib
 import re
 from functools import cached_property
@@ -97,7 +98,9 @@ class FitRules(_Rules):
 
 class ActionRule(_Rules):
     points: int
-    cap: int | None = Field(default=None, ge=0)
+    cap: int | None = Field(default=None, ge=0)  # over the lead's life (for a negative
+    # action: how far down it can take them)
+    cap_per_day: int | None = Field(default=None, ge=0)  # within one UTC day of the events
     hand_raise: bool = False
     shows_need: bool = False  # the action itself states a need (a contact form's question)
 
@@ -116,6 +119,23 @@ class ChatRules(_Rules):
     @cached_property
     def pricing_pattern(self) -> re.Pattern[str] | None:
         return _phrase_pattern(self.pricing_phrases)
+
+
+class BehaviourRules(_Rules):
+    """Behaviour that site and e-mail tools report: what a page view, a tracked event or an
+    e-mail activity is worth, and what counts as a visit."""
+
+    # A visit (session) ends after this much inactivity (Segment's and GA's convention).
+    session_minutes: float = Field(default=30, gt=0)
+    page_action: str  # a page no pattern in `pages` names
+    # The first visit on a new day, after a visit on an earlier one: "revisiting the site".
+    return_visit_action: str
+    activities: dict[str, str] = {}  # a tracked event's name or an e-mail activity -> action
+    other_activity_action: str  # any other tracked event
+
+    @cached_property
+    def activity_actions(self) -> dict[str, str]:
+        return {name.strip().lower(): action for name, action in self.activities.items()}
 
 
 class UrgencyRules(_Rules):
@@ -142,6 +162,9 @@ class ScoringRules(_Rules):
     default_form_action: str
     chat: ChatRules
     urgency: UrgencyRules
+    # Page path patterns (`*` any characters, case-insensitive) -> action; first match wins.
+    pages: dict[str, str] = {}
+    behaviour: BehaviourRules | None = None  # None: behaviour events score nothing
 
     @model_validator(mode="after")
     def _actions_exist(self) -> ScoringRules:
@@ -150,7 +173,14 @@ class ScoringRules(_Rules):
             ("default_form_action",): self.default_form_action,
             ("chat", "message_action"): self.chat.message_action,
             ("chat", "pricing_action"): self.chat.pricing_action,
+            **{("pages", pattern): action for pattern, action in self.pages.items()},
         }
+        if (b := self.behaviour) is not None:
+            named[("behaviour", "page_action")] = b.page_action
+            named[("behaviour", "return_visit_action")] = b.return_visit_action
+            named[("behaviour", "other_activity_action")] = b.other_activity_action
+            for name, action in b.activities.items():
+                named[("behaviour", "activities", name)] = action
         problems = []
         for where, action in named.items():
             if action not in self.engagement.actions:
@@ -162,6 +192,22 @@ class ScoringRules(_Rules):
 
     def action(self, name: str) -> ActionRule:
         return self.engagement.actions[name]
+
+    @cached_property
+    def page_patterns(self) -> list[tuple[re.Pattern[str], str]]:
+        return [
+            (re.compile(fnmatch.translate(pattern.strip().lower())), action)
+            for pattern, action in self.pages.items()
+        ]
+
+    def page_action(self, path: str | None) -> str | None:
+        """The action a page view of `path` is: the first pattern that matches, else the
+        behaviour's page action (None when the rules score no behaviour)."""
+        lowered = (path or "/").lower()
+        for pattern, action in self.page_patterns:
+            if pattern.match(lowered):
+                return action
+        return self.behaviour.page_action if self.behaviour else None
 
     def with_thresholds(self, mql: int | None, sql: int | None) -> ScoringRules:
         """Deploy-time overrides of the thresholds; they show in the stamped version."""

@@ -7,13 +7,14 @@ without moto and a what-if replay of history is just a loop over it.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from leadwire.domain import bant as bant_text
 from leadwire.domain.errors import DispositionNotAllowed
 from leadwire.domain.models import (
     Bant,
     Channel,
+    DayPoints,
     Disposition,
     DispositionOutcome,
     Lead,
@@ -27,8 +28,9 @@ from leadwire.domain.models import (
     Urgency,
     lead_id_for,
 )
-from leadwire.domain.rules import FitRules, ScoringRules, SeniorityRule
+from leadwire.domain.rules import ActionRule, FitRules, ScoringRules, SeniorityRule
 
+_NOTHING = ActionRule(points=0)  # an action the rules do not name (a replay under old rules)
 _SIZE_NUMBER = re.compile(r"\d[\d,.]*\s*k?", re.IGNORECASE)
 _SECONDS_PER_DAY = 86_400
 
@@ -42,9 +44,23 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
     fit_points = sum(fit_rules.values())
 
     action = action_of(event, rules)
-    rule = rules.action(action)
-    earned = current.action_points.get(action, 0)
-    awarded = rule.points if rule.cap is None else min(rule.points, max(0, rule.cap - earned))
+    rule = rules.engagement.actions.get(action, _NOTHING)
+    day = event.occurred_at.date()
+    awarded = _capped(rule, current, action, day)
+    action_points = _earned(current.action_points, action, awarded)
+    day_points = _earned_on(current.day_points, rule, action, day, awarded)
+    explained = {f"action.{action}": awarded}
+    visit = _visit(current, event, rules)
+    if visit.get("returned") and rules.behaviour is not None:
+        # A new day's visit after an earlier one: its own action, beside the event's.
+        again = rules.behaviour.return_visit_action
+        again_rule = rules.engagement.actions.get(again, _NOTHING)
+        bonus = _capped(again_rule, current, again, day)
+        explained[f"action.{again}"] = bonus
+        action_points = _earned(action_points, again, bonus)
+        day_points = _earned_on(day_points, again_rule, again, day, bonus)
+        awarded += bonus
+    visit.pop("returned", None)
     engagement = faded(current, now, rules) + awarded
     if rules.engagement.cap is not None:
         engagement = min(engagement, float(rules.engagement.cap))
@@ -55,7 +71,6 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
     said = pattern.search(message) if pattern else None
     new_bant = bant_of(current.bant, event, profile, action, rules, now)
 
-    explained = {f"action.{action}": awarded}
     for name in fit_rules.keys() | current.fit_rules.keys():
         delta = fit_rules.get(name, 0) - current.fit_rules.get(name, 0)
         if delta:
@@ -83,7 +98,9 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
             "fit_rules": fit_rules,
             "engagement": round(engagement, 2),
             "engaged_at": now,
-            "action_points": {**current.action_points, action: earned + max(awarded, 0)},
+            "action_points": action_points,
+            "day_points": day_points,
+            **visit,
             "bant": new_bant,
             "last_action": action,
             "last_hand_raise_at": hand_raise_at,
@@ -99,6 +116,66 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
     )
     return Outcome(
         lead=_settled(candidate, transitions, rules, now), entry=entry, transitions=transitions
+    )
+
+
+def _capped(rule: ActionRule, lead: Lead, action: str, day: date) -> int:
+    """The action's points within its caps: over the lead's life (for a negative action, how
+    far down it can go) and within the day. Each counts what the action already earned."""
+    size = abs(rule.points)
+    if rule.cap is not None:
+        size = min(size, max(0, rule.cap - lead.action_points.get(action, 0)))
+    if rule.cap_per_day is not None:
+        today = lead.day_points.get(action)
+        earned = today.points if today is not None and today.day == day else 0
+        size = min(size, max(0, rule.cap_per_day - earned))
+    return size if rule.points >= 0 else -size
+
+
+def _earned(points: dict[str, int], action: str, awarded: int) -> dict[str, int]:
+    """What the action has earned over the life, by size (what its life cap counts)."""
+    return {**points, action: points.get(action, 0) + abs(awarded)}
+
+
+def _earned_on(
+    days: dict[str, DayPoints], rule: ActionRule, action: str, day: date, awarded: int
+) -> dict[str, DayPoints]:
+    if rule.cap_per_day is None:
+        return days
+    today = days.get(action)
+    before = today.points if today is not None and today.day == day else 0
+    if today is not None and today.day > day:
+        return days  # an older event arriving late does not reopen a day already past
+    return {**days, action: DayPoints(day=day, points=before + abs(awarded))}
+
+
+def _visit(lead: Lead, event: LeadEvent, rules: ScoringRules) -> dict[str, object]:
+    """The visit an event of site activity belongs to: a new one after the rules' inactivity
+    (`returned` when it starts on a later day than the lead's latest visit); {} when the event
+    is not site activity."""
+    if not _on_site(event) or rules.behaviour is None:
+        return {}
+    at, seen = event.occurred_at, lead.last_seen_at
+    session = timedelta(minutes=rules.behaviour.session_minutes)
+    if seen is not None and at <= seen + session:
+        return {"last_seen_at": max(seen, at)}  # the same visit (or a late, older event)
+    started = lead.visit_started_at
+    return {
+        "visits": lead.visits + 1,
+        "visit_started_at": at,
+        "last_seen_at": at,
+        "returned": started is not None and at.date() > started.date(),
+    }
+
+
+def _on_site(event: LeadEvent) -> bool:
+    """A page view or an event tracked on the site (not an e-mail activity or an identify)."""
+    activity = event.activity or ""
+    return (
+        event.channel is Channel.EVENT
+        and bool(activity)
+        and activity != "identify"
+        and not activity.startswith("email_")
     )
 
 
@@ -165,8 +242,24 @@ def absorb(
             "transitions": sorted([*base.transitions, *visitor.transitions], key=lambda t: t.at),
             "events": base.events + visitor.events,
             "created_at": min(base.created_at, visitor.created_at),
+            "day_points": _later_days(base.day_points, visitor.day_points),
+            "visits": base.visits + visitor.visits,
+            "visit_started_at": _latest(base.visit_started_at, visitor.visit_started_at),
+            "last_seen_at": _latest(base.last_seen_at, visitor.last_seen_at),
         }
     )
+
+
+def _later_days(ours: dict[str, DayPoints], theirs: dict[str, DayPoints]) -> dict[str, DayPoints]:
+    """Per action, the later day's points (both when it is the same day)."""
+    merged = dict(ours)
+    for action, other in theirs.items():
+        mine = merged.get(action)
+        if mine is None or other.day > mine.day:
+            merged[action] = other
+        elif other.day == mine.day:
+            merged[action] = DayPoints(day=mine.day, points=mine.points + other.points)
+    return merged
 
 
 def _latest(*moments: datetime | None) -> datetime | None:
@@ -276,7 +369,16 @@ def faded(lead: Lead, now: datetime, rules: ScoringRules) -> float:
 
 
 def action_of(event: LeadEvent, rules: ScoringRules) -> str:
-    """Which engagement action an event is: per form name, or what a chat message asks."""
+    """Which engagement action an event is: per form name, what a chat message asks, or for
+    behaviour the page's pattern or the activity's name."""
+    if event.channel is Channel.EVENT:
+        behaviour = rules.behaviour
+        if behaviour is None:
+            return "behaviour"  # not named by these rules: no points
+        if event.activity == "page":
+            return rules.page_action(event.page) or behaviour.page_action
+        activity = (event.activity or "").strip().lower()
+        return behaviour.activity_actions.get(activity, behaviour.other_activity_action)
     if event.channel is Channel.CHAT:
         pattern = rules.chat.pricing_pattern
         if pattern and pattern.search((event.message or "").lower()):
@@ -363,7 +465,7 @@ def bant_of(
     seniority = seniority_of(profile.job_title, rules.fit)
     update["authority"] = seniority.level if seniority is not None and seniority.authority else None
     if not known.need:
-        rule = rules.action(action)
+        rule = rules.engagement.actions.get(action, _NOTHING)
         if rule.hand_raise or rule.shows_need or action == rules.chat.pricing_action:
             update["need"] = action
         elif event.channel is Channel.FORM and bant_text.is_known(event.message):

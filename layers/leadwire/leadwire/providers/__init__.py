@@ -18,6 +18,11 @@ from leadwire.providers import (
     jotform,
     json_webhook,
     livechat,
+    mailgun,
+    postmark,
+    rudderstack,
+    segment,
+    sendgrid,
     tally,
     tawkto,
     typeform,
@@ -40,6 +45,11 @@ PROVIDERS: dict[str, Provider] = {
         tawkto.provider,
         drift.provider,
         livechat.provider,
+        segment.provider,
+        sendgrid.provider,
+        mailgun.provider,
+        postmark.provider,
+        rudderstack.provider,
     )
 }
 

@@ -32,12 +32,24 @@ class WebhookRequest:
 
 
 @dataclass(frozen=True)
+class Batch:
+    """Many events in one delivery (a CDP's or an e-mail tool's batch): those to record, how
+    many were of kinds we do not score, and why each malformed one was skipped."""
+
+    events: list[LeadEvent]
+    ignored: int = 0
+    skipped: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class Parsed:
-    """A provider's reading of a request: an event, or why it is not about a lead."""
+    """A provider's reading of a request: an event, or why it is not about a lead; or, for
+    a provider that batches, a Batch (then `event` is None)."""
 
     event: LeadEvent | None
     redirect: str | None = None
     ignored: str | None = None
+    batch: Batch | None = None
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,13 @@ from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from leadwire.app.alerting import Alerting
     from leadwire.app.disposition import Dispositions
     from leadwire.app.form_guard import FormGuard
     from leadwire.app.intake import Intake
     from leadwire.app.leads import LeadQueries
     from leadwire.app.ports import Clock
-    from leadwire.aws.dynamo import DynamoFormGuardStore, DynamoLeadStore
+    from leadwire.aws.dynamo import DynamoFormGuardStore, DynamoLeadStore, DynamoSmsBudget
     from leadwire.aws.settings import Settings
     from leadwire.aws.sns import SnsAlertPublisher
     from leadwire.domain.rules import ScoringRules
@@ -96,6 +97,23 @@ def publisher() -> SnsAlertPublisher:
 
 
 @lru_cache(maxsize=1)
+def sms_budget() -> DynamoSmsBudget:
+    from leadwire.aws.dynamo import DynamoSmsBudget
+
+    config = settings()
+    return DynamoSmsBudget(
+        config.table_name, config.sms_per_hour, config.sms_per_day, dynamodb_client()
+    )
+
+
+@lru_cache(maxsize=1)
+def alerting() -> Alerting:
+    from leadwire.app.alerting import Alerting
+
+    return Alerting(store=store(), outbox=store(), publisher=publisher(), budget=sms_budget())
+
+
+@lru_cache(maxsize=1)
 def form_guard_store() -> DynamoFormGuardStore:
     from leadwire.aws.dynamo import DynamoFormGuardStore
 
@@ -135,6 +153,7 @@ def intake() -> Intake:
     config = settings()
     limits = IntakeLimits(
         max_body_bytes=config.max_body_bytes,
+        max_batch_body_bytes=config.max_batch_body_bytes,
         redirect_origins=config.redirect_origins,
         write_attempts=config.write_attempts,
         phone_region=config.phone_default_region,
@@ -169,6 +188,8 @@ _BUILT_ON_CLIENTS = (
     sns_client,
     store,
     publisher,
+    sms_budget,
+    alerting,
     form_guard_store,
     form_guard,
     intake,

@@ -32,6 +32,18 @@ def webhook_request(event: APIGatewayProxyEventV2) -> WebhookRequest:
 
 def receipt_response(receipt: Receipt) -> Response[str]:
     """202 with the event id (never the score); a browser form with a redirect gets a 303."""
+    if receipt.batch is not None:
+        counts = receipt.batch
+        return json_response(
+            202,
+            {
+                "status": receipt.status,
+                "accepted": counts.accepted,
+                "duplicates": counts.duplicates,
+                "ignored": counts.ignored,
+                "skipped": counts.skipped,
+            },
+        )
     body = {"status": receipt.status, "eventId": receipt.event_id}
     if receipt.reason:
         body["reason"] = receipt.reason

@@ -1,0 +1,46 @@
+"""The alert outbox: an alert written with the SQL transition, sent later (at least once).
+
+Pure: what a pending alert holds and whether it is still wanted when its turn comes. The
+store keeps it next to the lead (erasure takes both); the alert function and the sweeper
+send it.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from leadwire.domain.alert_text import Alert, render_alert
+from leadwire.domain.models import Frozen, Lead, Outcome, Stage
+
+LEASE_SECONDS = 120  # a claim outlives any sender (the alert function's timeout is 30 s)
+SENT_KEPT_DAYS = 30  # sent or skipped items stay this long (TTL), then DynamoDB drops them
+
+
+class PendingAlert(Frozen):
+    """One SQL transition's alert as the outbox holds it, keyed by lead id and version."""
+
+    lead_id: str
+    version: int
+    alert: Alert
+    created_at: datetime
+    sms: bool | None = None  # the SMS budget's answer, once asked (asked once per alert)
+
+
+def alert_for(outcome: Outcome) -> Alert | None:
+    """The alert this change owes sales: one when the lead has just entered SQL."""
+    entered = any(
+        t.to_stage is Stage.SQL and t.from_stage is not Stage.SQL for t in outcome.transitions
+    )
+    if not entered or outcome.lead.stage is not Stage.SQL:
+        return None
+    return render_alert(outcome.lead)
+
+
+def why_not_send(lead: Lead | None) -> str | None:
+    """None when the lead (read again just before sending) still wants the alert, else why not:
+    an erased person is never alerted, nor one sales has already moved out of SQL."""
+    if lead is None:
+        return "erased"
+    if lead.stage is not Stage.SQL:
+        return f"no longer sql ({lead.stage.value})"
+    return None

@@ -1,0 +1,247 @@
+"""Behaviour from site and e-mail tools at /webhooks/events/{provider}: each source's
+documented sample is scored; a wrong signature is 401 and writes nothing; a redelivered batch
+counts once; a batch with malformed events writes the valid ones and names the others."""
+
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from leadwire.domain.models import Trust, lead_id_for
+from leadwire.shell import runtime
+from leadwire_local import senders
+from leadwire_local.sandbox import Sandbox
+
+EVENTS = Path(__file__).resolve().parents[2] / "events"
+
+
+@dataclass(frozen=True)
+class Case:
+    provider: str
+    sample: str
+    email: str
+    actions: list[str]  # the lead's ledger, oldest first
+    ignored: int = 0
+    malformed: bytes = b"{}"  # one event of the provider's shape that cannot be read
+
+    def __str__(self) -> str:
+        return self.provider
+
+
+CASES = [
+    Case(
+        "segment",
+        "webhook-segment-batch.json",
+        email="peter@initech.example",
+        actions=["pricing_page_view", "video_watched", "identified"],
+        ignored=1,  # the group call
+        malformed=b'{"type": "page", "anonymousId": "a1", "properties": {"path": "/pricing"}}',
+    ),
+    Case(
+        "rudderstack",
+        "webhook-rudderstack-track.json",
+        email="milton@initech.example",
+        actions=["pricing_page_view", "identified"],
+        malformed=b'{"type": "track", "messageId": "t1", "anonymousId": "a1"}',
+    ),
+    Case(
+        "sendgrid",
+        "webhook-sendgrid-batch.json",
+        email="lynn@globex.example",
+        actions=["email_open", "email_click"],
+        ignored=3,  # processed, delivered, bounce
+        malformed=b'{"email": "lynn@globex.example", "event": "click", "timestamp": 1795600000}',
+    ),
+]
+# One event per POST: the sample is scored, signatures and redeliveries as for batches.
+SINGLE = [
+    Case("mailgun", "webhook-mailgun-click.json", "lynn@globex.example", ["email_click"]),
+    Case("postmark", "webhook-postmark-click.json", "lynn@globex.example", ["email_click"]),
+]
+
+
+def sample(case: Case) -> tuple[str, bytes]:
+    event = json.loads((EVENTS / case.sample).read_text())
+    raw = event["body"]
+    body = base64.b64decode(raw) if event["isBase64Encoded"] else raw.encode()
+    return event["headers"]["content-type"], body
+
+
+def post(sandbox: Sandbox, case: Case, body: bytes | None = None, **signing):
+    content_type, sample_body = sample(case)
+    path, headers, signed = senders.provider_webhook(
+        case.provider, sample_body if body is None else body, content_type=content_type, **signing
+    )
+    return sandbox.request("POST", path, headers, signed)
+
+
+def ledger_actions(email: str) -> list[str]:
+    return [e.action for e in runtime.store().ledger(lead_id_for(email))]
+
+
+@pytest.mark.parametrize("case", CASES + SINGLE, ids=str)
+def test_documented_sample_is_scored_on_the_persons_lead(sandbox, case):
+    response = post(sandbox, case)
+    assert response.status == 202, response.body
+    assert response.json() == {
+        "status": "accepted",
+        "accepted": len(case.actions),
+        "duplicates": 0,
+        "ignored": case.ignored,
+        "skipped": [],
+    }
+    assert ledger_actions(case.email) == case.actions
+    ledger = runtime.store().ledger(lead_id_for(case.email))
+    assert {e.trust for e in ledger} == {Trust.VERIFIED}  # every source here is checked
+
+
+@pytest.mark.parametrize("case", CASES + SINGLE, ids=str)
+def test_wrong_signature_is_401_and_writes_nothing(sandbox, case):
+    response = post(sandbox, case, secret="someone-elses-secret")
+    assert response.status == 401
+    assert response.json()["error"]["code"] == "invalid_signature"
+    assert sandbox.items() == []
+
+
+@pytest.mark.parametrize("case", CASES + SINGLE, ids=str)
+def test_redelivered_batch_is_counted_once(sandbox, case):
+    post(sandbox, case)
+    again = post(sandbox, case)
+    assert again.status == 202
+    assert again.json()["status"] == "duplicate"
+    assert again.json()["duplicates"] == len(case.actions) and again.json()["accepted"] == 0
+    lead = runtime.store().load(lead_id_for(case.email))
+    assert lead.events == len(case.actions) and ledger_actions(case.email) == case.actions
+
+
+@pytest.mark.parametrize("case", CASES, ids=str)
+def test_a_batch_with_a_malformed_event_writes_the_valid_ones_and_names_the_skipped(sandbox, case):
+    _, body = sample(case)
+    batch = json.loads(body)
+    items = batch["batch"] if isinstance(batch, dict) and "batch" in batch else batch
+    items = items if isinstance(items, list) else [items]
+    broken = [json.loads(case.malformed), *items, "not an event"]
+    payload = {"batch": broken} if isinstance(batch, dict) and "batch" in batch else broken
+    response = post(sandbox, case, body=json.dumps(payload).encode())
+    assert response.status == 202, response.body
+    skipped = response.json()["skipped"]
+    assert [s.split(":")[0] for s in skipped] == [
+        f"{case.provider} event 0",
+        f"{case.provider} event {len(broken) - 1}",
+    ]
+    assert ledger_actions(case.email) == case.actions
+
+
+def segment(items: list[dict]) -> bytes:
+    return json.dumps({"batch": items}).encode()
+
+
+def page(message_id: str, anonymous_id: object, path: str, at: str, **extra) -> dict:
+    return {
+        "type": "page",
+        "messageId": message_id,
+        "anonymousId": anonymous_id,
+        "timestamp": at,
+        "properties": {"path": path},
+        **extra,
+    }
+
+
+def test_a_single_segment_call_unknown_types_and_a_json_array_are_all_read(sandbox):
+    single = page("m1", "anon-1", "/pricing", "2026-11-25T09:00:00Z")
+    response = post(sandbox, CASES[0], body=json.dumps(single).encode())
+    assert response.json()["accepted"] == 1
+    array = [page("m2", "anon-1", "/docs/api", "2026-11-25T09:01:00Z"), {"type": "screenshot"}]
+    response = post(sandbox, CASES[0], body=json.dumps(array).encode())
+    assert (response.json()["accepted"], response.json()["ignored"]) == (1, 1)
+    visitor = runtime.store().load(lead_id_for(None, "anon-1"))
+    assert visitor.action_points == {"pricing_page_view": 10, "docs_view": 2}
+
+
+@pytest.mark.parametrize("blocked", ["null", "anonymous", "0", "-1", "", None, "undefined"])
+def test_placeholder_anonymous_ids_never_identify_or_link_anyone(sandbox, blocked):
+    # Given an identify with an email and a placeholder anonymous id, and a page view by the
+    # same placeholder
+    identify = {
+        "type": "identify",
+        "messageId": "i1",
+        "anonymousId": blocked,
+        "timestamp": "2026-11-25T09:00:00Z",
+        "traits": {"email": "pat@initech.example"},
+    }
+    viewed = page("p1", blocked, "/pricing", "2026-11-25T09:01:00Z")
+    response = post(sandbox, CASES[0], body=segment([identify, viewed]))
+    # Then the identify is the person's, and the page view names nobody: skipped
+    assert response.json()["accepted"] == 1
+    [reason] = response.json()["skipped"]
+    assert "neither an email nor a usable anonymousId" in reason
+    lead = runtime.store().load(lead_id_for("pat@initech.example"))
+    assert lead.visitor_ids == []
+
+
+def test_an_anonymous_visitors_pricing_views_fold_into_the_lead_when_they_identify(sandbox):
+    views = [
+        page("v1", "anon-9", "/pricing", "2026-11-24T09:00:00Z"),
+        page("v2", "anon-9", "/pricing", "2026-11-24T09:10:00Z"),
+        page("v3", "anon-9", "/pricing", "2026-11-25T10:00:00Z"),
+    ]
+    post(sandbox, CASES[0], body=segment(views))
+    identify = {
+        "type": "identify",
+        "messageId": "i9",
+        "anonymousId": "anon-9",
+        "timestamp": "2026-11-25T10:05:00Z",
+        "traits": {"email": "ann@initech.example", "firstName": "Ann"},
+    }
+    post(sandbox, CASES[0], body=segment([identify]))
+    lead = runtime.store().load(lead_id_for("ann@initech.example"))
+    assert lead.visitor_ids == ["anon-9"] and lead.visits == 2
+    assert lead.action_points["pricing_page_view"] == 20
+    assert ledger_actions("ann@initech.example") == [
+        "pricing_page_view",
+        "pricing_page_view",
+        "pricing_page_view",
+        "identified",
+    ]
+    # a later anonymous view reaches the person's lead
+    post(
+        sandbox,
+        CASES[0],
+        body=segment([page("v4", "anon-9", "/customers/acme", "2026-11-25T10:06:00Z")]),
+    )
+    assert ledger_actions("ann@initech.example")[-1] == "case_study_view"
+
+
+def test_a_mailgun_signature_older_than_five_minutes_is_409_and_writes_nothing(sandbox):
+    from datetime import UTC, datetime, timedelta
+
+    stale = datetime.now(UTC) - timedelta(seconds=301)
+    response = post(sandbox, SINGLE[0], now=stale)
+    assert response.status == 409 and sandbox.items() == []
+
+
+def test_postmark_without_its_basic_auth_is_401_and_writes_nothing(sandbox):
+    _, body = sample(SINGLE[1])
+    path = senders.webhook_path("postmark")
+    response = sandbox.request("POST", path, {"content-type": "application/json"}, body)
+    assert response.status == 401 and sandbox.items() == []
+
+
+def test_email_unsubscribes_and_spam_reports_take_points_away(sandbox):
+    events = [
+        {"email": "kim@globex.example", "timestamp": 1795600000, "event": e, "sg_event_id": e}
+        for e in ("click", "unsubscribe", "spamreport")
+    ]
+    sendgrid = next(c for c in CASES if c.provider == "sendgrid")
+    response = post(sandbox, sendgrid, body=json.dumps(events).encode())
+    assert response.json()["accepted"] == 3
+    ledger = runtime.store().ledger(lead_id_for("kim@globex.example"))
+    assert {e.action: e.rules[f"action.{e.action}"] for e in ledger} == {
+        "email_click": 5,
+        "email_unsubscribe": -15,
+        "email_spam_report": -30,
+    }
