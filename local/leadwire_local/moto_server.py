@@ -45,7 +45,7 @@ class SerialMotoServer(ThreadedMotoServer):
             self._ip_address, self._port, app, True, request_handler=MotoRequestHandler
         )
         self._server_ready_event.set()
-        self._server.serve_forever(poll_interval=0.1)  # stop() returns within 0.1 s
+        self._server.serve_forever(poll_interval=0.5)  # stop() returns within 0.5 s
 
 
 # Held while moto answers a request, and while the stream is trimmed behind its back.

@@ -52,6 +52,11 @@ ENV_FILE = "env.json"  # `sam local invoke --env-vars`: each function's variable
 # alert function and every alert it sent is in alerts.jsonl (tests and `leadwire demo` wait
 # on it instead of sleeping for "a few polls").
 SETTLE_PATH = "/_local/settle"
+# The stream follower: a burst's requests within this share one poll; with no request for
+# IDLE_AFTER_SECONDS it polls only every IDLE_POLL_SECONDS (the sweeper's schedule is minutes).
+COALESCE_SECONDS = 0.02
+IDLE_AFTER_SECONDS = 5.0
+IDLE_POLL_SECONDS = 2.0
 HTML_FORM_PATH = "/webhooks/forms/html"  # what the example form at / posts to
 # `POST /_local/sweep {"clockAheadSeconds": s}`: run the alert sweeper now, as its schedule
 # does (as if `s` seconds later: past the lease without waiting), its alerts in alerts.jsonl.
@@ -162,7 +167,8 @@ class RequestHandler(BaseHTTPRequestHandler):
         if 400 <= response.status < 500 and self._from_a_browser_form():
             response = _for_the_browser(response)
         self._send(response)
-        self.server.after_request()
+        if self.command not in ("GET", "HEAD"):  # reads (the board's polls) write nothing
+            self.server.after_request()
         elapsed = (time.monotonic() - started) * 1000
         if response.status >= 400 or BOARD_POLL_HEADER not in self.headers:  # not every 2 s
             self.server.say(f"{self.command} {self.path} -> {response.status} ({elapsed:.0f} ms)")
@@ -312,7 +318,7 @@ class LocalStack:
         http.settle = self.settle
         http.sweep = self.sweep
         http.erased = self.erased
-        self._start_thread("http", lambda: http.serve_forever(poll_interval=0.1))
+        self._start_thread("http", lambda: http.serve_forever(poll_interval=0.5))
         self._start_thread("stream", self._follow_stream)
         self._serving = True
         # Where tools (`leadwire whatif`) find this running stack's data; removed on stop.
@@ -357,22 +363,28 @@ class LocalStack:
         self._wake.set()
 
     def _follow_stream(self) -> None:
-        """Poll every interval, and right after each request (an alert need not wait for the
-        next tick; a burst of requests still costs one poll at a time). Every `snapshot_every`
-        seconds with requests in between, snapshot too: a killed stack loses minutes, not
-        the day."""
-        last_snapshot = last_sweep = time.monotonic()
+        """Poll soon after each request that may have written (an alert need not wait for the
+        next tick), gathering the requests of a burst into one poll (`COALESCE_SECONDS`);
+        every interval while requests come in, and only every `IDLE_POLL_SECONDS` once they
+        stop (an idle stack costs next to no CPU). Every `snapshot_every` seconds with
+        requests in between, snapshot too, which compacts the journal."""
+        last_snapshot = last_activity = last_sweep = time.monotonic()
         assert self.sandbox is not None
         sweep_every = (
             self.options.sweep_every
             or self.sandbox.template.function(SWEEP_FUNCTION).schedule_seconds()
         )
         while not self._stopping.is_set():
-            self._wake.wait(self.options.poll_interval)
+            active = time.monotonic() - last_activity < IDLE_AFTER_SECONDS
+            woken = self._wake.wait(self.options.poll_interval if active else IDLE_POLL_SECONDS)
+            if woken:
+                last_activity = time.monotonic()
+                self._stopping.wait(min(COALESCE_SECONDS, self.options.poll_interval))
             self._wake.clear()
             if self._stopping.is_set():
                 break
-            self.deliver_alerts()
+            if self.deliver_alerts():
+                last_activity = time.monotonic()
             if sweep_every and time.monotonic() - last_sweep >= sweep_every:
                 last_sweep = time.monotonic()
                 self.sweep()  # the schedule, as EventBridge runs it deployed
@@ -560,7 +572,7 @@ def serve(options: ServeOptions, say: Say = say) -> int:
     try:
         stack.start()
         say(stack.banner(seconds_since_launch(started)))
-        while not stop.wait(0.1):
+        while not stop.wait(0.5):
             pass
         say("stopping...")
     finally:
