@@ -25,17 +25,18 @@ class Figure:
     goal: str | None = None
     met: bool | None = None
     note: str = ""
-    missed_by: float = 0.0
+    missed_by: float | None = None  # None: missed by an amount not measured against noise
     noise: float = 0.0
 
     @property
     def missed_beyond_noise(self) -> bool:
-        return self.met is False and self.missed_by > self.noise
+        return self.met is False and (self.missed_by is None or self.missed_by > self.noise)
 
     def as_json(self) -> dict[str, Any]:
         data = asdict(self)
         for key in ("value", "floor", "ratio", "missed_by", "noise"):
-            data[key] = round(data[key], 4)
+            if data[key] is not None:
+                data[key] = round(data[key], 4)
         return data
 
 
@@ -47,7 +48,7 @@ def figure(
     goal: str | None = None,
     met: bool | None = None,
     note: str = "",
-    missed_by: float = 0.0,
+    missed_by: float | None = None,
     noise: float = 0.0,
 ) -> Figure:
     ratio = value / floor if floor else float("nan")
