@@ -233,7 +233,8 @@ class DayPoints(Frozen):
 class Lead(Frozen):
     lead_id: str
     profile: Profile = Profile()
-    # Profile fields whose value a verified source set: an unverified event cannot change them.
+    # Profile fields (and budget, timeline) a verified source set: an unverified event cannot
+    # change them.
     verified_fields: list[str] = Field(default_factory=list)
     visitor_ids: list[str] = Field(default_factory=list)
     stage: Stage = Stage.LEAD

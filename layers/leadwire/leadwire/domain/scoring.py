@@ -7,6 +7,7 @@ without moto and a what-if replay of history is just a loop over it.
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 from datetime import date, datetime, timedelta
 
 from leadwire.domain import bant as bant_text
@@ -69,7 +70,13 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
     message = (event.message or "").lower()
     pattern = rules.urgency.phrase_pattern
     said = pattern.search(message) if pattern else None
-    new_bant = bant_of(current.bant, event, profile, action, rules, now)
+    verified = event.trust is Trust.VERIFIED
+    new_bant = bant_of(
+        current.bant, event, profile, action, rules, now, keep=() if verified else verified_fields
+    )
+    if verified:  # what it said of budget and timeline is now the verified answer
+        answered = [k for k in _BANT_ANSWERS if bant_text.is_known(getattr(event, k))]
+        verified_fields = sorted({*verified_fields, *answered})
 
     for name in fit_rules.keys() | current.fit_rules.keys():
         delta = fit_rules.get(name, 0) - current.fit_rules.get(name, 0)
@@ -179,6 +186,11 @@ def _on_site(event: LeadEvent) -> bool:
     )
 
 
+# The BANT answers a delivery states itself (authority and need are read from it), which a
+# verified source's answer protects like a profile field.
+_BANT_ANSWERS = ("budget", "timeline")
+
+
 def profile_after(lead: Lead, event: LeadEvent) -> tuple[Profile, list[str]]:
     """The profile after an event, and which of its fields a verified source set.
 
@@ -198,7 +210,7 @@ def merged_profile(lead: Lead, visitor: Lead) -> tuple[Profile, list[str]]:
     for name, value in theirs.items():
         if name in visitor.verified_fields and name not in lead.verified_fields:
             chosen[name] = value
-    verified = {*lead.verified_fields, *visitor.verified_fields} & chosen.keys()
+    verified = {*lead.verified_fields, *visitor.verified_fields} & {*chosen, *_BANT_ANSWERS}
     return Profile(**chosen), sorted(verified)
 
 
@@ -451,13 +463,21 @@ def employee_count(size: str | None) -> int | None:
 
 
 def bant_of(
-    known: Bant, event: LeadEvent, profile: Profile, action: str, rules: ScoringRules, now: datetime
+    known: Bant,
+    event: LeadEvent,
+    profile: Profile,
+    action: str,
+    rules: ScoringRules,
+    now: datetime,
+    keep: Collection[str] = (),
 ) -> Bant:
-    """BANT as far as the lead's events have told us; a later answer replaces an earlier one."""
+    """BANT as far as the lead's events have told us; a later answer replaces an earlier one,
+    except a budget or timeline in `keep` (a verified source's answer, kept from an unverified
+    event: an anonymous post saying "today" must not make a lead urgent)."""
     update: dict[str, object] = {}
-    if bant_text.is_known(event.budget):
+    if bant_text.is_known(event.budget) and not ("budget" in keep and known.budget):
         update |= {"budget": event.budget, "budget_amount": bant_text.budget_amount(event.budget)}
-    if bant_text.is_known(event.timeline):
+    if bant_text.is_known(event.timeline) and not ("timeline" in keep and known.timeline):
         update |= {
             "timeline": event.timeline,
             "timeline_days": bant_text.timeline_days(event.timeline, now),
