@@ -69,6 +69,13 @@ def p50(samples: Sequence[float]) -> float:
     return statistics.median(samples)
 
 
+def p99(samples: Sequence[float]) -> float:
+    """The 99th percentile (inclusive method)."""
+    if len(samples) < 2:
+        return samples[0]
+    return statistics.quantiles(samples, n=100, method="inclusive")[-1]
+
+
 def p95(samples: Sequence[float]) -> float:
     """The 95th percentile (inclusive method: defined for small samples too)."""
     if len(samples) < 2:
