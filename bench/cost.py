@@ -53,7 +53,7 @@ class Assumptions:
     high_urgency_share: float = 0.5  # SQL alerts that also go out as SMS
     month_seconds: float = 30 * 86_400  # the volume priced arrives evenly over a month
     platform_log_bytes: int = 330  # Lambda's START / END / REPORT lines per invocation
-    alert_invocation_ms: float = 100.0  # claim marker, publish, confirm: three round trips
+    alert_invocation_ms: float = 100.0  # claim, re-read the lead, publish, mark sent
     # The webhook's two DynamoDB round trips in-region (consistent GetItem, 2-item
     # TransactWriteItems), client work included: wall time, not scaled by the CPU share.
     dynamodb_calls_ms: float = 12.0
@@ -241,14 +241,18 @@ def _per_million(
     per_alert = (
         price("lambda_request")
         + price("lambda_arm_gb_second") * alert_gb_s
-        + price("dynamodb_write_unit") * 2  # claim the marker, confirm it (small items)
+        # The outbox item in the SQL transition's transaction (2 units: under 1 KB,
+        # transactional), its claim and its mark-sent (1 each), the PendingAlerts index entry
+        # written and removed (1 each), the SMS budget's hour and day counters (urgent only).
+        + price("dynamodb_write_unit") * (2 + 1 + 1 + 2 + 2 * a.high_urgency_share)
+        + price("dynamodb_read_unit")  # the lead re-read before sending (consistent)
         + price("sns_publish")
         + price("sns_email")
         + price("logs_ingestion_gb")
         * (600 + a.platform_log_bytes * platform_lines_logged(template, "SqlAlertFunction"))
         / 1e9
     )
-    lines["SQL alerts (Lambda, marker, SNS, email)"] = per_alert * alerts_per_webhook * million
+    lines["SQL alerts (outbox, Lambda, SNS, email)"] = per_alert * alerts_per_webhook * million
     return sum(lines.values()), lines, billed_ms, write_units
 
 
