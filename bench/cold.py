@@ -23,7 +23,7 @@ import tomllib
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +31,10 @@ import boto3
 from moto.server import ThreadedMotoServer
 
 from bench.figures import Figure, figure, p50, relative_noise
+from bench.webhook import json_form_event
 from leadwire.domain.models import lead_id_for
 from leadwire.providers import DEV_SECRETS
-from leadwire_local.lambda_events import http_event, stream_event
-from leadwire_local.senders import json_form, json_webhook
+from leadwire_local.lambda_events import http_event, scheduled_event, stream_event
 from leadwire_local.streams import StreamReader, matches
 from leadwire_local.template import ROOT, Stack, Template
 
@@ -45,6 +45,7 @@ FUNCTIONS = {  # logical id -> the goal of its cold start against its raw floor
     "DecayFunction": 1.2,
 }
 RSS_GOAL = 1.6
+DECAY_RULE = "arn:aws:events:us-east-1:123456789012:rule/leadwire-decay"
 CPU_SECONDS_TIMEOUT = 300  # a bound for a hung child, not a speed goal
 
 # A fresh interpreter as Lambda starts one: the handler module imported from its folder, one
@@ -129,7 +130,8 @@ def _locked_version(package: str) -> str:
 
 def build(python: str, into: Path) -> Path:
     """The layer, the functions and the runtime's boto3 as Lambda has them, compiled."""
-    uv = shutil.which("uv") or str(ROOT / ".tools" / "bin" / "uv")
+    pinned = ROOT / ".tools" / "bin" / "uv"  # the Makefile's pinned uv, else one on PATH
+    uv = str(pinned) if pinned.exists() else shutil.which("uv") or "uv"
     layer, runtime = into / "layer", into / "runtime"
     install = [uv, "pip", "install", "--quiet", "--python", python, "--target"]
     requirements = ROOT / "layers" / "leadwire" / "requirements.txt"
@@ -246,15 +248,7 @@ def _webhook_event(n: int) -> dict:
         "company_size": "500",
         "message": "We need this for 40 people",
     }
-    headers, body = json_webhook(json_form("demo-request", fields))
-    return http_event(
-        "POST",
-        "/webhooks/forms/json",
-        route_key="POST /webhooks/forms/{provider}",
-        path_parameters={"provider": "json"},
-        headers=headers,
-        body=body,
-    )
+    return json_form_event("demo-request", fields)
 
 
 def _leads_event(lead_id: str) -> dict:
@@ -264,19 +258,6 @@ def _leads_event(lead_id: str) -> dict:
         route_key="GET /leads/{leadId}",
         path_parameters={"leadId": lead_id},
     )
-
-
-SCHEDULED = {
-    "version": "0",
-    "id": "bench-decay",
-    "detail-type": "Scheduled Event",
-    "source": "aws.events",
-    "account": "123456789012",
-    "time": "2026-12-02T03:00:00Z",
-    "region": "us-east-1",
-    "resources": [],
-    "detail": {},
-}
 
 
 def _stream_trigger(stack: Stack) -> tuple[str, list[dict[str, Any]], str]:
@@ -332,7 +313,7 @@ def measure(rounds: int = 9) -> ColdStarts:
             shown = one("LeadsFunction", _leads_event(lead_id), round_)
             if shown["statusCode"] != 200:
                 raise RuntimeError(f"the cold lead read failed: {shown}")
-            one("DecayFunction", SCHEDULED, round_)
+            one("DecayFunction", scheduled_event(datetime.now(UTC), DECAY_RULE), round_)
     return ColdStarts(python=why, functions=functions, floors=floors)
 
 
