@@ -17,12 +17,14 @@ from leadwire.domain.models import (
     Lead,
     LeadEvent,
     Profile,
+    Sla,
     Stage,
     Urgency,
     lead_id_for,
 )
 from leadwire.domain.rules import ScoringRules
 from leadwire.domain.scoring import decay, dispose, employee_count, faded, score
+from leadwire.domain.sla import acknowledge
 from leadwire.providers import DEV_SECRETS, WebhookRequest
 from leadwire_local import senders
 from tests.fakes import InMemoryLeadStore
@@ -197,6 +199,17 @@ def test_urgent_phrase_in_chat_makes_urgency_high(rules, now):
     assert calm.lead.urgency is Urgency.NORMAL
 
 
+def test_the_prospects_latest_own_words_are_kept_for_sales(rules, now):
+    first = score(None, chat("do you integrate with Salesforce?", now, "a@b.example"), rules, now)
+    assert first.lead.message == "do you integrate with Salesforce?"
+    later = now + timedelta(minutes=5)
+    second = score(first.lead, chat("x" * 5000, later, "a@b.example", 2), rules, later)
+    assert second.lead.message == "x" * 1000 and second.lead.message_at == later
+    # A late delivery of an older message does not replace the newer one
+    late = score(second.lead, chat("hello?", now, "a@b.example", 3), rules, later)
+    assert late.lead.message == "x" * 1000
+
+
 def test_engagement_halves_every_half_life(rules, now):
     lead = score(None, form_event("webinar", BOB, now), rules, now).lead
     later = now + timedelta(days=rules.engagement.half_life_days)
@@ -325,3 +338,15 @@ def test_country_and_industry_fit_match_whatever_the_case_the_form_sent(rules, n
     # Then both rules gave their points, named by what matched
     assert outcome.lead.fit_rules["fit.country.germany"] == 10
     assert outcome.lead.fit_rules["fit.industry.fintech"] == 5
+
+
+def test_acknowledging_stops_the_response_clock_once(rules, now):
+    lead = score(None, form_event("demo_request", BOB, now), rules, now).lead
+    assert acknowledge(lead, now, "link", "ack:1", rules.version) is None  # no clock running
+    clocked = lead.model_copy(update={"sla": Sla(started_at=now, due=now + timedelta(minutes=5))})
+    later = now + timedelta(minutes=2)
+    seen = acknowledge(clocked, later, "link", "ack:1", rules.version)
+    assert seen is not None and seen.lead.sla is not None
+    assert seen.lead.sla.acknowledged_at == later and seen.entry.action == "acknowledged.link"
+    assert seen.entry.points == 0 and seen.lead.score == lead.score
+    assert acknowledge(seen.lead, later, "link", "ack:2", rules.version) is None

@@ -230,6 +230,27 @@ class DayPoints(Frozen):
     points: int
 
 
+class Escalation(Frozen):
+    """One time the response clock ran out: who was alerted next, and why."""
+
+    at: datetime
+    to: str  # the rep id (routing.reps) or manager the escalation alert went to
+    reason: str
+
+
+class Sla(Frozen):
+    """The response clock an SQL alert starts: sales must acknowledge (open the link, or give a
+    disposition) before `due`, or the lead escalates."""
+
+    started_at: datetime
+    due: datetime
+    acknowledged_at: datetime | None = None
+    escalations: list[Escalation] = Field(default_factory=list)
+
+
+MESSAGE_KEPT = 1000  # characters of the prospect's latest message kept on the lead
+
+
 class Lead(Frozen):
     lead_id: str
     profile: Profile = Profile()
@@ -263,6 +284,14 @@ class Lead(Frozen):
     # When the lead entered its current stage: lists are newest first by it.
     stage_at: datetime | None = None
     disposition: Disposition | None = None
+    # What the prospect last wrote (a form's message, a chat line), capped; shown to sales.
+    message: str | None = None
+    message_at: datetime | None = None
+    # The rep who owns the lead (an id in the rules' routing.reps) and the queue that chose
+    # them; set in the transaction that makes the lead an SQL.
+    owner: str | None = None
+    queue: str | None = None
+    sla: Sla | None = None
     # After sales rejects a lead, it cannot become an SQL again before this moment.
     requalify_after: datetime | None = None
     events: int = 0

@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from leadwire.domain import bant as bant_text
 from leadwire.domain.errors import DispositionNotAllowed
 from leadwire.domain.models import (
+    MESSAGE_KEPT,
     Bant,
     Channel,
     DayPoints,
@@ -114,6 +115,7 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
             "urgent_said_at": now if said else current.urgent_said_at,
             "urgent_words": said.group(0) if said else current.urgent_words,
             "last_chat_at": now if event.channel is Channel.CHAT else current.last_chat_at,
+            **_message(current, event),
             "events": current.events + 1,
             "updated_at": now,
         }
@@ -124,6 +126,17 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
     return Outcome(
         lead=_settled(candidate, transitions, rules, now), entry=entry, transitions=transitions
     )
+
+
+def _message(lead: Lead, event: LeadEvent) -> dict[str, object]:
+    """The prospect's own words, kept for sales: the latest a form or chat carried, capped
+    (behaviour events carry none of theirs)."""
+    text = (event.message or "").strip()
+    if not text or event.channel is Channel.EVENT:
+        return {}
+    if lead.message_at is not None and event.occurred_at < lead.message_at:
+        return {}  # a late delivery of an older message
+    return {"message": text[:MESSAGE_KEPT], "message_at": event.occurred_at}
 
 
 def _capped(rule: ActionRule, lead: Lead, action: str, day: date) -> int:
@@ -324,6 +337,8 @@ def dispose(
         raise DispositionNotAllowed(f"a lead in stage {lead.stage} is already in nurture")
     disposition = Disposition(outcome=outcome, reason=reason, at=now)
     update: dict[str, object] = {"disposition": disposition, "updated_at": now}
+    if lead.sla is not None and lead.sla.acknowledged_at is None:  # a verdict stops the clock
+        update["sla"] = lead.sla.model_copy(update={"acknowledged_at": now})
     transitions: list[Transition] = []
     points = 0
     if outcome is not DispositionOutcome.ACCEPTED:
