@@ -8,6 +8,7 @@ import base64
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import parse_qsl, urlencode
 
 import pytest
 
@@ -245,3 +246,85 @@ def test_email_unsubscribes_and_spam_reports_take_points_away(sandbox):
         "email_unsubscribe": -15,
         "email_spam_report": -30,
     }
+
+
+REPLY = Case("mailgun", "webhook-mailgun-reply.json", "lynn@globex.example", ["email_reply"])
+CLICK = SINGLE[0]
+
+
+def reply_with(**changes: str) -> bytes:
+    """The reply sample's form fields, some changed."""
+    _, body = sample(REPLY)
+    fields = dict(parse_qsl(body.decode(), keep_blank_values=True)) | changes
+    return urlencode(fields).encode()
+
+
+def test_a_reply_from_a_known_lead_scores_and_keeps_their_words(sandbox):
+    # Given Lynn is a lead (she clicked a campaign link)
+    assert post(sandbox, CLICK).status == 202
+    # When her reply reaches the inbound route
+    response = post(sandbox, REPLY)
+    # Then it is an email_reply on her lead, and sales sees what she wrote (not the quote)
+    assert response.status == 202, response.body
+    assert response.json()["accepted"] == 1
+    assert ledger_actions(REPLY.email) == ["email_click", "email_reply"]
+    lead = runtime.store().load(lead_id_for(REPLY.email))
+    assert lead.message == "Yes, we would like a demo next week. Can you do Tuesday?"
+    assert lead.action_points["email_reply"] == 20
+    # and the same message forwarded again (Mailgun retries) counts once
+    again = post(sandbox, REPLY)
+    assert again.json()["status"] == "duplicate"
+    assert ledger_actions(REPLY.email) == ["email_click", "email_reply"]
+
+
+def test_mail_from_a_stranger_is_acknowledged_and_writes_nothing(sandbox):
+    response = post(sandbox, REPLY)
+    assert response.status == 202
+    assert (response.json()["accepted"], response.json()["ignored"]) == (0, 1)
+    assert sandbox.items() == []
+
+
+@pytest.mark.parametrize(
+    "header", [["Auto-Submitted", "auto-replied"], ["Precedence", "bulk"], ["X-Autoreply", "yes"]]
+)
+def test_an_out_of_office_reply_is_not_engagement(sandbox, header):
+    post(sandbox, CLICK)
+    _, body = sample(REPLY)
+    fields = dict(parse_qsl(body.decode(), keep_blank_values=True))
+    headers = [*json.loads(fields["message-headers"]), header]
+    response = post(sandbox, REPLY, body=reply_with(**{"message-headers": json.dumps(headers)}))
+    assert response.status == 202
+    assert response.json()["ignored"] == 1
+    assert ledger_actions(REPLY.email) == ["email_click"]
+
+
+def test_a_reply_with_a_wrong_signature_is_401_and_writes_nothing(sandbox):
+    response = post(sandbox, REPLY, secret="someone-elses-secret")
+    assert response.status == 401
+    assert sandbox.items() == []
+
+
+def test_a_reply_with_an_attachment_arrives_as_multipart_and_is_read(sandbox):
+    post(sandbox, CLICK)
+    signed = dict(parse_qsl(post_body_signed(reply_with()).decode(), keep_blank_values=True))
+    boundary = "leadwire-test-boundary"
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+        for k, v in signed.items()
+    ]
+    attachment = (
+        f'--{boundary}\r\nContent-Disposition: form-data; name="attachment-1"; '
+        'filename="rfp.pdf"\r\nContent-Type: application/pdf\r\n\r\n%PDF-1.4\r\n'
+    )
+    body = ("".join(parts) + attachment + f"--{boundary}--\r\n").encode()
+    headers = {"content-type": f"multipart/form-data; boundary={boundary}"}
+    response = sandbox.request("POST", "/webhooks/events/mailgun", headers, body)
+    assert response.status == 202, response.body
+    assert ledger_actions(REPLY.email) == ["email_click", "email_reply"]
+
+
+def post_body_signed(body: bytes) -> bytes:
+    _, _, signed = senders.provider_webhook(
+        "mailgun", body, content_type="application/x-www-form-urlencoded"
+    )
+    return signed

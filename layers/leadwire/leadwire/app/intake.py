@@ -79,10 +79,15 @@ class Receipt:
     batch: BatchCounts | None = None
 
 
+class NotAKnownLead(Exception):
+    """The event counts only for a lead we already have, and there is none: nothing written."""
+
+
 @dataclass
 class _Written:
     accepted: int = 0
     duplicates: int = 0
+    ignored: int = 0
     failed: int = 0
     transitions: list[Transition] = field(default_factory=list)
 
@@ -179,13 +184,14 @@ class Intake:
         accepted = sum(r.accepted for r in results)
         duplicates = sum(r.duplicates for r in results)
         failed = sum(r.failed for r in results)
+        ignored = batch.ignored + sum(r.ignored for r in results)
         if failed:
             raise StorageUnavailable(
                 f"{failed} of {len(batch.events)} events could not be written; retry the"
                 " delivery (the written ones count once)"
             )
         transitions = [t for r in results for t in r.transitions]
-        counts = BatchCounts(accepted, duplicates, batch.ignored, batch.skipped)
+        counts = BatchCounts(accepted, duplicates, ignored, batch.skipped)
         status: Literal["accepted", "duplicate", "ignored"] = (
             "accepted" if accepted else "duplicate" if duplicates else "ignored"
         )
@@ -199,6 +205,8 @@ class Intake:
                 written.accepted += 1
             except DuplicateEvent:
                 written.duplicates += 1
+            except NotAKnownLead:
+                written.ignored += 1
             except StorageUnavailable:
                 written.failed += 1
         return written
@@ -213,6 +221,8 @@ class Intake:
         )
 
         def change(lead: Lead | None) -> Change:
+            if lead is None and event.known_lead_only:
+                raise NotAKnownLead(lead_id)
             absorbed = link = None
             if visitor_key is not None:
                 other = self.store.load(visitor_key)

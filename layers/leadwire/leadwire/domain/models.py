@@ -112,6 +112,9 @@ class LeadEvent(Frozen):
     page: str | None = None
     # Set by intake from the provider; unverified unless a signature was checked.
     trust: Trust = Trust.UNVERIFIED
+    # Scored only for a lead we already have (an e-mail reply: anyone can write to the reply
+    # address, and mail from strangers is not a lead); never stored.
+    known_lead_only: bool = Field(default=False, exclude=True)
     # Event ids this one repeats: recorded already, it is a duplicate (an unsigned form's
     # same content in the previous deduplication window).
     repeats_of: list[str] = Field(default_factory=list)

@@ -129,10 +129,10 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
 
 
 def _message(lead: Lead, event: LeadEvent) -> dict[str, object]:
-    """The prospect's own words, kept for sales: the latest a form or chat carried, capped
-    (behaviour events carry none of theirs)."""
+    """The prospect's own words, kept for sales: the latest a form, a chat or an e-mail reply
+    carried, capped."""
     text = (event.message or "").strip()
-    if not text or event.channel is Channel.EVENT:
+    if not text:
         return {}
     if lead.message_at is not None and event.occurred_at < lead.message_at:
         return {}  # a late delivery of an older message

@@ -80,20 +80,22 @@ class HtmlFormProvider(ProviderBase):
         return Parsed(event=event.model_copy(update={"repeats_of": repeats}), redirect=redirect)
 
 
-def form_fields(request: WebhookRequest) -> dict[str, str]:
-    """A form post's fields, urlencoded or multipart (files left out)."""
+def form_fields(request: WebhookRequest, max_fields: int = _MAX_FIELDS) -> dict[str, str]:
+    """A form post's fields, urlencoded or multipart (files left out), at most `max_fields`."""
     media = require_media_type(request, URLENCODED, MULTIPART)
-    return _multipart_fields(request) if media == MULTIPART else _urlencoded_fields(request)
+    if media == MULTIPART:
+        return _multipart_fields(request, max_fields)
+    return _urlencoded_fields(request, max_fields)
 
 
-def _urlencoded_fields(request: WebhookRequest) -> dict[str, str]:
+def _urlencoded_fields(request: WebhookRequest, max_fields: int) -> dict[str, str]:
     try:
         text = request.body.decode("utf-8")
         pairs = parse_qsl(
             text,
             keep_blank_values=True,
             strict_parsing=bool(text),
-            max_num_fields=_MAX_FIELDS,
+            max_num_fields=max_fields,
             errors="strict",
         )
     except UnicodeDecodeError as e:
@@ -103,7 +105,7 @@ def _urlencoded_fields(request: WebhookRequest) -> dict[str, str]:
     return dict(pairs)
 
 
-def _multipart_fields(request: WebhookRequest) -> dict[str, str]:
+def _multipart_fields(request: WebhookRequest, max_fields: int) -> dict[str, str]:
     header = request.headers.get("content-type", "")
     if "boundary=" not in header:
         raise MalformedPayload("multipart/form-data needs a boundary")
@@ -117,8 +119,8 @@ def _multipart_fields(request: WebhookRequest) -> dict[str, str]:
         name = part.get_param("name", header="content-disposition")
         if not isinstance(name, str) or part.get_filename():
             continue  # files are not lead data
-        if len(fields) >= _MAX_FIELDS:
-            raise MalformedPayload(f"more than {_MAX_FIELDS} form fields")
+        if len(fields) >= max_fields:
+            raise MalformedPayload(f"more than {max_fields} form fields")
         payload = part.get_payload(decode=True)
         try:
             fields[name] = (payload if isinstance(payload, bytes) else b"").decode(
