@@ -48,6 +48,9 @@ FULL_VCPU_MB = 1769
 @dataclass(frozen=True)
 class Assumptions:
     webhooks_per_lead: float = 4.0  # form fills and chat messages over a lead's life
+    # Webhooks that are a business address's first points-earning event of its day: each
+    # writes the person's account item (small, transactional: 2 write units).
+    account_write_share: float = 0.5
     mql_share: float = 0.30  # leads that become MQLs
     sql_share: float = 0.05  # leads that become SQLs (each: one alert)
     high_urgency_share: float = 0.5  # SQL alerts that also go out as SMS
@@ -224,6 +227,10 @@ def _per_million(
         "Lambda init (cold starts)": price("lambda_arm_gb_second") * init_gb_seconds * million,
         "DynamoDB transaction writes": price("dynamodb_write_unit") * write_units * million,
         "DynamoDB consistent read": price("dynamodb_read_unit") * read_units * million,
+        "DynamoDB account writes": price("dynamodb_write_unit")
+        * 2
+        * a.account_write_share
+        * million,
         "DynamoDB index writes": price("dynamodb_write_unit")
         * index_writes_per_lead
         / a.webhooks_per_lead

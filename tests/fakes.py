@@ -31,6 +31,7 @@ class InMemoryLeadStore:
         self.claimed_until: dict[tuple[str, int], datetime] = {}
         self.done: dict[tuple[str, int], str] = {}  # sent / skipped: reason
         self.aliases: dict[str, str] = {}
+        self.engaged: dict[str, dict[str, datetime]] = {}  # account -> lead id -> when
         self.conflicts_to_raise = 0
 
     def load(self, lead_id: str) -> Lead | None:
@@ -66,6 +67,8 @@ class InMemoryLeadStore:
         self.entries[(lead.lead_id, outcome.entry.event_id)] = outcome.entry
         if link is not None:
             self.aliases[link] = lead.lead_id
+        if outcome.engaged_account is not None:
+            self.engaged.setdefault(outcome.engaged_account, {})[lead.lead_id] = lead.updated_at
         if alert is not None:
             key = (lead.lead_id, saved.version)
             self.outbox[key] = PendingAlert(
@@ -93,7 +96,16 @@ class InMemoryLeadStore:
         more = start + limit < len(wanted)
         return page, str(start + limit) if more else None
 
+    def engaged_for(self, domain: str, since: datetime) -> list[tuple[Lead, datetime]]:
+        return [
+            (self.leads[lead_id], at)
+            for lead_id, at in self.engaged.get(domain, {}).items()
+            if at >= since and lead_id in self.leads
+        ]
+
     def erase(self, lead_id: str) -> int:
+        for people in self.engaged.values():
+            people.pop(lead_id, None)
         lead = self.leads.pop(lead_id, None)
         removed = int(lead is not None)
         for key in [k for k in self.entries if k[0] == lead_id]:

@@ -141,7 +141,8 @@ def test_erasure_leaves_nothing_of_the_person_in_the_table(sandbox):
     sandbox.pump()  # an alert marker exists too
     lead_id = lead_id_for(READY["email"])
     response = sandbox.request("DELETE", f"/leads/{lead_id}")
-    assert response.status == 200 and response.json()["items"] == 3
+    # profile, ledger entry, alert, and their trace on the bigco.example account
+    assert response.status == 200 and response.json()["items"] == 4
     everything = json.dumps(sandbox.items())
     assert lead_id not in everything and "cleo" not in everything and "555 010" not in everything
     assert "other@corp.example" in everything
@@ -187,3 +188,26 @@ def test_the_template_declares_the_leads_routes_with_iam_auth(sandbox):
         ][0]["IndexName"]
         == "ByStage"
     )
+
+
+def test_a_lead_shows_who_else_from_its_company_engaged_and_the_account_surge(sandbox):
+    # Given two people from Northwind engaged this week, and one from a personal address
+    post(sandbox, "webinar", {"email": "ann@northwind.example", "first_name": "Ann"})
+    post(sandbox, "content-download", {"email": "raj@northwind.example", "job_title": "CTO"})
+    post(sandbox, "webinar", {"email": "sam@gmail.com"})
+    lead = get(sandbox, f"/leads/{lead_id_for('ann@northwind.example')}").json()
+    assert lead["account"]["summary"] == "1 other from Northwind engaged this week"
+    assert [p["jobTitle"] for p in lead["account"]["people"]] == ["CTO"]
+    assert lead["account"]["surge"] is False
+    assert get(sandbox, f"/leads/{lead_id_for('sam@gmail.com')}").json()["account"] is None
+    # When a third person from the company engages: a surge, on every colleague's lead
+    post(sandbox, "newsletter", {"email": "lee@northwind.example", "company": "Northwind"})
+    lead = get(sandbox, f"/leads/{lead_id_for('ann@northwind.example')}").json()
+    assert lead["account"]["surge"] is True and lead["account"]["others"] == 2
+    assert "account surge: 3 people within 7 days" in lead["account"]["summary"]
+    # And an erased colleague leaves no trace on the account
+    assert sandbox.request("DELETE", f"/leads/{lead_id_for('raj@northwind.example')}").status == 200
+    assert "CTO" not in json.dumps(sandbox.items())
+    lead = get(sandbox, f"/leads/{lead_id_for('ann@northwind.example')}").json()
+    assert lead["account"]["others"] == 1
+    assert lead_id_for("raj@northwind.example") not in json.dumps(sandbox.items())

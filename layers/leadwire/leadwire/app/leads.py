@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
 from leadwire.app.ports import Clock, LeadStore
+from leadwire.domain.accounts import AccountView, Colleague, account_of, account_view
 from leadwire.domain.errors import LeadNotFound, MalformedPayload
 from leadwire.domain.models import Lead, Stage, is_lead_id, lead_id_for
 from leadwire.domain.rules import ScoringRules
@@ -25,6 +27,28 @@ def lead_view(lead: Lead) -> dict[str, Any]:
     return lead.model_dump(mode="json", by_alias=True)
 
 
+def account_of_lead(
+    store: LeadStore, lead: Lead, rules: ScoringRules, now: datetime
+) -> AccountView | None:
+    """The lead's account as sales sees it: who else engaged lately, and whether it surges."""
+    domain = account_of(lead.profile, rules)
+    if domain is None or rules.accounts is None:
+        return None
+    since = now - timedelta(days=rules.accounts.window_days)
+    colleagues = [
+        Colleague(
+            lead_id=other.lead_id,
+            name=other.profile.display_name,
+            job_title=other.profile.job_title,
+            stage=other.stage.value,
+            score=other.score,
+            engaged_at=at,
+        )
+        for other, at in store.engaged_for(domain, since)
+    ]
+    return account_view(lead, colleagues, rules, now)
+
+
 @dataclass(frozen=True)
 class LeadQueries:
     store: LeadStore
@@ -34,8 +58,11 @@ class LeadQueries:
     def get(self, lead_id: str) -> dict[str, Any]:
         lead = existing_lead(self.store, lead_id)
         ledger = self.store.ledger(lead.lead_id)
+        now = self.clock()
+        account = account_of_lead(self.store, lead, self.rules, now)
         return {
-            **lead_view(as_of(lead, self.rules, self.clock())),
+            **lead_view(as_of(lead, self.rules, now)),
+            "account": account.model_dump(mode="json", by_alias=True) if account else None,
             "ledger": [e.model_dump(mode="json", by_alias=True, exclude={"event"}) for e in ledger],
         }
 

@@ -50,6 +50,10 @@ class LeadStore(Protocol):
         once); how many items went."""
         ...
 
+    def engaged_for(self, domain: str, since: datetime) -> list[tuple[Lead, datetime]]:
+        """The people who engaged for an account (business domain) since then, with when."""
+        ...
+
     def all_ledger_entries(self) -> Iterator[tuple[str, LedgerEntry]]:
         """Every ledger entry with its lead id (the what-if replay's input)."""
         ...

@@ -42,6 +42,10 @@ MAX_PAGE = 100
 _MOVED_IN_TRANSACTION = 45  # 2 writes each, within DynamoDB's 100 per transaction
 EVENT_PREFIX = "EVENT#"
 ALERT_PREFIX = "ALERT#"
+ACCOUNT_PREFIX = "ACCOUNT#"
+PERSON_PREFIX = "PERSON#"
+ACCOUNT_KEPT_DAYS = 90  # longer than any account window the rules allow
+ACCOUNT_READ = 100  # colleagues read for one lead's account (the count says "100+" beyond)
 PENDING_ALERTS = "PendingAlerts"  # sparse index: only pending alerts carry its keys
 OUTBOX = "outbox"  # the index's partition key, always "pending"
 OUTBOX_SINCE = "outboxSince"  # its sort key: when the alert was written (epoch seconds)
@@ -112,6 +116,22 @@ def outbox_item(lead: Lead, alert: Alert, now: datetime) -> dict[str, Any]:
 
 def alert_sk(version: int) -> str:
     return f"{ALERT_PREFIX}{version:010d}"
+
+
+def account_pk(domain: str) -> str:
+    return f"{ACCOUNT_PREFIX}{domain}"
+
+
+def colleague_item(domain: str, lead_id: str, engaged_at: datetime) -> dict[str, Any]:
+    """That a person engaged for their account, and when last (kept ACCOUNT_KEPT_DAYS)."""
+    return {
+        "pk": account_pk(domain),
+        "sk": PERSON_PREFIX + lead_id,
+        "entity": "colleague",
+        "leadId": lead_id,
+        "engagedAt": engaged_at.astimezone(UTC).isoformat(),
+        "expiresAt": int((engaged_at + timedelta(days=ACCOUNT_KEPT_DAYS)).timestamp()),
+    }
 
 
 def alias_item(visitor_lead_id: str, lead_id: str) -> dict[str, Any]:
@@ -204,6 +224,20 @@ class DynamoLeadStore:
                         "TableName": self.table_name,
                         "Item": _typed(outbox_item(lead, alert, outcome.entry.at)),
                         "ConditionExpression": "attribute_not_exists(pk)",
+                    }
+                }
+            )
+        if outcome.engaged_account is not None:
+            # Its own item per person (no condition): colleagues never contend for one item.
+            writes.append(
+                {
+                    "Put": {
+                        "TableName": self.table_name,
+                        "Item": _typed(
+                            colleague_item(
+                                outcome.engaged_account, lead.lead_id, outcome.lead.updated_at
+                            )
+                        ),
                     }
                 }
             )
@@ -331,6 +365,34 @@ class DynamoLeadStore:
         leads = self._batch_load([i["pk"] for i in taken])
         return leads, _encode_cursor(next_positions) if next_positions else None
 
+    def engaged_for(
+        self, domain: str, since: datetime, limit: int = ACCOUNT_READ
+    ) -> list[tuple[Lead, datetime]]:
+        """The people who engaged for the account since `since`, each with when last."""
+        engaged: dict[str, datetime] = {}
+        paginator = self._client.get_paginator("query")
+        with _storage_errors():
+            pages = paginator.paginate(
+                TableName=self.table_name,
+                KeyConditionExpression="pk = :pk AND begins_with(sk, :person)",
+                FilterExpression="engagedAt >= :since",
+                ExpressionAttributeValues=_typed(
+                    {
+                        ":pk": account_pk(domain),
+                        ":person": PERSON_PREFIX,
+                        ":since": since.astimezone(UTC).isoformat(),
+                    }
+                ),
+            )
+            for page in pages:
+                for item in page.get("Items", []):
+                    plain = _untyped(item)
+                    engaged[lead_pk(plain["leadId"])] = datetime.fromisoformat(plain["engagedAt"])
+                if len(engaged) >= limit:
+                    break
+        leads = self._batch_load(list(engaged)[:limit])
+        return [(lead, engaged[lead_pk(lead.lead_id)]) for lead in leads]
+
     def _batch_load(self, pks: list[str]) -> list[Lead]:
         found: dict[str, Lead] = {}
         keys = [_typed({"pk": pk, "sk": PROFILE}) for pk in pks]
@@ -370,6 +432,12 @@ class DynamoLeadStore:
                     {"pk": item["pk"], "sk": item["sk"]}
                     for item in self._query_partition(visitor_lead, "")
                 ]
+        if lead and (domain := lead.profile.email_domain):
+            colleague = {"pk": account_pk(domain.strip().lower()), "sk": PERSON_PREFIX + lead_id}
+            with _storage_errors():
+                found = self._client.get_item(TableName=self.table_name, Key=_typed(colleague))
+            if "Item" in found:  # their trace on the account
+                keys.append(colleague)
         self._delete_keys([k for k in keys if k not in first])
         return len(keys)
 

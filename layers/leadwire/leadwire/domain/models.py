@@ -294,6 +294,8 @@ class Lead(Frozen):
     # them; set in the transaction that makes the lead an SQL.
     owner: str | None = None
     queue: str | None = None
+    # The UTC day the person last counted as engaged for their account (once a day at most).
+    account_noted_on: date | None = None
     sla: Sla | None = None
     # After sales rejects a lead, it cannot become an SQL again before this moment.
     requalify_after: datetime | None = None
@@ -324,3 +326,5 @@ class Outcome(Frozen):
     lead: Lead
     entry: LedgerEntry
     transitions: list[Transition] = Field(default_factory=list)
+    # The account (business e-mail domain) this event counts the person as engaged for.
+    engaged_account: str | None = None

@@ -138,6 +138,13 @@ class BehaviourRules(_Rules):
         return {name.strip().lower(): action for name, action in self.activities.items()}
 
 
+class AccountRules(_Rules):
+    """People of one company (business e-mail domain) engaging together."""
+
+    window_days: int = Field(default=7, ge=1, le=90)  # "engaged this week"
+    surge_people: int = Field(default=3, ge=2)  # this many within the window: a surge
+
+
 class UrgencyRules(_Rules):
     """How urgent the prospect's decision is: an explicit short timeline, urgent words in
     their own message, or a hand-raise during an active conversation."""
@@ -165,6 +172,7 @@ class ScoringRules(_Rules):
     # Page path patterns (`*` any characters, case-insensitive) -> action; first match wins.
     pages: dict[str, str] = {}
     behaviour: BehaviourRules | None = None  # None: behaviour events score nothing
+    accounts: AccountRules | None = None  # None: no account roll-up
 
     @model_validator(mode="after")
     def _actions_exist(self) -> ScoringRules:

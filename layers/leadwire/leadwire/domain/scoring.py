@@ -11,6 +11,7 @@ from collections.abc import Collection
 from datetime import date, datetime, timedelta
 
 from leadwire.domain import bant as bant_text
+from leadwire.domain.accounts import account_of, email_kind
 from leadwire.domain.errors import DispositionNotAllowed
 from leadwire.domain.models import (
     MESSAGE_KEPT,
@@ -97,6 +98,12 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
         trust=event.trust,
     )
 
+    # The account hears of the person at most once a day (its window counts days).
+    engaged_for = (
+        account_of(profile, rules)
+        if awarded > 0 and current.account_noted_on != now.date()
+        else None
+    )
     candidate = current.model_copy(
         update={
             "profile": profile,
@@ -116,6 +123,7 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
             "urgent_words": said.group(0) if said else current.urgent_words,
             "last_chat_at": now if event.channel is Channel.CHAT else current.last_chat_at,
             **_message(current, event),
+            "account_noted_on": now.date() if engaged_for else current.account_noted_on,
             "events": current.events + 1,
             "updated_at": now,
         }
@@ -124,7 +132,10 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
         candidate, rules, now, event.event_id, cause=action, hand_raise=rule.hand_raise
     )
     return Outcome(
-        lead=_settled(candidate, transitions, rules, now), entry=entry, transitions=transitions
+        lead=_settled(candidate, transitions, rules, now),
+        entry=entry,
+        transitions=transitions,
+        engaged_account=engaged_for,
     )
 
 
@@ -428,15 +439,7 @@ def fit_of(profile: Profile, rules: FitRules) -> dict[str, int]:
                 points[f"fit.company_size.{label}"] = band.points
                 break
     if domain := profile.email_domain:
-        kind = (
-            "competitor"
-            if domain in rules.competitor_domains
-            else "disposable"
-            if domain in rules.disposable_domains
-            else "personal"
-            if domain in rules.personal_domains
-            else "business"
-        )
+        kind = email_kind(domain, rules)
         points[f"fit.email.{kind}"] = getattr(rules.email, kind)
     if profile.industry:
         industry = profile.industry.strip().lower()

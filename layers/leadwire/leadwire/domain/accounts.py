@@ -1,0 +1,104 @@
+"""Accounts: the people of one company engaging together.
+
+B2B buying is done by a group, so "3 others from Northwind engaged this week" tells sales more
+than any one person's score, and several people of one company engaging within days (an
+account surge) is a reason to call. A person belongs to the account of their business e-mail
+domain; personal, disposable and competitor addresses belong to none.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from leadwire.domain.models import Frozen, Lead, Profile
+from leadwire.domain.rules import FitRules, ScoringRules
+
+SHOWN_PEOPLE = 10  # the others named on a lead's account (the count covers them all)
+
+
+def email_kind(domain: str, rules: FitRules) -> str:
+    """What an address's domain says of the person: competitor, disposable, personal or
+    business (the company they work for)."""
+    if domain in rules.competitor_domains:
+        return "competitor"
+    if domain in rules.disposable_domains:
+        return "disposable"
+    if domain in rules.personal_domains:
+        return "personal"
+    return "business"
+
+
+def account_of(profile: Profile, rules: ScoringRules) -> str | None:
+    """The account (business e-mail domain) a person engages for; None without the rules'
+    `accounts` section or a business address."""
+    domain = profile.email_domain
+    if rules.accounts is None or not domain:
+        return None
+    domain = domain.strip().lower()
+    return domain if email_kind(domain, rules.fit) == "business" else None
+
+
+class Colleague(Frozen):
+    """Someone else from the account who engaged, as sales sees them."""
+
+    lead_id: str
+    name: str
+    job_title: str | None = None
+    stage: str
+    score: int
+    engaged_at: datetime
+
+
+class AccountView(Frozen):
+    """A lead's account: who else engaged within the rules' window, and whether it surges."""
+
+    domain: str
+    name: str
+    window_days: int
+    others: int  # other people who engaged within the window
+    people: list[Colleague]  # the most recent of them, at most SHOWN_PEOPLE
+    surge: bool
+    summary: str  # "3 others from Northwind engaged this week"
+
+
+def account_view(
+    lead: Lead, colleagues: list[Colleague], rules: ScoringRules, now: datetime
+) -> AccountView | None:
+    """The account as shown beside `lead`, from the others stored as engaged (any age)."""
+    domain = account_of(lead.profile, rules)
+    if domain is None or rules.accounts is None:
+        return None
+    window = rules.accounts.window_days
+    since = now - timedelta(days=window)
+    recent = sorted(
+        (c for c in colleagues if c.lead_id != lead.lead_id and c.engaged_at >= since),
+        key=lambda c: c.engaged_at,
+        reverse=True,
+    )
+    name = _account_name(lead, domain)
+    when = "this week" if window == 7 else f"in the last {window} days"
+    people = len(recent)
+    summary = (
+        f"{people} other{'s' if people != 1 else ''} from {name} engaged {when}"
+        if people
+        else f"no one else from {name} engaged {when}"
+    )
+    surge = people + 1 >= rules.accounts.surge_people
+    if surge:
+        summary += f" (account surge: {people + 1} people within {window} days)"
+    return AccountView(
+        domain=domain,
+        name=name,
+        window_days=window,
+        others=people,
+        people=recent[:SHOWN_PEOPLE],
+        surge=surge,
+        summary=summary,
+    )
+
+
+def _account_name(lead: Lead, domain: str) -> str:
+    """The company as the person wrote it, else the domain's first label, capitalised."""
+    if lead.profile.company:
+        return lead.profile.company
+    return domain.split(".")[0].capitalize()

@@ -1,0 +1,72 @@
+"""Accounts, pure: who belongs to one, what sales reads beside a lead, when it surges."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from leadwire.domain.accounts import Colleague, account_of, account_view
+from leadwire.domain.models import Profile
+from leadwire.domain.scoring import score
+from tests.support import form_event
+
+
+def colleague(n: int, at, name: str = "Ann Lee") -> Colleague:
+    return Colleague(lead_id=f"ld_{n}", name=name, stage="mql", score=40, engaged_at=at)
+
+
+def test_only_a_business_address_belongs_to_an_account(rules):
+    assert account_of(Profile(email="ann@Northwind.example"), rules) == "northwind.example"
+    assert account_of(Profile(email="ann@gmail.com"), rules) is None
+    assert account_of(Profile(), rules) is None
+    off = rules.model_copy(update={"accounts": None})
+    assert account_of(Profile(email="ann@northwind.example"), off) is None
+
+
+def test_an_event_that_earned_points_counts_the_person_as_engaged_for_the_account(rules, now):
+    ann = Profile(email="ann@northwind.example", company="Northwind")
+    outcome = score(None, form_event("webinar", ann, now), rules, now)
+    assert outcome.engaged_account == "northwind.example"
+    # a page view past its cap (0 points) is no engagement
+    capped = rules.engagement.actions["newsletter"].cap
+    lead = outcome.lead
+    for n in range(1, 2 + (capped or 0) // 10):
+        lead = score(lead, form_event("newsletter", ann, now, n), rules, now).lead
+    again = score(lead, form_event("newsletter", ann, now, 99), rules, now)
+    assert again.entry.points == 0 and again.engaged_account is None
+    # nor is a second engagement the same day (the account counts days), but the next day's
+    later = now + timedelta(hours=1)
+    same_day = score(outcome.lead, form_event("content-download", ann, later), rules, later)
+    assert same_day.entry.points > 0 and same_day.engaged_account is None
+    tomorrow = now + timedelta(days=1)
+    next_day = score(same_day.lead, form_event("trial", ann, tomorrow), rules, tomorrow)
+    assert next_day.engaged_account == "northwind.example"
+    personal = score(None, form_event("webinar", Profile(email="a@gmail.com"), now), rules, now)
+    assert personal.engaged_account is None
+
+
+def test_the_account_says_who_else_engaged_this_week_and_when_it_surges(rules, now):
+    ann = score(
+        None, form_event("webinar", Profile(email="ann@northwind.example"), now), rules, now
+    )
+    lead = ann.lead
+    # Given one colleague this week and one a month ago
+    view = account_view(
+        lead, [colleague(1, now), colleague(2, now - timedelta(days=30))], rules, now
+    )
+    assert view is not None
+    assert (view.name, view.others, view.surge) == ("Northwind", 1, False)
+    assert view.summary == "1 other from Northwind engaged this week"
+    # When a second colleague engages within the week: three people, a surge
+    view = account_view(
+        lead, [colleague(1, now), colleague(3, now - timedelta(days=6))], rules, now
+    )
+    assert view is not None and view.surge and view.others == 2
+    assert view.summary == (
+        "2 others from Northwind engaged this week (account surge: 3 people within 7 days)"
+    )
+    # The lead itself is never its own colleague
+    alone = account_view(
+        lead, [colleague(0, now).model_copy(update={"lead_id": lead.lead_id})], rules, now
+    )
+    assert alone is not None and alone.others == 0
+    assert alone.summary == "no one else from Northwind engaged this week"
