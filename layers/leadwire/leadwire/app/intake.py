@@ -39,6 +39,7 @@ from leadwire.domain.scoring import absorb, score
 from leadwire.providers import WebhookRequest, provider_for
 from leadwire.providers.phones import with_e164_phone
 from leadwire.providers.request import Batch
+from leadwire.providers.snippet import read_beacon
 
 
 @dataclass(frozen=True)
@@ -52,6 +53,8 @@ class IntakeLimits:
     # A batch's people are written side by side (each person's events in order): a 1,000-event
     # batch must finish well inside API Gateway's 29 s.
     batch_workers: int = 8
+    # A snippet beacon is a page view or one tracked event: a few hundred bytes.
+    max_beacon_body_bytes: int = 8_192
     redirect_origins: tuple[str, ...] = ()
     write_attempts: int = 10
     # Where a phone number without a +country code is read (None: it is dropped).
@@ -164,6 +167,27 @@ class Intake:
             return Receipt("duplicate", event.event_id, lead_id, redirect)
         lead = outcome.lead
         return Receipt("accepted", event.event_id, lead.lead_id, redirect, outcome.transitions)
+
+    def receive_beacon(self, request: WebhookRequest) -> Receipt:
+        """A first-party snippet's beacon (POST /t): bounded, from an allowed origin, read
+        (anonymous and unverified: it fills no profile field), counted against its client's
+        per-minute limit and written like any event, its id the dedupe key. Each refusal
+        comes before anything is written."""
+        limit = self.limits.max_beacon_body_bytes
+        if len(request.body) > limit:
+            raise PayloadTooLarge(f"the beacon is over {limit} bytes")
+        now = self.clock()
+        if self.guard:
+            self.guard.check_origin(request.headers)
+        event = read_beacon(request, now)
+        if self.guard:
+            self.guard.count_beacon(request.source_ip, now)
+        lead_id = lead_id_for(None, event.visitor_id)
+        try:
+            outcome = self._record(event)
+        except DuplicateEvent:
+            return Receipt("duplicate", event.event_id, lead_id)
+        return Receipt("accepted", event.event_id, outcome.lead.lead_id, None, outcome.transitions)
 
     def _record_batch(self, batch: Batch) -> Receipt:
         """Each event written on its own (its id is its dedupe key), each person's oldest
