@@ -57,6 +57,9 @@ class IntakeLimits:
     max_beacon_body_bytes: int = 8_192
     redirect_origins: tuple[str, ...] = ()
     write_attempts: int = 10
+    # Anonymous visitor ids folded into one person at most: a shared kiosk or an office PC
+    # that several people fill the form on must not merge a whole company's browsing.
+    max_visitor_ids: int = 5
     # Where a phone number without a +country code is read (None: it is dropped).
     phone_region: str | None = None
 
@@ -238,7 +241,13 @@ class Intake:
 
         def change(lead: Lead | None) -> Change:
             absorbed = link = None
-            if visitor_key is not None:
+            scored = event
+            if visitor_key is not None and self._visitor_ids_full(lead, event):
+                note = f"visitor_id: not linked, the lead has {self.limits.max_visitor_ids} already"
+                scored = event.model_copy(
+                    update={"visitor_id": None, "normalized": [*event.normalized, note]}
+                )
+            elif visitor_key is not None:
                 other = self.store.load(visitor_key)
                 if other is None:
                     link = visitor_key  # not seen before: link it to this lead (first wins)
@@ -246,11 +255,16 @@ class Intake:
                     absorbed = other  # still anonymous: merge it now
             now = self.clock()
             base = absorb(lead, absorbed, lead_id, self.rules, now) if absorbed else lead
-            return Change(score(base, event, self.rules, now), absorbed, link)
+            return Change(score(base, scored, self.rules, now), absorbed, link)
 
         outcome = update_lead(self.store, lead_id, change, self.limits.write_attempts, self.sleep)
         assert outcome is not None  # every change writes
         return outcome
+
+    def _visitor_ids_full(self, lead: Lead | None, event: LeadEvent) -> bool:
+        """Whether this event's visitor id would be one more than a person may have."""
+        known = lead.visitor_ids if lead else []
+        return event.visitor_id not in known and len(known) >= self.limits.max_visitor_ids
 
     def _allowed_redirect(self, wanted: str | None) -> str | None:
         if not wanted:
