@@ -1,5 +1,6 @@
 """Webhook function: POST /webhooks/forms/{provider}, /webhooks/chat/{provider} and
-/webhooks/events/{provider}, and GET /forms/token (the html form's signed token)."""
+/webhooks/events/{provider}, GET /forms/token (the html form's signed token), and the
+first-party snippet: GET /t.js and its beacons, POST /t."""
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
@@ -13,9 +14,12 @@ from leadwire.shell.errors import http_error
 from leadwire.shell.http import error_response
 from leadwire.shell.log import get_logger
 from leadwire.shell.webhooks import (
+    BEACON_PATH,
+    beacon_response,
     form_token_response,
     receipt_response,
     refusal_response,
+    snippet_response,
     webhook_request,
 )
 
@@ -42,6 +46,18 @@ def events_webhook(provider: str) -> Response:
 def form_token() -> Response:
     issued = runtime.form_guard().issue(runtime.now())
     return form_token_response(issued, app.current_event, runtime.settings())
+
+
+@app.get("/t.js", compress=True, cache_control="public, max-age=3600")
+def snippet() -> Response:
+    return snippet_response(runtime.settings())
+
+
+@app.post(BEACON_PATH)
+def beacon() -> Response:
+    receipt = runtime.intake().receive_beacon(webhook_request(app.current_event))
+    logger.info("beacon", status=receipt.status, event_id=receipt.event_id, lead_id=receipt.lead_id)
+    return beacon_response(receipt_response(receipt), app.current_event, runtime.settings())
 
 
 def _receive(channel: Channel, provider: str) -> Response:
@@ -75,7 +91,10 @@ def _batch_counts(receipt: Receipt) -> dict[str, int]:
 def refused(error: LeadwireError) -> Response:
     answer = http_error(error)
     logger.warning("webhook refused", code=answer.code, status=answer.status, detail=error.message)
-    return refusal_response(error, app.current_event, runtime.settings())
+    event, settings = app.current_event, runtime.settings()
+    if event.raw_path == BEACON_PATH:
+        return beacon_response(error_response(error), event, settings)
+    return refusal_response(error, event, settings)
 
 
 @app.not_found

@@ -20,6 +20,13 @@ FORM_PAGE = """<!doctype html>
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>Request a demo - leadwire example form</title>
 <link rel="icon" href="data:,">
+<script>
+  // The snippet's embed code: calls made before /t.js has loaded wait in a queue.
+  window.leadwire = window.leadwire || function () {
+    (window.leadwire.q = window.leadwire.q || []).push(arguments);
+  };
+</script>
+<script async src="/t.js" data-consent="denied"></script>
 <style>
   body { font-family: system-ui, sans-serif; max-width: 32rem; margin: 2rem auto; padding: 0 1rem; }
   label { display: block; margin-top: 0.8rem; }
@@ -27,12 +34,21 @@ FORM_PAGE = """<!doctype html>
   button { margin-top: 1rem; padding: 0.5rem 1.2rem; }
   #thanks { background: #e6f4ea; padding: 0.6rem; border-radius: 4px; }
   #refused { background: #fdecea; padding: 0.6rem; border-radius: 4px; }
+  #consent { background: #eef3fb; padding: 0.6rem; border-radius: 4px; font-size: 0.9rem; }
+  #consent button { margin: 0.4rem 0.4rem 0 0; padding: 0.3rem 0.9rem; }
   /* The honeypot: off-screen for people (and screen readers), there for bots. */
   .leadwire-hp { position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }
 </style>
 </head>
 <body>
 <p><a href="/board">Leads board</a> (watch this form's lead get scored)</p>
+<div id="consent" role="region" aria-label="Analytics consent" hidden>
+  This example site counts your page views with leadwire's first-party snippet (no third
+  party, no fingerprint; never with Do Not Track or Global Privacy Control on), so that a demo
+  request shows the pages you read first.
+  <div><button type="button" id="consent-allow">Allow analytics</button><button type="button"
+    id="consent-deny">No thanks</button></div>
+</div>
 <h1>Request a demo</h1>
 <p id="thanks" hidden>Thanks! Your request was received. See it on the
   <a href="/board">leads board</a>.</p>
@@ -41,6 +57,7 @@ FORM_PAGE = """<!doctype html>
   <input type="hidden" name="form" value="demo-request">
   <input type="hidden" name="redirect" id="redirect" value="">
   <input type="hidden" name="submission_id" id="submission" value="">
+  <input type="hidden" name="visitor_id" value="">
   <input type="hidden" name="leadwire_token" id="token" value="">
   <div class="leadwire-hp" aria-hidden="true">
     <label>Website <input name="leadwire_website" tabindex="-1" autocomplete="off"></label>
@@ -69,6 +86,18 @@ FORM_PAGE = """<!doctype html>
     .then((r) => r.ok ? r.json() : null)
     .then((t) => { if (t) document.getElementById("token").value = t.token; })
     .catch(() => {});
+  // The consent banner, until the visitor answers (the snippet remembers the answer). The
+  // snippet puts its anonymous id in the form's visitor_id only after "Allow".
+  const banner = document.getElementById("consent");
+  let answered = null;
+  try { answered = localStorage.getItem("leadwire_consent"); } catch (e) {}
+  banner.hidden = answered !== null;
+  for (const [id, granted] of [["consent-allow", true], ["consent-deny", false]]) {
+    document.getElementById(id).addEventListener("click", () => {
+      leadwire("consent", granted);
+      banner.hidden = true;
+    });
+  }
   const params = new URLSearchParams(location.search);
   if (params.get("thanks") === "1") {
     document.getElementById("thanks").hidden = false;
@@ -386,13 +415,16 @@ selectFromHash();
 
 
 def content_security_policy(page: str) -> str:
-    """Only this page's own inline script runs (by its hash), it talks to this server only,
-    and it loads nothing from anywhere: a second line of defence behind text-only rendering."""
+    """Only this page's own inline scripts run (by their hash), and this server's own (the
+    snippet, /t.js); it talks to this server only and loads nothing from anywhere else: a
+    second line of defence behind text-only rendering."""
     scripts = re.findall(r"<script>(.*?)</script>", page, flags=re.DOTALL)
     hashes = " ".join(
         "'sha256-" + base64.b64encode(hashlib.sha256(s.encode()).digest()).decode() + "'"
         for s in scripts
     )
+    if re.search(r'<script [^>]*src="/', page):  # this server's own script (the snippet)
+        hashes = f"'self' {hashes}"
     return (
         f"default-src 'none'; script-src {hashes}; style-src 'unsafe-inline'; "
         "connect-src 'self'; img-src 'self' data:; form-action 'self'; base-uri 'none'; "

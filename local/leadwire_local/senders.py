@@ -78,6 +78,13 @@ def html_form(fields: dict[str, str]) -> tuple[dict[str, str], bytes]:
     return {"content-type": "application/x-www-form-urlencoded"}, urlencode(fields).encode()
 
 
+def beacon(visitor_id: str, **fields: object) -> tuple[dict[str, str], bytes]:
+    """What the first-party snippet's `navigator.sendBeacon` posts to /t: a page view unless
+    `type` says otherwise, a fresh `id` unless one is given, as text/plain."""
+    body = {"id": uuid.uuid4().hex, "visitorId": visitor_id, "type": "page", **fields}
+    return {"content-type": "text/plain;charset=UTF-8"}, json.dumps(body).encode()
+
+
 # The URL a request reaches the webhook function with when no host is given (API Gateway's
 # domain name in lambda_events.http_event): what HubSpot's signature covers.
 LOCAL_ORIGIN = "https://127.0.0.1"

@@ -492,6 +492,7 @@ class LocalStack:
             f"  every form       POST {base}/webhooks/forms/{{{','.join(forms)}}}",
             f"  every chat       POST {base}/webhooks/chat/{{{','.join(chats)}}}",
             f"  behaviour        POST {base}/webhooks/events/{{{','.join(behaviour)}}}",
+            f"  snippet          GET {base}/t.js (the page / embeds it), beacons POST {base}/t",
             "  signing secrets  (LEADWIRE_SECRET_<PROVIDER> overrides the development default)",
         ]
         for slug in sorted(PROVIDERS):

@@ -116,9 +116,11 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
 class Tab:
     """One page in a fresh browser context, with every dialog and request it made."""
 
-    def __init__(self, browser: Any) -> None:
+    def __init__(self, browser: Any, init_script: str | None = None) -> None:
         self.context = browser.new_context(viewport={"width": 1400, "height": 900})
         self.context.set_default_timeout(STEP_TIMEOUT_MS)
+        if init_script:  # before any page script, as a browser setting would be
+            self.context.add_init_script(script=init_script)
         self.page = self.context.new_page()
         self.dialogs: list[str] = []
         self.requests: list[str] = []
@@ -374,3 +376,90 @@ def test_board_screenshot(tmp_path_factory, tab):
     finally:
         assert served.stop() == 0, served.output()
     assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and target.stat().st_size > 20_000
+
+
+# -- the first-party snippet on the example page ------------------------------------------------
+
+
+def beacons(tab: Tab, base: str) -> list[str]:
+    return [url for url in tab.requests if url == base + "/t"]
+
+
+def test_the_snippet_sends_page_views_only_after_consent_and_stitches_them_on_the_form(stack, tab):
+    email = unique_email("ines")
+    # Given the example page, its snippet loaded, before the visitor has answered
+    tab.page.goto(stack.base + "/")
+    assert stack.base + "/t.js" in tab.requests and tab.page.is_visible("#consent")
+    # Then nothing was sent, stored or put in the form
+    assert beacons(tab, stack.base) == []
+    assert tab.context.cookies() == []
+    assert tab.page.input_value("input[name=visitor_id]") == ""
+    # When they allow analytics, a page view is beaconed at once
+    with tab.page.expect_request(lambda r: r.url == stack.base + "/t") as sent:
+        tab.page.click("#consent-allow")
+    beacon = json.loads(sent.value.post_data)
+    assert (beacon["type"], beacon["url"], beacon["title"]) == (
+        "page",
+        stack.base + "/",
+        "Request a demo - leadwire example form",
+    )
+    assert sent.value.headers["content-type"].startswith("text/plain")
+    # And the anonymous id is the site's own cookie, and in the form
+    visitor = beacon["visitorId"]
+    cookies = {c["name"]: c for c in tab.context.cookies()}
+    assert cookies["leadwire_id"]["value"] == visitor and cookies["leadwire_id"]["domain"] in (
+        "127.0.0.1",
+        ".127.0.0.1",
+    )
+    assert tab.page.input_value("input[name=visitor_id]") == visitor
+    # And the next page load tracks without asking again
+    with tab.page.expect_request(lambda r: r.url == stack.base + "/t"):
+        tab.page.goto(stack.base + "/?utm_source=mail&utm_campaign=winter")
+    assert not tab.page.is_visible("#consent")
+    assert len(beacons(tab, stack.base)) == 2
+    # When they send the demo form
+    tab.page.fill("input[name=email]", email)
+    tab.page.fill("input[name=job_title]", "VP Sales")
+    with tab.page.expect_request(lambda r: r.url == stack.base + "/t") as thanked:
+        tab.page.click("button[type=submit]")  # (the thank-you page is a page view too)
+    tab.page.wait_for_url(stack.base + "/?thanks=1")
+    assert thanked.value.response().status == 202  # (written before it is answered)
+    # Then their lead holds the three page views and the form
+    lead = json.loads(request("GET", stack.base + "/leads?email=" + quote(email))[2])["items"]
+    detail = json.loads(request("GET", f"{stack.base}/leads/{lead[0]['leadId']}")[2])
+    actions = sorted(entry["action"] for entry in detail["ledger"])
+    assert actions == ["demo_request", "page_view", "page_view", "page_view"], actions
+    assert detail["visitorIds"] == [visitor]
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [
+        "Object.defineProperty(Navigator.prototype, 'doNotTrack', {get: () => '1'});",
+        "Object.defineProperty(Navigator.prototype, 'globalPrivacyControl', {get: () => true});",
+    ],
+    ids=["do-not-track", "global-privacy-control"],
+)
+def test_with_do_not_track_or_gpc_the_snippet_sends_nothing_even_after_consent(
+    stack, browser, setting
+):
+    tab = Tab(browser, init_script=setting)
+    try:
+        email = unique_email("dnt")
+        tab.page.goto(stack.base + "/")
+        assert stack.base + "/t.js" in tab.requests
+        # When the visitor allows analytics, then sends the form
+        tab.page.click("#consent-allow")
+        assert tab.page.input_value("input[name=visitor_id]") == ""
+        tab.page.fill("input[name=email]", email)
+        tab.page.click("button[type=submit]")
+        tab.page.wait_for_url(stack.base + "/?thanks=1")
+        # Then no beacon was sent, no id was stored, and the lead has the form only
+        assert beacons(tab, stack.base) == [] and tab.context.cookies() == []
+        found = json.loads(request("GET", stack.base + "/leads?email=" + quote(email))[2])
+        detail = json.loads(request("GET", f"{stack.base}/leads/{found['items'][0]['leadId']}")[2])
+        assert [e["action"] for e in detail["ledger"]] == ["demo_request"]
+        assert detail["visitorIds"] == []
+        assert tab.errors == []
+    finally:
+        tab.context.close()

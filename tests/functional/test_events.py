@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from boto3.dynamodb.types import TypeSerializer
 
 from leadwire.aws.dynamo import outbox_item
 from leadwire.domain.alert_text import render_alert
+from leadwire.domain.models import lead_id_for
 from leadwire.shell import runtime
 from leadwire_local.cli import main
 from leadwire_local.lambda_events import LambdaContext
@@ -28,6 +31,8 @@ def test_there_is_a_sample_per_function_and_provider():
         "webhook-html-form.json",
         "sql_alert-stream.json",
         "alert_sweep-schedule.json",
+        "snippet-script.json",
+        "snippet-beacon.json",
     } <= names
 
 
@@ -97,3 +102,22 @@ def test_form_token_sample_issues_a_signed_token(sandbox):
     assert response["statusCode"] == 200, response
     answer = json.loads(response["body"])
     assert answer["field"] == "leadwire_token" and answer["token"].startswith("v1.")
+
+
+def test_snippet_sample_serves_the_script_gzipped(sandbox):
+    event = json.loads((EVENTS / "snippet-script.json").read_text())
+    response = sandbox.handler("WebhookFunction")(event, LambdaContext())
+    assert response["statusCode"] == 200, response
+    assert response["headers"]["Content-Encoding"] == "gzip" and response["isBase64Encoded"]
+    script = gzip.decompress(base64.b64decode(response["body"])).decode()
+    assert "navigator" in script and "sendBeacon" in script
+
+
+def test_beacon_sample_scores_the_anonymous_visitors_pricing_view(sandbox):
+    event = json.loads((EVENTS / "snippet-beacon.json").read_text())
+    response = sandbox.handler("WebhookFunction")(event, LambdaContext())
+    assert response["statusCode"] == 202, response
+    assert json.loads(response["body"])["status"] == "accepted"
+    visitor = json.loads(event["body"])["visitorId"]
+    lead = sandbox.request("GET", f"/leads/{lead_id_for(None, visitor)}").json()
+    assert [entry["action"] for entry in lead["ledger"]] == ["pricing_page_view"]

@@ -54,6 +54,8 @@ class FormDefences:
     token_required: bool = False
     token_ages: TokenAges = TokenAges()
     posts_per_minute: int = 60  # 0: no limit
+    # The snippet's beacons (POST /t), counted apart: browsing never uses up the form's posts.
+    beacons_per_minute: int = 120  # 0: no limit
 
 
 @dataclass(frozen=True)
@@ -79,7 +81,7 @@ class FormGuard:
 
     def screen(self, request: WebhookRequest, now: datetime) -> Screened:
         """Origin, honeypot and token (signature and age): checks that write nothing."""
-        self._check_origin(request.headers)
+        self.check_origin(request.headers)
         fields = form_fields(request)
         if fields.get(HONEYPOT_FIELD, "").strip():
             raise HoneypotFilled("the form was refused: a field people never see was filled")
@@ -94,7 +96,7 @@ class FormGuard:
         token = screened.token
         if token is not None:
             self._refuse_reuse(self.store.token_spent_on(token.nonce), event_id)
-        self._count(request.source_ip, now)
+        self._count(request.source_ip, now, self.defences.posts_per_minute, "form posts")
         if token is not None:
             expires = token.issued_at + self.defences.token_ages.max_age + CLOCK_SKEW
             # Conditional: of two submissions racing with one token, one wins.
@@ -118,7 +120,11 @@ class FormGuard:
             raise FormTokensUnavailable(f"no form token key is configured ({TOKEN_KEY_NAME})")
         return keys
 
-    def _check_origin(self, headers: Mapping[str, str]) -> None:
+    def count_beacon(self, source_ip: str, now: datetime) -> None:
+        """Count a snippet beacon against its client's own per-minute limit (429 past it)."""
+        self._count(source_ip, now, self.defences.beacons_per_minute, "beacons", "beacon:")
+
+    def check_origin(self, headers: Mapping[str, str]) -> None:
         allowed = {origin_of(o) for o in self.defences.origins}
         if not allowed:
             return
@@ -137,15 +143,14 @@ class FormGuard:
         check_age(token, now, self.defences.token_ages)
         return token
 
-    def _count(self, source_ip: str, now: datetime) -> None:
-        limit = self.defences.posts_per_minute
+    def _count(self, source_ip: str, now: datetime, limit: int, what: str, kind: str = "") -> None:
         if limit <= 0:
             return
         start = now.replace(second=0, microsecond=0)
-        client = client_key(source_ip, self._client_salt())
+        client = client_key(source_ip, kind + self._client_salt())
         if not self.store.count_post(client, start, start + 2 * WINDOW, limit):
             wait = math.ceil((start + WINDOW - now).total_seconds())
-            raise RateLimited(f"more than {limit} form posts from this client a minute", wait)
+            raise RateLimited(f"more than {limit} {what} from this client a minute", wait)
 
     def _client_salt(self) -> str:
         if self.defences.token_required:  # the key is at hand (and cached) only then

@@ -39,6 +39,7 @@ from leadwire.domain.scoring import absorb, score
 from leadwire.providers import WebhookRequest, provider_for
 from leadwire.providers.phones import with_e164_phone
 from leadwire.providers.request import Batch
+from leadwire.providers.snippet import read_beacon
 
 
 @dataclass(frozen=True)
@@ -52,8 +53,13 @@ class IntakeLimits:
     # A batch's people are written side by side (each person's events in order): a 1,000-event
     # batch must finish well inside API Gateway's 29 s.
     batch_workers: int = 8
+    # A snippet beacon is a page view or one tracked event: a few hundred bytes.
+    max_beacon_body_bytes: int = 8_192
     redirect_origins: tuple[str, ...] = ()
     write_attempts: int = 10
+    # Anonymous visitor ids folded into one person at most: a shared kiosk or an office PC
+    # that several people fill the form on must not merge a whole company's browsing.
+    max_visitor_ids: int = 5
     # Where a phone number without a +country code is read (None: it is dropped).
     phone_region: str | None = None
 
@@ -170,6 +176,27 @@ class Intake:
         lead = outcome.lead
         return Receipt("accepted", event.event_id, lead.lead_id, redirect, outcome.transitions)
 
+    def receive_beacon(self, request: WebhookRequest) -> Receipt:
+        """A first-party snippet's beacon (POST /t): bounded, from an allowed origin, read
+        (anonymous and unverified: it fills no profile field), counted against its client's
+        per-minute limit and written like any event, its id the dedupe key. Each refusal
+        comes before anything is written."""
+        limit = self.limits.max_beacon_body_bytes
+        if len(request.body) > limit:
+            raise PayloadTooLarge(f"the beacon is over {limit} bytes")
+        now = self.clock()
+        if self.guard:
+            self.guard.check_origin(request.headers)
+        event = read_beacon(request, now)
+        if self.guard:
+            self.guard.count_beacon(request.source_ip, now)
+        lead_id = lead_id_for(None, event.visitor_id)
+        try:
+            outcome = self._record(event)
+        except DuplicateEvent:
+            return Receipt("duplicate", event.event_id, lead_id)
+        return Receipt("accepted", event.event_id, outcome.lead.lead_id, None, outcome.transitions)
+
     def _record_batch(self, batch: Batch) -> Receipt:
         """Each event written on its own (its id is its dedupe key), each person's oldest
         first; any that could not be written make the answer a 503, and the sender's retry
@@ -224,7 +251,13 @@ class Intake:
             if lead is None and event.known_lead_only:
                 raise NotAKnownLead(lead_id)
             absorbed = link = None
-            if visitor_key is not None:
+            scored = event
+            if visitor_key is not None and self._visitor_ids_full(lead, event):
+                note = f"visitor_id: not linked, the lead has {self.limits.max_visitor_ids} already"
+                scored = event.model_copy(
+                    update={"visitor_id": None, "normalized": [*event.normalized, note]}
+                )
+            elif visitor_key is not None:
                 other = self.store.load(visitor_key)
                 if other is None:
                     link = visitor_key  # not seen before: link it to this lead (first wins)
@@ -232,11 +265,16 @@ class Intake:
                     absorbed = other  # still anonymous: merge it now
             now = self.clock()
             base = absorb(lead, absorbed, lead_id, self.rules, now) if absorbed else lead
-            return Change(score(base, event, self.rules, now), absorbed, link)
+            return Change(score(base, scored, self.rules, now), absorbed, link)
 
         outcome = update_lead(self.store, lead_id, change, self.limits.write_attempts, self.sleep)
         assert outcome is not None  # every change writes
         return outcome
+
+    def _visitor_ids_full(self, lead: Lead | None, event: LeadEvent) -> bool:
+        """Whether this event's visitor id would be one more than a person may have."""
+        known = lead.visitor_ids if lead else []
+        return event.visitor_id not in known and len(known) >= self.limits.max_visitor_ids
 
     def _allowed_redirect(self, wanted: str | None) -> str | None:
         if not wanted:

@@ -38,6 +38,13 @@ class Settings(BaseModel):
     form_token_min_age: int = Field(3, alias="FORM_TOKEN_MIN_AGE_SECONDS", ge=0)
     form_token_max_age: int = Field(7200, alias="FORM_TOKEN_MAX_AGE_SECONDS", ge=1)
     form_posts_per_minute: int = Field(60, alias="FORM_POSTS_PER_MINUTE", ge=0)
+    # The first-party snippet (GET /t.js, POST /t): whether it tracks before the site says,
+    # its beacons per client a minute, and a beacon's size.
+    snippet_consent_default: Literal["denied", "granted"] = Field(
+        "denied", alias="SNIPPET_CONSENT_DEFAULT"
+    )
+    beacons_per_minute: int = Field(120, alias="BEACONS_PER_MINUTE", ge=0)
+    max_beacon_body_bytes: int = Field(8_192, alias="MAX_BEACON_BODY_BYTES", ge=1)
 
     @field_validator("redirect_origins", "form_origins", mode="before")
     @classmethod

@@ -139,6 +139,7 @@ def form_guard() -> FormGuard:
             timedelta(seconds=config.form_token_max_age),
         ),
         posts_per_minute=config.form_posts_per_minute,
+        beacons_per_minute=config.beacons_per_minute,
     )
     secrets = signing_secrets(config, dev_defaults={**DEV_SECRETS, TOKEN_KEY_NAME: DEV_TOKEN_KEY})
     return FormGuard(store=form_guard_store(), secrets=secrets, defences=defences)
@@ -154,6 +155,7 @@ def intake() -> Intake:
     limits = IntakeLimits(
         max_body_bytes=config.max_body_bytes,
         max_batch_body_bytes=config.max_batch_body_bytes,
+        max_beacon_body_bytes=config.max_beacon_body_bytes,
         redirect_origins=config.redirect_origins,
         write_attempts=config.write_attempts,
         phone_region=config.phone_default_region,

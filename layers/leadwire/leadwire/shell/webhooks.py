@@ -13,8 +13,12 @@ from leadwire.aws.settings import Settings
 from leadwire.domain.errors import LeadwireError
 from leadwire.providers import PROVIDERS, WebhookRequest
 from leadwire.providers.html_form import TOKEN_FIELD
+from leadwire.providers.snippet import script
 from leadwire.shell.errors import error_body, http_error
 from leadwire.shell.http import error_response, json_response, public_url, raw_body
+
+# The snippet's beacons (the script posts to "t" beside itself, /t.js).
+BEACON_PATH = "/t"
 
 
 def webhook_request(event: APIGatewayProxyEventV2) -> WebhookRequest:
@@ -87,12 +91,7 @@ def form_token_response(
     issued: IssuedToken, event: APIGatewayProxyEventV2, settings: Settings
 ) -> Response[str]:
     """The token a page puts in its form; readable by pages on the allowed origins (CORS)."""
-    headers = {"Cache-Control": "no-store"}
-    origin = {k.lower(): v for k, v in (event.headers or {}).items()}.get("origin", "")
-    if not settings.form_origins:
-        headers["Access-Control-Allow-Origin"] = "*"
-    elif origin and origin_of(origin) in {origin_of(o) for o in settings.form_origins}:
-        headers.update({"Access-Control-Allow-Origin": origin, "Vary": "Origin"})
+    headers = {"Cache-Control": "no-store", **cors_headers(event, settings)}
     body = {
         "token": issued.token,
         "field": TOKEN_FIELD,
@@ -100,3 +99,32 @@ def form_token_response(
         "expiresAt": issued.expires_at.isoformat(),
     }
     return json_response(200, body, headers=headers)
+
+
+def cors_headers(event: APIGatewayProxyEventV2, settings: Settings) -> dict[str, str]:
+    """Readable by pages on the allowed origins (`FORM_ORIGINS`; any page when it is empty)."""
+    origin = {k.lower(): v for k, v in (event.headers or {}).items()}.get("origin", "")
+    if not settings.form_origins:
+        return {"Access-Control-Allow-Origin": "*"}
+    if origin and origin_of(origin) in {origin_of(o) for o in settings.form_origins}:
+        return {"Access-Control-Allow-Origin": origin, "Vary": "Origin"}
+    return {}
+
+
+def snippet_response(settings: Settings) -> Response[str]:
+    """The first-party snippet, with the deployment's consent default (the route compresses
+    it and lets browsers cache it for an hour)."""
+    return Response(
+        status_code=200,
+        content_type="text/javascript; charset=utf-8",
+        body=script(settings.snippet_consent_default),
+        headers={"X-Content-Type-Options": "nosniff", "Access-Control-Allow-Origin": "*"},
+    )
+
+
+def beacon_response(
+    answer: Response[str], event: APIGatewayProxyEventV2, settings: Settings
+) -> Response[str]:
+    """A beacon's answer (its receipt or its refusal), readable by the site's pages."""
+    answer.headers.update(cors_headers(event, settings))
+    return answer
