@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import sys
@@ -12,7 +13,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from leadwire.domain.rules import DEFAULT_RULES_FILE
 from leadwire_local.template import TEMPLATE, Template
 
 if TYPE_CHECKING:
@@ -20,6 +20,14 @@ if TYPE_CHECKING:
 
 WHATIF_NAMED = 20  # leads named by `whatif` (and the review's what-if) unless --all
 REVIEW_DAYS = 90  # the review's default period: the last quarter
+
+
+def default_rules_file() -> Path:
+    """The shipped rules (`leadwire.domain.rules.DEFAULT_RULES_FILE`), found without importing
+    the rules module and pydantic with it: building the parser for `--help` stays light."""
+    spec = importlib.util.find_spec("leadwire.domain")
+    assert spec is not None and spec.origin is not None
+    return Path(spec.origin).with_name("default_rules.yaml")
 
 
 def _stack_url() -> str:
@@ -487,7 +495,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--rules", required=True, help="the candidate rules file (YAML)")
     p.add_argument(
         "--current",
-        default=os.environ.get("RULES_FILE") or str(DEFAULT_RULES_FILE),
+        default=os.environ.get("RULES_FILE") or str(default_rules_file()),
         help="the rules in force (default: RULES_FILE or the shipped defaults)",
     )
     p.add_argument(
@@ -522,7 +530,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p.add_argument(
         "--rules",
-        default=os.environ.get("RULES_FILE") or str(DEFAULT_RULES_FILE),
+        default=os.environ.get("RULES_FILE") or str(default_rules_file()),
         help="the rules to judge (default: RULES_FILE or the shipped defaults)",
     )
     p.add_argument(
