@@ -183,12 +183,14 @@ def _ledger_entries(args: argparse.Namespace) -> Iterable[tuple[str, LedgerEntry
     """Every recorded ledger entry, read-only: a deployed table (--table), the running local
     stack on --data-dir, or its snapshot when it is stopped. None (said why) when there is none."""
     from leadwire.aws.dynamo import DynamoLeadStore, ledger_entries_in
+    from leadwire_local.progress import progress
 
     if args.table:
         import boto3
 
         client = boto3.client("dynamodb", endpoint_url=args.endpoint)
-        return DynamoLeadStore(args.table, client).all_ledger_entries()
+        entries = DynamoLeadStore(args.table, client).all_ledger_entries()
+        return progress(entries, f"reading {args.table}", "event")
     if (running := _running_stack(Path(args.data_dir))) is not None:
         import boto3
 
@@ -200,12 +202,15 @@ def _ledger_entries(args: argparse.Namespace) -> Iterable[tuple[str, LedgerEntry
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
         )
-        return DynamoLeadStore(table, client).all_ledger_entries()
+        entries = DynamoLeadStore(table, client).all_ledger_entries()
+        return progress(entries, "reading the running stack", "event")
     snapshot = Path(args.data_dir) / "snapshot.json"
     if not snapshot.exists():
         print(f"no {snapshot}: stop `make run` once to write it, or pass --table", file=sys.stderr)
         return None
-    return ledger_entries_in(json.loads(snapshot.read_text(encoding="utf-8"))["items"])
+    items = json.loads(snapshot.read_text(encoding="utf-8"))["items"]
+    ledger = [i for i in items if i.get("entity", {}).get("S") == "ledger"]
+    return progress(ledger_entries_in(ledger), "reading the snapshot", "event", len(ledger))
 
 
 def whatif(args: argparse.Namespace) -> int:
