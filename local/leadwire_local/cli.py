@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import sys
@@ -12,7 +13,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from leadwire.domain.rules import DEFAULT_RULES_FILE
 from leadwire_local.template import TEMPLATE, Template
 
 if TYPE_CHECKING:
@@ -20,6 +20,14 @@ if TYPE_CHECKING:
 
 WHATIF_NAMED = 20  # leads named by `whatif` (and the review's what-if) unless --all
 REVIEW_DAYS = 90  # the review's default period: the last quarter
+
+
+def default_rules_file() -> Path:
+    """The shipped rules (`leadwire.domain.rules.DEFAULT_RULES_FILE`), found without importing
+    the rules module and pydantic with it: building the parser for `--help` stays light."""
+    spec = importlib.util.find_spec("leadwire.domain")
+    assert spec is not None and spec.origin is not None
+    return Path(spec.origin).with_name("default_rules.yaml")
 
 
 def _stack_url() -> str:
@@ -175,12 +183,14 @@ def _ledger_entries(args: argparse.Namespace) -> Iterable[tuple[str, LedgerEntry
     """Every recorded ledger entry, read-only: a deployed table (--table), the running local
     stack on --data-dir, or its snapshot when it is stopped. None (said why) when there is none."""
     from leadwire.aws.dynamo import DynamoLeadStore, ledger_entries_in
+    from leadwire_local.progress import progress
 
     if args.table:
         import boto3
 
         client = boto3.client("dynamodb", endpoint_url=args.endpoint)
-        return DynamoLeadStore(args.table, client).all_ledger_entries()
+        entries = DynamoLeadStore(args.table, client).all_ledger_entries()
+        return progress(entries, f"reading {args.table}", "event")
     if (running := _running_stack(Path(args.data_dir))) is not None:
         import boto3
 
@@ -192,12 +202,15 @@ def _ledger_entries(args: argparse.Namespace) -> Iterable[tuple[str, LedgerEntry
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
         )
-        return DynamoLeadStore(table, client).all_ledger_entries()
+        entries = DynamoLeadStore(table, client).all_ledger_entries()
+        return progress(entries, "reading the running stack", "event")
     snapshot = Path(args.data_dir) / "snapshot.json"
     if not snapshot.exists():
         print(f"no {snapshot}: stop `make run` once to write it, or pass --table", file=sys.stderr)
         return None
-    return ledger_entries_in(json.loads(snapshot.read_text(encoding="utf-8"))["items"])
+    items = json.loads(snapshot.read_text(encoding="utf-8"))["items"]
+    ledger = [i for i in items if i.get("entity", {}).get("S") == "ledger"]
+    return progress(ledger_entries_in(ledger), "reading the snapshot", "event", len(ledger))
 
 
 def whatif(args: argparse.Namespace) -> int:
@@ -487,7 +500,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument("--rules", required=True, help="the candidate rules file (YAML)")
     p.add_argument(
         "--current",
-        default=os.environ.get("RULES_FILE") or str(DEFAULT_RULES_FILE),
+        default=os.environ.get("RULES_FILE") or str(default_rules_file()),
         help="the rules in force (default: RULES_FILE or the shipped defaults)",
     )
     p.add_argument(
@@ -522,7 +535,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     )
     p.add_argument(
         "--rules",
-        default=os.environ.get("RULES_FILE") or str(DEFAULT_RULES_FILE),
+        default=os.environ.get("RULES_FILE") or str(default_rules_file()),
         help="the rules to judge (default: RULES_FILE or the shipped defaults)",
     )
     p.add_argument(

@@ -9,6 +9,8 @@ from typing import Any
 
 from leadwire.domain.models import lead_id_for
 from leadwire_local import senders
+from leadwire_local.progress import progress
+from leadwire_local.progress import say as say_above_the_bar
 from leadwire_local.scenarios import SCENARIOS, Result, Stack, play
 
 BOB = {
@@ -90,13 +92,14 @@ def play_bob(
     return results
 
 
-def run_demo(stack: Stack, say: Callable[[str], Any] = print) -> bool:
+def run_demo(stack: Stack, say: Callable[[str], Any] = say_above_the_bar) -> bool:
     """Bob step by step, then every qualification scenario with its expected outcome checked."""
-    say("== Seed 003's Bob, step by step ==\n")
+    say("== Bob, step by step ==\n")
     bob = play_bob(stack, say)
     bob_ok = bob[-1]["stage"] == "sql" and sum(len(r["alerts"]) for r in bob) == 1
     say("\n== Qualification scenarios ==\n")
-    results: list[Result] = [play(scenario, stack, say=say) for scenario in SCENARIOS]
+    scenarios = progress(SCENARIOS, "scenarios", "scenario", len(SCENARIOS))
+    results: list[Result] = [play(scenario, stack, say=say) for scenario in scenarios]
     passed = sum(r.passed for r in results)
     say(f"\n{passed}/{len(results)} scenarios behaved as the rules say.")
     return bob_ok and passed == len(results)

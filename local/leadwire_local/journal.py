@@ -53,33 +53,52 @@ class Journal:
         self.recording = False  # off while the snapshot and the journal are replayed
         self.seq = 0
         self.appended = 0  # entries written by this run (the cost figures count them)
+        self.written = 0  # the last seq whose line is written (perhaps not yet synced)
+        self.synced = 0  # the last seq known to be on disk
+        self._syncing = threading.Lock()  # one fsync at a time; it covers every line before it
         self._file: Any = None
 
     # -- writing --------------------------------------------------------------------------------
 
     def start(self, seq: int) -> None:
         """Record from now on, numbering after `seq` (the last entry replayed or compacted)."""
-        self.seq = seq
+        self.seq = self.written = self.synced = seq
         self.path.parent.mkdir(parents=True, exist_ok=True)
         self._file = self.path.open("ab", buffering=0)
         _fsync_directory(self.path.parent)
         self.recording = True
 
-    def append(self, document: dict[str, Any]) -> None:
-        """One line, on disk before this returns. Call with `gate` held."""
+    def append(self, document: dict[str, Any]) -> int:
+        """One line, written (in moto's order) but not yet synced: call with `gate` held, then
+        `sync(seq)` before answering. Returns its seq (0: not journaling)."""
         if self._file is None:
-            return
+            return 0
         self.seq += 1
         line = json.dumps({"seq": self.seq, **document}, separators=(",", ":")) + "\n"
         self._file.write(line.encode())
-        os.fsync(self._file.fileno())
+        self.written = self.seq  # after the write: a sync that reads it covers this line
         self.appended += 1
+        return self.seq
+
+    def sync(self, seq: int) -> None:
+        """Return once entry `seq` is on disk. Group commit: a writer that finds its line
+        already covered by another's fsync does not fsync again, so concurrent webhooks share
+        the disk's latency instead of queueing on it."""
+        if seq <= self.synced:
+            return
+        with self._syncing:
+            if seq <= self.synced or self._file is None:
+                return  # synced meanwhile, or compacted into a snapshot (durable there)
+            through = self.written
+            os.fsync(self._file.fileno())
+            self.synced = max(self.synced, through)
 
     def truncate(self) -> None:
         """Forget every entry (they are in the snapshot just written). Call with `gate` held."""
         if self._file is not None:
             self._file.truncate(0)
             os.fsync(self._file.fileno())
+            self.synced = self.written = self.seq  # what was written is in the snapshot
         elif self.path.exists():
             with self.path.open("r+b") as file:
                 file.truncate(0)

@@ -16,12 +16,13 @@ SQL. The sweeper sends pending alerts from the table anyway; a redrive only make
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from leadwire_local.lambda_events import LambdaContext, stream_event
+from leadwire_local.progress import on_a_terminal, progress
 from leadwire_local.streams import matches
 
 Record = dict[str, Any]
@@ -68,36 +69,52 @@ def redrive(
     report = RedriveReport()
     kept: list[str] = []
     seen: set[str] = set()
-    while report.replayed + report.failed < limit:
-        messages = sqs.receive_message(
-            QueueUrl=queue_url,
-            MaxNumberOfMessages=10,
-            VisibilityTimeout=VISIBILITY_SECONDS,
-            WaitTimeSeconds=0,
-        ).get("Messages", [])
-        fresh = [m for m in messages if m["MessageId"] not in seen]
-        if not fresh:
-            break
-        for message in fresh:
-            seen.add(message["MessageId"])
-            try:
-                info = json.loads(message["Body"])
-                batch = info["DDBStreamBatchInfo"]
-                records = info.get("records") or fetch(batch)
-                wanted = [r for r in records if not filters or any(matches(f, r) for f in filters)]
-                if wanted:
-                    replay(wanted, batch["streamArn"])
-            except Exception as e:  # any failure: keep the message, report why, go on
-                report.failed += 1
-                report.errors.append(f"{message['MessageId']}: {type(e).__name__}: {e}")
-                kept.append(message["ReceiptHandle"])
-                continue
-            sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
-            report.replayed += 1
-            report.records += len(wanted)
+
+    def messages() -> Iterator[dict[str, Any]]:
+        while report.replayed + report.failed < limit:
+            received = sqs.receive_message(
+                QueueUrl=queue_url,
+                MaxNumberOfMessages=10,
+                VisibilityTimeout=VISIBILITY_SECONDS,
+                WaitTimeSeconds=0,
+            ).get("Messages", [])
+            fresh = [m for m in received if m["MessageId"] not in seen]
+            if not fresh:
+                return
+            yield from fresh
+
+    waiting = _waiting(sqs, queue_url) if on_a_terminal() else None
+    for message in progress(messages(), "redriving", "message", waiting):
+        seen.add(message["MessageId"])
+        try:
+            info = json.loads(message["Body"])
+            batch = info["DDBStreamBatchInfo"]
+            records = info.get("records") or fetch(batch)
+            wanted = [r for r in records if not filters or any(matches(f, r) for f in filters)]
+            if wanted:
+                replay(wanted, batch["streamArn"])
+        except Exception as e:  # any failure: keep the message, report why, go on
+            report.failed += 1
+            report.errors.append(f"{message['MessageId']}: {type(e).__name__}: {e}")
+            kept.append(message["ReceiptHandle"])
+            continue
+        sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
+        report.replayed += 1
+        report.records += len(wanted)
     for handle in kept:  # visible again now, for the next run
         sqs.change_message_visibility(QueueUrl=queue_url, ReceiptHandle=handle, VisibilityTimeout=0)
     return report
+
+
+def _waiting(sqs: Any, queue_url: str) -> int | None:
+    """How many messages the queue holds (SQS's approximate count), for the bar's total."""
+    try:
+        found = sqs.get_queue_attributes(
+            QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"]
+        )
+        return int(found["Attributes"]["ApproximateNumberOfMessages"]) or None
+    except Exception:  # only a bar's total: never a reason to fail the redrive
+        return None
 
 
 def stream_fetch(streams: Any) -> Fetch:

@@ -1,6 +1,7 @@
 """template.yaml as the single source of truth for local resources.
 
-Reads the SAM template with cfn-lint's CloudFormation-aware loader, creates the table,
+Reads the SAM template with PyYAML and constructors for CloudFormation's short tags (`!Ref`,
+`!GetAtt`, `!Sub`...: cfn-lint's decoder cost seconds of imports per command), creates the table,
 topic and queues it declares in whatever AWS endpoint boto3 points at (moto in tests and
 in the local stack), and resolves each function's environment the way CloudFormation would.
 """
@@ -13,9 +14,10 @@ import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import boto3
+if TYPE_CHECKING:
+    import yaml
 
 ROOT = Path(__file__).resolve().parents[2]
 TEMPLATE = ROOT / "template.yaml"
@@ -141,11 +143,7 @@ class Stack:
 
 class Template:
     def __init__(self, path: Path = TEMPLATE) -> None:
-        from cfnlint.decode import decode  # ~1.5 s of imports: only when a template is read
-
-        document, problems = decode(str(path))
-        if document is None:
-            raise ValueError(f"{path}: {problems}")
+        document = load_template(path)
         self.path = path
         self.document: dict[str, Any] = document
         self.parameters: dict[str, Any] = dict(document.get("Parameters", {}))
@@ -176,6 +174,8 @@ class Template:
 
     def create(self, region: str = "us-east-1", prefix: str = "leadwire") -> Stack:
         """Create the template's table(s), topic(s) and queue(s) where boto3 points now."""
+        import boto3  # only commands that create resources pay for it
+
         stack = Stack(self, region)
         dynamodb = boto3.client("dynamodb", region_name=region)
         for logical, resource in self.resources("AWS::DynamoDB::Table").items():
@@ -227,3 +227,39 @@ def load_handler(spec: FunctionSpec) -> Callable[[dict, Any], Any]:
 def _plain(value: Any) -> Any:
     """cfn-lint's nodes as plain dicts/lists (boto3 validates parameter types strictly)."""
     return json.loads(json.dumps(value))
+
+
+def load_template(path: Path) -> dict[str, Any]:
+    """The template as CloudFormation reads it: short tags in their long form (`!Ref X` is
+    `{"Ref": "X"}`, `!GetAtt A.B` is `{"Fn::GetAtt": ["A", "B"]}`, `!Sub ...` is
+    `{"Fn::Sub": ...}`); a document that is not a mapping is refused with its path."""
+    import yaml
+
+    class CloudFormationLoader(yaml.SafeLoader):
+        """SafeLoader plus CloudFormation's intrinsic-function tags."""
+
+    CloudFormationLoader.add_multi_constructor("!", _intrinsic)
+    with path.open(encoding="utf-8") as file:
+        document = yaml.load(file, Loader=CloudFormationLoader)  # noqa: S506 - SafeLoader's
+    if not isinstance(document, dict) or "Resources" not in document:
+        raise ValueError(f"{path}: not a CloudFormation template (no Resources mapping)")
+    return document
+
+
+def _intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> dict[str, Any]:
+    import yaml
+
+    value: Any
+    if isinstance(node, yaml.ScalarNode):
+        value = loader.construct_scalar(node)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_mapping(node, deep=True)  # type: ignore[arg-type]
+    if suffix == "Ref":
+        return {"Ref": value}
+    if suffix == "Condition":
+        return {"Condition": value}
+    if suffix == "GetAtt" and isinstance(value, str):
+        return {"Fn::GetAtt": value.split(".", 1)}
+    return {f"Fn::{suffix}": value}

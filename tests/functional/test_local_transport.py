@@ -1,0 +1,111 @@
+"""The local stack's shortcuts keep what they replace: boto3 in the server process reaches
+moto's app without a socket, and the journal's group commit answers no write before its line
+is on disk."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import threading
+
+import boto3
+import pytest
+from moto.moto_server.werkzeug_app import create_backend_app
+
+from leadwire_local import moto_server
+from leadwire_local.journal import Journal
+
+WRITERS = 8
+WAIT = 120.0  # seconds: a bound for a stuck thread, not a speed goal
+
+
+def closed_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+def test_boto3_reaches_moto_in_process_without_a_socket(restored_environ, tmp_path):
+    # Given moto's journaled app behind an endpoint where nothing listens
+    journal = Journal(tmp_path / "journal.jsonl")
+    journal.start(0)
+    endpoint = f"http://127.0.0.1:{closed_port()}"
+    app = moto_server._serialized(moto_server._Dispatcher(create_backend_app), journal)
+    session = boto3.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    )
+    session.events.register_first("before-send", moto_server.InProcessTransport(app, endpoint))
+    client = session.client("dynamodb", endpoint_url=endpoint)
+    # When a table is created and written through it
+    table = "transport-test"
+    client.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    client.put_item(TableName=table, Item={"pk": {"S": "a"}, "n": {"N": "1"}})
+    # Then moto answered (no connection error), errors come back as boto3's own exceptions,
+    # and the write is in the journal, on disk, before the call returned
+    assert client.get_item(TableName=table, Key={"pk": {"S": "a"}})["Item"]["n"] == {"N": "1"}
+    with pytest.raises(client.exceptions.ResourceNotFoundException):
+        client.get_item(TableName="no-such-table", Key={"pk": {"S": "a"}})
+    lines = [json.loads(line) for line in journal.path.read_text().splitlines()]
+    assert [line["dynamodb"] for line in lines] == ["PutItem"]
+    assert journal.synced == journal.seq == 1
+    journal.close()
+    client.delete_table(TableName=table)
+
+
+def test_a_written_line_is_not_synced_until_its_fsync(tmp_path):
+    journal = Journal(tmp_path / "journal.jsonl")
+    journal.start(0)
+    with journal.gate:
+        seq = journal.append({"dynamodb": "PutItem", "body": "{}"})
+    assert journal.synced < seq  # written, not yet durable: its writer must not answer
+    journal.sync(seq)
+    assert journal.synced >= seq
+    journal.close()
+
+
+def test_concurrent_writers_share_fsyncs_and_each_returns_after_its_own(tmp_path, monkeypatch):
+    # Given an fsync that waits until every writer has written its line (a slow disk, made
+    # deterministic), and that records how far the file was when it ran
+    journal = Journal(tmp_path / "journal.jsonl")
+    journal.start(0)
+    all_written = threading.Event()
+    fsyncs: list[int] = []
+    real_fsync = os.fsync
+
+    def slow_fsync(fd: int) -> None:
+        if fsyncs:  # the first one covers what is written by then; the next waits for all
+            all_written.wait(WAIT)
+        through = journal.written  # what this fsync covers: the lines written before it
+        real_fsync(fd)
+        fsyncs.append(through)
+
+    monkeypatch.setattr(os, "fsync", slow_fsync)
+    returned: dict[int, int] = {}
+
+    def write(n: int) -> None:
+        with journal.gate:
+            seq = journal.append({"dynamodb": "PutItem", "body": json.dumps({"n": n})})
+            if journal.written == WRITERS:
+                all_written.set()
+        journal.sync(seq)
+        returned[seq] = max(fsyncs)  # how far the disk was when this writer was answered
+
+    # When WRITERS write and sync at once
+    threads = [threading.Thread(target=write, args=(n,)) for n in range(WRITERS)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(WAIT)
+    # Then every writer returned only once an fsync had covered its line, and they needed
+    # fewer fsyncs than writes
+    assert sorted(returned) == list(range(1, WRITERS + 1))
+    assert all(through >= seq for seq, through in returned.items()), returned
+    assert len(fsyncs) < WRITERS, fsyncs
+    assert len(journal.path.read_text().splitlines()) == WRITERS
+    journal.close()
