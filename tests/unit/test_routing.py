@@ -188,7 +188,7 @@ def test_an_expired_clock_escalates_to_the_next_rep_with_a_clock_of_their_own(ru
     assert escalated.owner == "ben"
     assert escalated.sla is not None
     assert [(e.to, e.at) for e in escalated.sla.escalations] == [("ben", later)]
-    assert "not acknowledged within 60 min by ana" in escalated.sla.escalations[0].reason
+    assert "not acknowledged within 60 min by Ana Weber" in escalated.sla.escalations[0].reason
     assert escalated.sla.due == later + timedelta(minutes=60)
     assert outcome.entry.action == "escalated.ben" and outcome.entry.points == 0
 

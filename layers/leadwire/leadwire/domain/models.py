@@ -261,6 +261,7 @@ class Sla(Frozen):
     minutes: float | None = None
     hours: BusinessHours | None = None
     next: list[str] = Field(default_factory=list)
+    names: dict[str, str] = Field(default_factory=dict)  # rep id -> name, for the alert text
     rules_version: str = ""
 
 

@@ -65,12 +65,14 @@ def assigned(
     owner = rep_on_turn(queue, turn.seen)
     minutes = queue.sla_minutes.high if lead.urgency is Urgency.HIGH else queue.sla_minutes.normal
     hours = queue.hours.business_hours() if queue.hours else None
+    chain = escalation_order(queue, owner)
     sla = Sla(
         started_at=now,
         due=due_after(now, minutes, hours),
         minutes=minutes,
         hours=hours,
-        next=escalation_order(queue, owner),
+        next=chain,
+        names={rep: routing.reps[rep].name for rep in [owner, *chain]},
         rules_version=rules_version,
     )
     return lead.model_copy(update={"owner": owner, "queue": turn.queue, "sla": sla})

@@ -92,7 +92,7 @@ def escalate(lead: Lead, now: datetime) -> Outcome | None:
     minutes = (
         sla.minutes if sla.minutes is not None else (sla.due - sla.started_at).total_seconds() / 60
     )
-    was = f" by {lead.owner}" if lead.owner else ""
+    was = f" by {sla.names.get(lead.owner, lead.owner)}" if lead.owner else ""
     reason = f"not acknowledged within {minutes:g} min{was}"
     escalated = sla.model_copy(
         update={
