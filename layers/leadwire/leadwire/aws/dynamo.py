@@ -124,6 +124,13 @@ def ledger_entries_in(items: Iterable[dict[str, Any]]) -> Iterator[tuple[str, Le
             yield str(item["pk"]).removeprefix("LEAD#"), LedgerEntry.model_validate(item)
 
 
+def leads_in(items: Iterable[dict[str, Any]]) -> Iterator[Lead]:
+    """Every lead among raw (DynamoDB JSON) items."""
+    for raw in items:
+        if raw.get("entity", {}).get("S") == "lead":
+            yield lead_from_item(_untyped(raw))
+
+
 def outbox_item(
     lead: Lead, alert: Alert, now: datetime, to: Addressee | None = None
 ) -> dict[str, Any]:
@@ -480,6 +487,17 @@ class DynamoLeadStore:
                 ExpressionAttributeValues=_typed({":ledger": "ledger"}),
             ):
                 yield from ledger_entries_in(page.get("Items", []))
+
+    def all_leads(self) -> Iterator[Lead]:
+        """Every lead in the table: a read-only Scan for the review."""
+        paginator = self._client.get_paginator("scan")
+        with _storage_errors():
+            for page in paginator.paginate(
+                TableName=self.table_name,
+                FilterExpression="entity = :lead",
+                ExpressionAttributeValues=_typed({":lead": "lead"}),
+            ):
+                yield from leads_in(page.get("Items", []))
 
     def _query_partition(self, lead_id: str, prefix: str) -> Iterator[dict[str, Any]]:
         paginator = self._client.get_paginator("query")
