@@ -19,8 +19,8 @@ from leadwire.domain.errors import (
     MalformedPayload,
     VersionConflict,
 )
-from leadwire.domain.models import Lead, LedgerEntry, Outcome, Stage
-from leadwire.domain.outbox import LEASE_SECONDS, PendingAlert
+from leadwire.domain.models import Lead, LedgerEntry, Outcome, Stage, Turn
+from leadwire.domain.outbox import LEASE_SECONDS, Addressee, PendingAlert, addressee_for
 
 
 class InMemoryLeadStore:
@@ -33,6 +33,7 @@ class InMemoryLeadStore:
         self.aliases: dict[str, str] = {}
         self.engaged: dict[str, dict[str, datetime]] = {}  # account -> lead id -> when
         self.conflicts_to_raise = 0
+        self.queue_turns: dict[str, int] = {}  # routing queue -> SQLs given out
 
     def load(self, lead_id: str) -> Lead | None:
         return self.leads.get(self.aliases.get(lead_id, lead_id))
@@ -44,10 +45,13 @@ class InMemoryLeadStore:
         absorbed: Lead | None = None,
         link: str | None = None,
         alert: Alert | None = None,
+        turn: Turn | None = None,
     ) -> Lead:
         lead = outcome.lead
         if link is not None and (link in self.aliases or link in self.leads):
             raise VersionConflict(lead.lead_id)
+        if turn is not None and self.queue_turns.get(turn.queue, 0) != turn.seen:
+            raise VersionConflict(lead.lead_id)  # another SQL took this turn
         if absorbed is not None:
             self.leads.pop(absorbed.lead_id)
             self.aliases[absorbed.lead_id] = lead.lead_id
@@ -69,6 +73,8 @@ class InMemoryLeadStore:
             self.aliases[link] = lead.lead_id
         if outcome.engaged_account is not None:
             self.engaged.setdefault(outcome.engaged_account, {})[lead.lead_id] = lead.updated_at
+        if turn is not None:
+            self.queue_turns[turn.queue] = turn.seen + 1
         if alert is not None:
             key = (lead.lead_id, saved.version)
             self.outbox[key] = PendingAlert(
@@ -76,8 +82,25 @@ class InMemoryLeadStore:
                 version=saved.version,
                 alert=alert,
                 created_at=outcome.entry.at,
+                to=addressee_for(outcome),
             )
         return saved
+
+    def turns(self, queue: str) -> int:
+        return self.queue_turns.get(queue, 0)
+
+    def clocks_due(self, now: datetime, limit: int) -> list[str]:
+        due = [
+            lead
+            for lead in self.leads.values()
+            if lead.sla is not None
+            and lead.stage is Stage.SQL
+            and lead.sla.acknowledged_at is None
+            and lead.sla.next
+            and lead.sla.due <= now
+        ]
+        due.sort(key=lambda lead: lead.sla.due if lead.sla else now)
+        return [lead.lead_id for lead in due[:limit]]
 
     def ledger(self, lead_id: str) -> list[LedgerEntry]:
         entries = [e for (lid, _), e in self.entries.items() if lid == lead_id]
@@ -174,14 +197,16 @@ class RecordingPublisher:
     def __init__(self, failures: int = 0) -> None:
         self.sent: list[Alert] = []
         self.by_sms: list[bool] = []
+        self.to: list[Addressee] = []
         self.failures = failures
 
-    def publish(self, alert: Alert, sms: bool = True) -> str:
+    def publish(self, alert: Alert, sms: bool = True, to: Addressee | None = None) -> str:
         if self.failures:
             self.failures -= 1
             raise ConnectionError("SNS is down")
         self.sent.append(alert)
         self.by_sms.append(sms)
+        self.to.append(to or Addressee())
         return f"msg-{len(self.sent)}"
 
 

@@ -1,6 +1,6 @@
-"""Alert sweeper (every 5 minutes): sends what is still pending in the outbox a lease after it
-was written (SNS was down, the alert function crashed after its claim, the stream record
-expired), from the table itself."""
+"""Alert sweeper (every minute): escalates SQLs whose response clock ran out unanswered, and
+sends what is still pending in the outbox a lease after it was written (SNS was down, the alert
+function crashed after its claim, the stream record expired), from the table itself."""
 
 from datetime import datetime
 
@@ -27,6 +27,7 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     metrics.add_metric(name="AlertsResent", unit=MetricUnit.Count, value=run.sent)
     metrics.add_metric(name="AlertsSkipped", unit=MetricUnit.Count, value=run.skipped)
     metrics.add_metric(name="SmsOverBudget", unit=MetricUnit.Count, value=run.over_budget)
+    metrics.add_metric(name="SlaEscalations", unit=MetricUnit.Count, value=run.escalated)
     metrics.add_metric(name="AlertSweepFailed", unit=MetricUnit.Count, value=int(bool(run.failed)))
     logger.info("alert sweep", **run.counts())
     return run.counts()

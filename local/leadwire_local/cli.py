@@ -7,16 +7,17 @@ import importlib.util
 import json
 import os
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from leadwire_local.template import TEMPLATE, Template
 
 if TYPE_CHECKING:
-    from leadwire.domain.models import LedgerEntry
+    from leadwire.aws.dynamo import DynamoLeadStore
+    from leadwire.domain.models import Lead, LedgerEntry
 
 WHATIF_NAMED = 20  # leads named by `whatif` (and the review's what-if) unless --all
 REVIEW_DAYS = 90  # the review's default period: the last quarter
@@ -182,15 +183,39 @@ def _running_stack(data_dir: Path) -> tuple[str, str] | None:
 def _ledger_entries(args: argparse.Namespace) -> Iterable[tuple[str, LedgerEntry]] | None:
     """Every recorded ledger entry, read-only: a deployed table (--table), the running local
     stack on --data-dir, or its snapshot when it is stopped. None (said why) when there is none."""
-    from leadwire.aws.dynamo import DynamoLeadStore, ledger_entries_in
+    from leadwire.aws.dynamo import ledger_entries_in
     from leadwire_local.progress import progress
+
+    def from_items(items: list[dict[str, Any]]) -> Iterable[tuple[str, LedgerEntry]]:
+        ledger = [i for i in items if i.get("entity", {}).get("S") == "ledger"]
+        return progress(ledger_entries_in(ledger), "reading the snapshot", "event", len(ledger))
+
+    return _recorded(
+        args,
+        lambda store: progress(store.all_ledger_entries(), "reading the table", "event"),
+        from_items,
+    )
+
+
+def _leads(args: argparse.Namespace) -> Iterable[Lead] | None:
+    """Every lead as stored (owner, response clock), read from where `_ledger_entries` reads."""
+    from leadwire.aws.dynamo import leads_in
+
+    return _recorded(args, lambda store: store.all_leads(), leads_in)
+
+
+def _recorded(
+    args: argparse.Namespace,
+    from_table: Callable[[DynamoLeadStore], Iterable[Any]],
+    from_items: Callable[[list[dict[str, Any]]], Iterable[Any]],
+) -> Iterable[Any] | None:
+    from leadwire.aws.dynamo import DynamoLeadStore
 
     if args.table:
         import boto3
 
         client = boto3.client("dynamodb", endpoint_url=args.endpoint)
-        entries = DynamoLeadStore(args.table, client).all_ledger_entries()
-        return progress(entries, f"reading {args.table}", "event")
+        return from_table(DynamoLeadStore(args.table, client))
     if (running := _running_stack(Path(args.data_dir))) is not None:
         import boto3
 
@@ -202,15 +227,12 @@ def _ledger_entries(args: argparse.Namespace) -> Iterable[tuple[str, LedgerEntry
             aws_access_key_id="testing",
             aws_secret_access_key="testing",
         )
-        entries = DynamoLeadStore(table, client).all_ledger_entries()
-        return progress(entries, "reading the running stack", "event")
+        return from_table(DynamoLeadStore(table, client))
     snapshot = Path(args.data_dir) / "snapshot.json"
     if not snapshot.exists():
         print(f"no {snapshot}: stop `make run` once to write it, or pass --table", file=sys.stderr)
         return None
-    items = json.loads(snapshot.read_text(encoding="utf-8"))["items"]
-    ledger = [i for i in items if i.get("entity", {}).get("S") == "ledger"]
-    return progress(ledger_entries_in(ledger), "reading the snapshot", "event", len(ledger))
+    return from_items(json.loads(snapshot.read_text(encoding="utf-8"))["items"])
 
 
 def whatif(args: argparse.Namespace) -> int:
@@ -255,6 +277,7 @@ def review(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime, timedelta
 
     from leadwire.domain.errors import RulesError
+    from leadwire.domain.review import response_review
     from leadwire.domain.review import review as review_of
     from leadwire.domain.rules import load_rules
 
@@ -286,6 +309,44 @@ def review(args: argparse.Namespace) -> int:
         )
         return 1
     print(result.report(limit=None if args.all else WHATIF_NAMED))
+    print()
+    print(response_review(_leads(args) or [], since, until).report())
+    return 0
+
+
+def subscriptions(args: argparse.Namespace) -> int:
+    """Each rep's own SNS subscriptions (filtered on `owner`) from the rules' routing section."""
+    from leadwire.domain.errors import RulesError
+    from leadwire.domain.rules import load_rules
+    from leadwire_local.subscriptions import rep_subscriptions, subscribe
+
+    try:
+        rules = load_rules(args.rules)
+    except RulesError as e:
+        print(e.message, file=sys.stderr)
+        return 2
+    if rules.routing is None:
+        print(f"{args.rules}: no routing section, so no reps to subscribe", file=sys.stderr)
+        return 2
+    wanted = rep_subscriptions(rules.routing)
+    if not args.apply:
+        for sub in wanted:
+            print(f"would subscribe  {sub.line()}")
+        print("(dry run: add --apply, with --stack or --topic-arn, to create them)")
+        return 0
+    import boto3
+
+    topic = args.topic_arn
+    if args.stack:
+        found = boto3.client("cloudformation").describe_stack_resource(
+            StackName=args.stack, LogicalResourceId="AlertsTopic"
+        )
+        topic = found["StackResourceDetail"]["PhysicalResourceId"]
+    if not topic:
+        print("leadwire subscriptions: --apply needs --stack or --topic-arn", file=sys.stderr)
+        return 2
+    for line in subscribe(boto3.client("sns"), topic, wanted):
+        print(line)
     return 0
 
 
@@ -513,12 +574,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     p = commands.add_parser(
         "review",
         parents=[history],
-        help="the quarterly review: stages, conversion, acceptance, rule lift, a threshold idea",
+        help="the quarterly review: stages, conversion, acceptance, rule lift, a threshold idea, "
+        "response times per rep",
         description="Replays the recorded history under the rules and prints, for the period: "
         "leads per stage at its end; MQL -> SQL conversion; the median time from first touch "
         "to SQL; sales' acceptance rate (accepted / all dispositions); how often each scoring "
         "rule fired on accepted and on rejected/recycled SQLs, with its lift; and one "
-        "suggested threshold change with its what-if (how many leads would change stage). "
+        "suggested threshold change with its what-if (how many leads would change stage); "
+        "and the response clock: SQLs acknowledged, the share within their SLA, escalations, "
+        "and time to acknowledge (p50, p90) per rep. "
         "Reads the running local stack (make run) or, when it is stopped, its snapshot; or a "
         "deployed table with --table (read-only Scan, your AWS credentials). Exit status 1 "
         "when there is nothing to review, 2 on a bad rules file or source.",
@@ -546,6 +610,28 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.set_defaults(run=review)
 
     p = commands.add_parser(
+        "subscriptions",
+        help="subscribe each rep (routing.reps) to their own alerts on the alerts topic",
+        description="Reads the routing section of the rules file and, per rep, subscribes their "
+        "e-mail (every alert whose `owner` is them) and their phone by SMS (only alerts marked "
+        "`sms: yes`: urgent or escalations, within the SMS budget) to the alerts topic, each "
+        "with a filter policy on the message attributes. Without --apply it only prints what "
+        "it would do. Running it again updates the filter policies and adds no duplicates. "
+        "The template's AlertEmail / AlertPhone subscriptions have no owner filter: they stay "
+        "the team's channel and get every alert. Exit status 2 on a bad rules file or no "
+        "routing section.",
+    )
+    p.add_argument(
+        "--rules",
+        default=os.environ.get("RULES_FILE") or str(default_rules_file()),
+        help="the rules file with the reps (default: RULES_FILE or the shipped defaults)",
+    )
+    p.add_argument("--stack", help="a deployed stack's name: finds its AlertsTopic")
+    p.add_argument("--topic-arn", help="the AlertsTopicArn output (instead of --stack)")
+    p.add_argument("--apply", action="store_true", help="create them (your AWS credentials)")
+    p.set_defaults(run=subscriptions)
+
+    p = commands.add_parser(
         "redrive",
         help="replay the alert dead-letter queue into the alert function (after an outage)",
         description="Replays every batch the stream trigger parked in the alert dead-letter "
@@ -555,7 +641,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         "retention), filtered as the trigger filters them, and the alert function is invoked "
         "with them (your AWS credentials). Sending twice is harmless: the outbox lets each SQL "
         "transition alert once, and an erased lead, or one no longer SQL, is not alerted. The "
-        "sweeper sends pending alerts every 5 minutes anyway; a redrive only makes it sooner. "
+        "sweeper sends pending alerts every minute anyway; a redrive only makes it sooner. "
         "Exit status 1 when a message had to be kept.",
     )
     p.add_argument("--url", default=_stack_url(), help=URL_HELP)

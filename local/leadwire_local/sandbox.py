@@ -62,15 +62,22 @@ class ReceivedAlert:
     subject: str
     message: str
     sms: str = ""  # the `sms` attribute: "yes" when within the SMS budget
+    # Whom it went to (the `owner`, `queue`, `kind` attributes rep subscriptions filter on);
+    # no owner: rules without routing, every subscription took it.
+    owner: str = ""
+    queue: str = ""
+    kind: str = ""
 
     def as_line(self) -> dict[str, str]:
-        return {
+        line = {
             "leadId": self.lead_id,
             "stage": self.stage,
             "urgency": self.urgency,
             "subject": self.subject,
             "message": self.message,
         }
+        addressed = {"owner": self.owner, "queue": self.queue, "kind": self.kind}
+        return line | {k: v for k, v in addressed.items() if v}
 
 
 class Sandbox:
@@ -291,6 +298,9 @@ class Sandbox:
                         subject=envelope.get("Subject") or "",
                         message=envelope.get("Message", ""),
                         sms=attributes.get("sms", ""),
+                        owner=attributes.get("owner", ""),
+                        queue=attributes.get("queue", ""),
+                        kind=attributes.get("kind", ""),
                     )
                 )
                 sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])

@@ -509,7 +509,8 @@ class LocalStack:
         )
         lines += [
             f"  alerts           {self.alerts.path} (one JSON line each, and printed here)",
-            "  alert sweeper    every 5 min, as deployed (POST /_local/sweep runs it now)",
+            "  alert sweeper    every minute, as deployed: escalations and pending alerts"
+            " (POST /_local/sweep runs it now)",
             f"  leads snapshot   {self.snapshot} (every 30 s and on stop; loaded on start)",
             f"  write journal    {self.journal.path} ({journaled})",
             f"  AWS (moto)       AWS_ENDPOINT_URL={os.environ['AWS_ENDPOINT_URL']}",

@@ -32,7 +32,9 @@ class AlertLog:
     def record(self, alert: ReceivedAlert) -> None:
         with self.path.open("a", encoding="utf-8") as file:
             file.write(json.dumps(alert.as_line()) + "\n")
-        self._say(f"ALERT [{alert.urgency}] {alert.subject} (lead {alert.lead_id})")
+        to = f" to {alert.owner}" if alert.owner else ""
+        what = "ESCALATION" if alert.kind == "escalation" else "ALERT"
+        self._say(f"{what} [{alert.urgency}]{to} {alert.subject} (lead {alert.lead_id})")
 
     def forget(self, lead_id: str) -> int:
         """Remove an erased lead's alert lines (the file is rewritten atomically); how many."""

@@ -86,6 +86,7 @@ def test_schedule_sample_runs_the_alert_sweeper(sandbox):
         "skipped": 0,
         "inFlight": 0,
         "overBudget": 0,
+        "escalated": 0,
         "failed": None,
     }
 

@@ -9,13 +9,15 @@ import pytest
 from leadwire.domain.models import (
     Channel,
     DispositionOutcome,
+    Escalation,
     Lead,
     LeadEvent,
     LedgerEntry,
     Profile,
+    Sla,
     Stage,
 )
-from leadwire.domain.review import review
+from leadwire.domain.review import response_review, review
 from leadwire.domain.rules import ScoringRules
 from leadwire.domain.scoring import dispose, score
 
@@ -271,3 +273,43 @@ def test_no_data_reviews_to_empty_counts():
     result = review([], load_rules(), SINCE, UNTIL)
     assert result.leads == 0 and result.acceptance is None and result.conversion is None
     assert "SQL acceptance by sales: n/a (0 dispositions" in result.report()
+
+
+def clocked(n: int, owner: str, start, ack_after: float | None, escalated_at=None):
+    """An SQL owned by `owner`, its clock started at `start` (due 5 minutes later),
+    acknowledged `ack_after` minutes after it became theirs (None: never)."""
+    escalations = [Escalation(at=escalated_at, to=owner, reason="late")] if escalated_at else []
+    theirs = escalated_at or start
+    sla = Sla(
+        started_at=start,
+        due=start + timedelta(minutes=5),
+        acknowledged_at=theirs + timedelta(minutes=ack_after) if ack_after is not None else None,
+        escalations=escalations,
+    )
+    return Lead.new(f"ld_{n:024x}", start).model_copy(update={"owner": owner, "sla": sla})
+
+
+def test_response_review_gives_time_to_acknowledge_per_rep_and_the_share_within_sla(now):
+    # Given ana answered in 1, 2, 3 ... 10 minutes, and ben never answered one that escalated
+    # to carla, who answered 4 minutes after the escalation
+    leads = [clocked(n, "ana", now, float(n)) for n in range(1, 11)]
+    leads.append(clocked(11, "carla", now, 4.0, escalated_at=now + timedelta(minutes=5)))
+    leads.append(clocked(12, "ben", now, None))
+    result = response_review(leads, now - timedelta(days=1), now + timedelta(days=1))
+    by_rep = {r.rep: r for r in result.reps}
+    assert (by_rep["ana"].p50_minutes, by_rep["ana"].p90_minutes) == (5.0, 9.0)
+    assert by_rep["carla"].p50_minutes == 4.0  # from the escalation that made it hers
+    assert (by_rep["ben"].acknowledged, by_rep["ben"].p50_minutes) == (0, None)
+    # ana's 1..5 minute answers were within the 5-minute SLA; the escalated one was not
+    assert (result.sqls, result.acknowledged, result.within_sla) == (12, 11, 5)
+    assert result.escalations == 1
+    text = result.report()
+    assert "12 SQLs with a clock, 11 acknowledged, 5 within their SLA (42%), 1 escalations" in text
+    assert "ana" in text and "5.0 min" in text and "9.0 min" in text
+
+
+def test_response_review_outside_the_period_counts_nothing(now):
+    result = response_review(
+        [clocked(1, "ana", now, 1.0)], now + timedelta(days=1), now + timedelta(days=2)
+    )
+    assert result.sqls == 0 and "no SQL had a response clock" in result.report()

@@ -16,10 +16,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
+from leadwire.app.locking import update_lead
 from leadwire.app.ports import AlertOutbox, AlertPublisher, LeadStore, SmsBudget
-from leadwire.domain.errors import AlertInFlight
-from leadwire.domain.models import Urgency
+from leadwire.domain.errors import AlertInFlight, DuplicateEvent
+from leadwire.domain.models import Lead, Outcome, Urgency
 from leadwire.domain.outbox import LEASE_SECONDS, why_not_send
+from leadwire.domain.sla import escalate
 
 SWEEP_BATCH = 100  # pending alerts looked at per sweep (more wait for the next run)
 SEND_RESERVE_MS = 25_000  # time one send may take (SNS timeouts and retries) and still finish
@@ -57,18 +59,20 @@ def send_pending(alerting: Alerting, lead_id: str, version: int, now: datetime) 
         alerting.outbox.mark_skipped(lead_id, version, reason, now)
         return Delivery("skipped", reason=reason)
     sms = pending.sms
-    if pending.alert.urgency is not Urgency.HIGH:
+    # SMS for an urgent lead and for an escalation (an answer is overdue), within the budget.
+    wants_sms = pending.alert.urgency is Urgency.HIGH or pending.to.kind == "escalation"
+    if not wants_sms:
         sms = False
     elif sms is None:
         sms = alerting.budget.take(now)
         alerting.outbox.record_sms(lead_id, version, sms)
     try:
-        message_id = alerting.publisher.publish(pending.alert, sms=sms)
+        message_id = alerting.publisher.publish(pending.alert, sms=sms, to=pending.to)
     except Exception:
         alerting.outbox.release(lead_id, version)  # let the next try send it
         raise
     alerting.outbox.mark_sent(lead_id, version, message_id, now)
-    over_budget = pending.alert.urgency is Urgency.HIGH and not sms
+    over_budget = wants_sms and not sms
     return Delivery("sent", message_id, sms=sms, over_budget=over_budget)
 
 
@@ -81,8 +85,16 @@ class Sweep:
     skipped: int = 0
     in_flight: int = 0
     over_budget: int = 0
+    escalated: int = 0  # response clocks that ran out: the lead went to the next in line
     failed: str | None = None  # why the run stopped early (the next run tries again)
     deliveries: list[Delivery] = field(default_factory=list)
+
+    def tally(self, delivery: Delivery) -> None:
+        self.deliveries.append(delivery)
+        self.sent += delivery.status == "sent"
+        self.skipped += delivery.status == "skipped"
+        self.in_flight += delivery.status == "in_flight"
+        self.over_budget += delivery.over_budget
 
     def counts(self) -> dict[str, int | str | None]:
         return {
@@ -91,6 +103,7 @@ class Sweep:
             "skipped": self.skipped,
             "inFlight": self.in_flight,
             "overBudget": self.over_budget,
+            "escalated": self.escalated,
             "failed": self.failed,
         }
 
@@ -104,6 +117,11 @@ def sweep_outbox(
     """Send what is still pending a lease after it was written, oldest first; stop at the first
     failure (SNS or the table is down: the next run tries again) or when time runs short."""
     run = Sweep()
+    try:
+        escalate_overdue(alerting, now, run, time_left_ms, limit)
+    except Exception as e:  # the table or SNS is down: the clocks stay due for the next run
+        run.failed = type(e).__name__
+        return run
     overdue = alerting.outbox.overdue(now - timedelta(seconds=LEASE_SECONDS), limit)
     run.found = len(overdue)
     for lead_id, version in overdue:
@@ -114,9 +132,36 @@ def sweep_outbox(
         except Exception as e:  # any failure: stop this run, keep the alert pending
             run.failed = type(e).__name__
             break
-        run.deliveries.append(delivery)
-        run.sent += delivery.status == "sent"
-        run.skipped += delivery.status == "skipped"
-        run.in_flight += delivery.status == "in_flight"
-        run.over_budget += delivery.over_budget
+        run.tally(delivery)
     return run
+
+
+def escalate_overdue(
+    alerting: Alerting,
+    now: datetime,
+    run: Sweep,
+    time_left_ms: Callable[[], int],
+    limit: int = SWEEP_BATCH,
+    attempts: int = 5,
+) -> None:
+    """Escalate every SQL whose clock ran out unanswered, and send each escalation's alert at
+    once (through the outbox: an alert that fails stays pending for the next sweep).
+
+    Concurrent sweeps cannot escalate one expiry twice: the lead is re-read inside the locking
+    loop (escalated already: not due any more), and the escalation's ledger id is the same for
+    both, so the second write is a duplicate."""
+    for lead_id in alerting.store.clocks_due(now, limit):
+        if time_left_ms() < SEND_RESERVE_MS:
+            return
+
+        def change(lead: Lead | None) -> Outcome | None:
+            return escalate(lead, now) if lead is not None else None
+
+        try:
+            outcome = update_lead(alerting.store, lead_id, change, attempts)
+        except DuplicateEvent:
+            continue  # another sweep escalated it
+        if outcome is None:
+            continue
+        run.escalated += 1
+        run.tally(send_pending(alerting, lead_id, outcome.lead.version, now))

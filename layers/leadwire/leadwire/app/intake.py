@@ -18,6 +18,7 @@ from urllib.parse import urlsplit
 from leadwire.app.form_guard import FormGuard
 from leadwire.app.locking import Change, update_lead
 from leadwire.app.ports import Clock, LeadStore, SigningSecrets, utc_now
+from leadwire.app.routing import routed
 from leadwire.domain.errors import (
     DuplicateEvent,
     PayloadTooLarge,
@@ -265,7 +266,10 @@ class Intake:
                     absorbed = other  # still anonymous: merge it now
             now = self.clock()
             base = absorb(lead, absorbed, lead_id, self.rules, now) if absorbed else lead
-            return Change(score(base, scored, self.rules, now), absorbed, link)
+            changed = Change(score(base, scored, self.rules, now), absorbed, link)
+            if self.rules.routing is None:
+                return changed
+            return routed(self.store, changed, self.rules.routing, now)
 
         outcome = update_lead(self.store, lead_id, change, self.limits.write_attempts, self.sleep)
         assert outcome is not None  # every change writes

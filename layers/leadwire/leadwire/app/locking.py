@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 from leadwire.app.ports import LeadStore
 from leadwire.domain.errors import StorageUnavailable, VersionConflict
-from leadwire.domain.models import Lead, Outcome
+from leadwire.domain.models import Lead, Outcome, Turn
 from leadwire.domain.outbox import alert_for
 
 
@@ -28,6 +28,7 @@ class Change:
     outcome: Outcome
     absorbed: Lead | None = None
     link: str | None = None
+    turn: Turn | None = None  # the routing queue's turn an SQL's owner took
 
 
 def update_lead(
@@ -54,7 +55,9 @@ def update_lead(
         try:
             # An SQL transition's alert goes into the outbox in the same transaction.
             alert = alert_for(decided.outcome)
-            stored = store.record(decided.outcome, expected, decided.absorbed, decided.link, alert)
+            stored = store.record(
+                decided.outcome, expected, decided.absorbed, decided.link, alert, decided.turn
+            )
         except VersionConflict:
             sleep(retry_pause(attempt))
             continue

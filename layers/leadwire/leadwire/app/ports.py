@@ -9,8 +9,8 @@ from datetime import UTC, datetime
 from typing import Protocol
 
 from leadwire.domain.alert_text import Alert
-from leadwire.domain.models import Lead, LedgerEntry, Outcome, Stage
-from leadwire.domain.outbox import PendingAlert
+from leadwire.domain.models import Lead, LedgerEntry, Outcome, Stage, Turn
+from leadwire.domain.outbox import Addressee, PendingAlert
 
 Clock = Callable[[], datetime]
 
@@ -32,11 +32,22 @@ class LeadStore(Protocol):
         absorbed: Lead | None = None,
         link: str | None = None,
         alert: Alert | None = None,
+        turn: Turn | None = None,
     ) -> Lead:
         """Write the ledger entry and the lead at once (and fold an absorbed visitor's lead
-        into it, or point a visitor id not seen before at it, and put the alert the change
-        owes sales in the outbox); DuplicateEvent / VersionConflict (also when the visitor id
-        to link turned up meanwhile)."""
+        into it, or point a visitor id not seen before at it, put the alert the change owes
+        sales in the outbox, and take the routing queue's turn); DuplicateEvent /
+        VersionConflict (also when the visitor id to link turned up meanwhile, or another SQL
+        took the turn)."""
+        ...
+
+    def turns(self, queue: str) -> int:
+        """How many SQLs the routing queue has given out (its round-robin counter)."""
+        ...
+
+    def clocks_due(self, now: datetime, limit: int) -> list[str]:
+        """Lead ids of SQLs whose response clock ran out unanswered by `now` and that can
+        still escalate, longest overdue first."""
         ...
 
     def ledger(self, lead_id: str) -> list[LedgerEntry]: ...
@@ -89,8 +100,9 @@ class SmsBudget(Protocol):
 
 
 class AlertPublisher(Protocol):
-    def publish(self, alert: Alert, sms: bool = True) -> str:
-        """Send the alert (by SMS too when `sms` and it is urgent); return the message id."""
+    def publish(self, alert: Alert, sms: bool = True, to: Addressee | None = None) -> str:
+        """Send the alert (by SMS too when `sms`) to its addressee (everyone subscribed when
+        None or without an owner); return the message id."""
         ...
 
 

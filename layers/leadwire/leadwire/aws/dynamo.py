@@ -32,8 +32,22 @@ from leadwire.domain.errors import (
     StorageUnavailable,
     VersionConflict,
 )
-from leadwire.domain.models import Lead, LedgerEntry, Outcome, Stage, is_lead_id, lead_id_for
-from leadwire.domain.outbox import LEASE_SECONDS, SENT_KEPT_DAYS, PendingAlert
+from leadwire.domain.models import (
+    Lead,
+    LedgerEntry,
+    Outcome,
+    Stage,
+    Turn,
+    is_lead_id,
+    lead_id_for,
+)
+from leadwire.domain.outbox import (
+    LEASE_SECONDS,
+    SENT_KEPT_DAYS,
+    Addressee,
+    PendingAlert,
+    addressee_for,
+)
 
 PROFILE = "PROFILE"
 BY_STAGE = "ByStage"
@@ -50,6 +64,10 @@ PENDING_ALERTS = "PendingAlerts"  # sparse index: only pending alerts carry its 
 OUTBOX = "outbox"  # the index's partition key, always "pending"
 OUTBOX_SINCE = "outboxSince"  # its sort key: when the alert was written (epoch seconds)
 SMS_BUDGET_PK = "SMSBUDGET"
+DUE_CLOCKS = "DueClocks"  # sparse index: only an SQL whose clock can still escalate has its keys
+CLOCK = "clock"  # the index's partition key, always "running"
+CLOCK_DUE = "clockDue"  # its sort key: when the clock runs out (epoch seconds)
+ROUTING_PREFIX = "ROUTING#"  # a queue's round-robin counter: ROUTING#<queue> / TURN
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -72,6 +90,13 @@ def lead_pk(lead_id: str) -> str:
 
 def lead_item(lead: Lead) -> dict[str, Any]:
     stage_at = lead.stage_at or lead.created_at
+    sla = lead.sla
+    running = (
+        sla is not None
+        and lead.stage is Stage.SQL
+        and sla.acknowledged_at is None
+        and bool(sla.next)
+    )
     return {
         "pk": lead_pk(lead.lead_id),
         "sk": PROFILE,
@@ -80,6 +105,9 @@ def lead_item(lead: Lead) -> dict[str, Any]:
         # The ByStage index: partition `stage`, sorted by when the lead entered it (fixed-width
         # timestamp, so the string order is the time order).
         STAGE_SORT: f"{stage_at.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}#{lead.lead_id}",
+        # The DueClocks index, only while the clock can still escalate: acknowledged, no longer
+        # an SQL, or nobody left to tell, the lead drops out of it with its next write.
+        **({CLOCK: "running", CLOCK_DUE: int(sla.due.timestamp())} if running and sla else {}),
     }
 
 
@@ -100,7 +128,16 @@ def ledger_entries_in(items: Iterable[dict[str, Any]]) -> Iterator[tuple[str, Le
             yield str(item["pk"]).removeprefix("LEAD#"), LedgerEntry.model_validate(item)
 
 
-def outbox_item(lead: Lead, alert: Alert, now: datetime) -> dict[str, Any]:
+def leads_in(items: Iterable[dict[str, Any]]) -> Iterator[Lead]:
+    """Every lead among raw (DynamoDB JSON) items."""
+    for raw in items:
+        if raw.get("entity", {}).get("S") == "lead":
+            yield lead_from_item(_untyped(raw))
+
+
+def outbox_item(
+    lead: Lead, alert: Alert, now: datetime, to: Addressee | None = None
+) -> dict[str, Any]:
     return {
         "pk": lead_pk(lead.lead_id),
         "sk": alert_sk(lead.version),
@@ -109,6 +146,7 @@ def outbox_item(lead: Lead, alert: Alert, now: datetime) -> dict[str, Any]:
         "version": lead.version,
         "createdAt": now.astimezone(UTC).isoformat(),
         "alert": json.loads(alert.model_dump_json(by_alias=True)),
+        "to": json.loads((to or Addressee()).model_dump_json(by_alias=True, exclude_none=True)),
         OUTBOX: "pending",
         OUTBOX_SINCE: int(now.timestamp()),
     }
@@ -186,6 +224,7 @@ class DynamoLeadStore:
         absorbed: Lead | None = None,
         link: str | None = None,
         alert: Alert | None = None,
+        turn: Turn | None = None,
     ) -> Lead:
         lead = outcome.lead.model_copy(update={"version": expected_version + 1})
         repeats = outcome.entry.event.repeats_of if outcome.entry.event else []
@@ -222,7 +261,9 @@ class DynamoLeadStore:
                 {
                     "Put": {
                         "TableName": self.table_name,
-                        "Item": _typed(outbox_item(lead, alert, outcome.entry.at)),
+                        "Item": _typed(
+                            outbox_item(lead, alert, outcome.entry.at, addressee_for(outcome))
+                        ),
                         "ConditionExpression": "attribute_not_exists(pk)",
                     }
                 }
@@ -241,6 +282,10 @@ class DynamoLeadStore:
                     }
                 }
             )
+        if turn is not None:
+            # The owner's turn, taken with the lead: only while the counter is as read, so a
+            # concurrent SQL in the queue makes this a conflict, and the loop routes again.
+            writes.append(self._take_turn(turn))
         moved: list[LedgerEntry] = []
         if link is not None:
             # In the same transaction: were the alias written after it, the visitor's first
@@ -287,6 +332,46 @@ class DynamoLeadStore:
                 ]
             )
         return lead
+
+    def turns(self, queue: str) -> int:
+        """How many SQLs the queue has given out (its round-robin counter)."""
+        with _storage_errors():
+            item = self._client.get_item(
+                TableName=self.table_name,
+                Key=_typed({"pk": ROUTING_PREFIX + queue, "sk": "TURN"}),
+                ConsistentRead=True,
+            ).get("Item")
+        return int(_untyped(item)["turns"]) if item else 0
+
+    def _take_turn(self, turn: Turn) -> dict[str, Any]:
+        condition = "attribute_not_exists(turns)" if turn.seen == 0 else "turns = :seen"
+        values = {":next": turn.seen + 1, ":entity": "routing"}
+        if turn.seen:
+            values[":seen"] = turn.seen
+        return {
+            "Update": {
+                "TableName": self.table_name,
+                "Key": _typed({"pk": ROUTING_PREFIX + turn.queue, "sk": "TURN"}),
+                "UpdateExpression": "SET turns = :next, entity = :entity",
+                "ConditionExpression": condition,
+                "ExpressionAttributeValues": _typed(values),
+            }
+        }
+
+    def clocks_due(self, now: datetime, limit: int) -> list[str]:
+        """Lead ids of SQLs whose response clock ran out unanswered, longest overdue first."""
+        with _storage_errors():
+            page = self._client.query(
+                TableName=self.table_name,
+                IndexName=DUE_CLOCKS,
+                KeyConditionExpression=f"{CLOCK} = :running AND {CLOCK_DUE} <= :now",
+                ExpressionAttributeValues=_typed(
+                    {":running": "running", ":now": int(now.timestamp())}
+                ),
+                ScanIndexForward=True,
+                Limit=max(1, limit),
+            )
+        return [str(_untyped(i)["pk"]).removeprefix("LEAD#") for i in page.get("Items", [])]
 
     def _move_entry(self, source: str, target: str, entry: LedgerEntry) -> list[dict[str, Any]]:
         return [
@@ -471,6 +556,17 @@ class DynamoLeadStore:
             ):
                 yield from ledger_entries_in(page.get("Items", []))
 
+    def all_leads(self) -> Iterator[Lead]:
+        """Every lead in the table: a read-only Scan for the review."""
+        paginator = self._client.get_paginator("scan")
+        with _storage_errors():
+            for page in paginator.paginate(
+                TableName=self.table_name,
+                FilterExpression="entity = :lead",
+                ExpressionAttributeValues=_typed({":lead": "lead"}),
+            ):
+                yield from leads_in(page.get("Items", []))
+
     def _query_partition(self, lead_id: str, prefix: str) -> Iterator[dict[str, Any]]:
         paginator = self._client.get_paginator("query")
         with _storage_errors():
@@ -523,6 +619,7 @@ class DynamoLeadStore:
             alert=Alert.model_validate(plain["alert"]),
             created_at=datetime.fromisoformat(str(plain["createdAt"])),
             sms={"yes": True, "no": False}.get(str(plain.get("sms"))),
+            to=Addressee.model_validate(plain.get("to") or {}),
         )
 
     def record_sms(self, lead_id: str, version: int, sms: bool) -> None:

@@ -8,6 +8,7 @@ from typing import Any
 from botocore.config import Config
 
 from leadwire.domain.alert_text import Alert
+from leadwire.domain.outbox import Addressee
 
 # At most 3 attempts of (2 s connect + 5 s read) plus backoff: about 22 s, inside the alert
 # function's 30 s timeout, so a slow SNS fails the publish (and releases the claim) rather than
@@ -31,13 +32,24 @@ def sns_client() -> Any:
 class SnsAlertPublisher:
     """One SNS message per alert; `urgency` and `sms` as message attributes for filter policies
     (the SMS subscription takes only `urgency: high` with `sms: yes`, so an alert past the SMS
-    budget goes by e-mail only), and a short text for SMS via MessageStructure."""
+    budget goes by e-mail only), and a short text for SMS via MessageStructure.
+
+    Addressing is by attributes too: `owner` (the rep id), `queue` and `kind` (`sql` or
+    `escalation`). A rep's own subscriptions filter on `owner` (`leadwire subscriptions`
+    creates them from the rules file); a subscription without an owner filter is the team's
+    channel and gets every alert."""
 
     def __init__(self, topic_arn: str, client: Any = None) -> None:
         self.topic_arn = topic_arn
         self._client = client if client is not None else sns_client()
 
-    def publish(self, alert: Alert, sms: bool = True) -> str:
+    def publish(self, alert: Alert, sms: bool = True, to: Addressee | None = None) -> str:
+        to = to or Addressee()
+        addressing = {
+            name: {"DataType": "String", "StringValue": value}
+            for name, value in (("owner", to.owner), ("queue", to.queue), ("kind", to.kind))
+            if value
+        }
         response = self._client.publish(
             TopicArn=self.topic_arn,
             Subject=alert.subject,
@@ -50,6 +62,7 @@ class SnsAlertPublisher:
                 "stage": {"DataType": "String", "StringValue": alert.stage.value},
                 "leadId": {"DataType": "String", "StringValue": alert.lead_id},
                 "sms": {"DataType": "String", "StringValue": "yes" if sms else "no"},
+                **addressing,
             },
         )
         return str(response["MessageId"])

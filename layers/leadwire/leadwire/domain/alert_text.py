@@ -75,8 +75,10 @@ def render_alert(lead: Lead) -> Alert:
             )
         ),
         f"Lead: {lead.lead_id}",
+        *_owner_lines(lead),
     ]
-    subject = f"{'[URGENT] ' if urgent else ''}SQL: {headline} - score {lead.score}"
+    escalated = "[ESCALATED] " if lead.sla and lead.sla.escalations else ""
+    subject = f"{escalated}{'[URGENT] ' if urgent else ''}SQL: {headline} - score {lead.score}"
     subject = shown(subject.encode("ascii", "replace").decode(), _SUBJECT_LIMIT - 1)
     contact = (
         f", phone {shown(p.phone)}" if p.phone else f", email {shown(p.email)}" if p.email else ""
@@ -89,3 +91,15 @@ def render_alert(lead: Lead) -> Alert:
         message="\n".join(line for line in lines if line is not None).strip(),
         sms=shown(f"leadwire SQL: {headline}, score {lead.score}{contact}", _SMS_LIMIT),
     )
+
+
+def _owner_lines(lead: Lead) -> list[str]:
+    """Who owns the lead (routing), and why it came to them when it escalated."""
+    if lead.owner is None:
+        return []
+    sla = lead.sla
+    names = sla.names if sla else {}
+    lines = [f"Owner: {shown(names.get(lead.owner, lead.owner))}"]
+    if sla and sla.escalations:
+        lines.append(f"Escalated: {shown(sla.escalations[-1].reason, _REASON_LIMIT)}")
+    return lines

@@ -10,7 +10,7 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Collection
-from datetime import date, datetime
+from datetime import date, datetime, time
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
@@ -241,6 +241,16 @@ class Escalation(Frozen):
     reason: str
 
 
+class BusinessHours(Frozen):
+    """When a queue's clock runs: these weekdays, from `start` to `end` in `timezone` (an IANA
+    name). Outside them an SLA waits; an alert still goes out at once."""
+
+    timezone: str = "UTC"
+    days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])  # Monday = 0
+    start: time = time(9)
+    end: time = time(17)
+
+
 class Sla(Frozen):
     """The response clock an SQL alert starts: sales must acknowledge (open the link, or give a
     disposition) before `due`, or the lead escalates."""
@@ -249,6 +259,22 @@ class Sla(Frozen):
     due: datetime
     acknowledged_at: datetime | None = None
     escalations: list[Escalation] = Field(default_factory=list)
+    # What escalating needs, fixed when the clock starts (the sweeper never reads the rules
+    # file): the clock's length, the queue's hours, and who is alerted next on each expiry.
+    minutes: float | None = None
+    hours: BusinessHours | None = None
+    next: list[str] = Field(default_factory=list)
+    names: dict[str, str] = Field(default_factory=dict)  # rep id -> name, for the alert text
+    rules_version: str = ""
+
+
+class Turn(Frozen):
+    """A routing queue's round-robin counter as read: `seen` SQLs were given out before this
+    one. The write that takes the turn sets it to seen + 1, and only while it is still `seen`,
+    so two concurrent SQLs never share a turn nor skip one."""
+
+    queue: str
+    seen: int = Field(ge=0)
 
 
 MESSAGE_KEPT = 1000  # characters of the prospect's latest message kept on the lead

@@ -8,12 +8,23 @@ send it.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from leadwire.domain.alert_text import Alert, render_alert
 from leadwire.domain.models import Frozen, Lead, Outcome, Stage
+from leadwire.domain.sla import is_escalation
 
 LEASE_SECONDS = 120  # a claim outlives any sender (the alert function's timeout is 30 s)
 SENT_KEPT_DAYS = 30  # sent or skipped items stay this long (TTL), then DynamoDB drops them
+
+
+class Addressee(Frozen):
+    """Who an alert is for: the publisher addresses it by these (the words are alert_text's).
+    No owner (rules without routing): every subscription takes it, as before routing."""
+
+    kind: Literal["sql", "escalation"] = "sql"
+    owner: str | None = None  # a rep id in the rules' routing.reps
+    queue: str | None = None
 
 
 class PendingAlert(Frozen):
@@ -24,16 +35,29 @@ class PendingAlert(Frozen):
     alert: Alert
     created_at: datetime
     sms: bool | None = None  # the SMS budget's answer, once asked (asked once per alert)
+    to: Addressee = Addressee()
 
 
 def alert_for(outcome: Outcome) -> Alert | None:
-    """The alert this change owes sales: one when the lead has just entered SQL."""
+    """The alert this change owes sales: one when the lead has just entered SQL, or when its
+    response clock ran out and it escalated to the next person in line."""
+    if not (entered_sql(outcome) or (is_escalation(outcome) and outcome.lead.stage is Stage.SQL)):
+        return None
+    return render_alert(outcome.lead)
+
+
+def entered_sql(outcome: Outcome) -> bool:
+    """Whether this change makes the lead an SQL (it gets an owner, a clock and an alert)."""
     entered = any(
         t.to_stage is Stage.SQL and t.from_stage is not Stage.SQL for t in outcome.transitions
     )
-    if not entered or outcome.lead.stage is not Stage.SQL:
-        return None
-    return render_alert(outcome.lead)
+    return entered and outcome.lead.stage is Stage.SQL
+
+
+def addressee_for(outcome: Outcome) -> Addressee:
+    """Whom this change's alert goes to: the lead's owner (the escalation's target, after one)."""
+    kind: Literal["sql", "escalation"] = "escalation" if is_escalation(outcome) else "sql"
+    return Addressee(kind=kind, owner=outcome.lead.owner, queue=outcome.lead.queue)
 
 
 def why_not_send(lead: Lead | None) -> str | None:

@@ -384,3 +384,98 @@ def _duration(days: float) -> str:
     if days < 1 / 24:
         return f"{days * 24 * 60:.0f} minutes"
     return f"{days * 24:.1f} hours" if days < 1 else f"{days:.1f} days"
+
+
+@dataclass(frozen=True)
+class RepResponse:
+    """How fast one rep acknowledged the SQLs they owned (minutes from when each became theirs:
+    the alert, or the escalation that handed it over)."""
+
+    rep: str
+    owned: int
+    acknowledged: int
+    p50_minutes: float | None
+    p90_minutes: float | None
+
+
+@dataclass(frozen=True)
+class ResponseReview:
+    """The response clock over a period: SQLs whose clock started in it."""
+
+    sqls: int
+    acknowledged: int
+    within_sla: int  # acknowledged before the first due, by the first owner
+    escalations: int
+    reps: list[RepResponse]
+
+    @property
+    def within_share(self) -> float | None:
+        return self.within_sla / self.sqls if self.sqls else None
+
+    def report(self) -> str:
+        if not self.sqls:
+            return "Response: no SQL had a response clock in the period (no routing section?)"
+        share = self.within_share or 0.0
+        lines = [
+            f"Response: {self.sqls} SQLs with a clock, {self.acknowledged} acknowledged, "
+            f"{self.within_sla} within their SLA ({share:.0%}), {self.escalations} escalations",
+            "  rep            owned  acked  ack p50   ack p90",
+        ]
+        for r in self.reps:
+            lines.append(
+                f"  {r.rep[:14]:<14} {r.owned:>5}  {r.acknowledged:>5}  "
+                f"{_minutes(r.p50_minutes):>7}   {_minutes(r.p90_minutes):>7}"
+            )
+        return "\n".join(lines)
+
+
+def response_review(leads: Iterable[Lead], since: datetime, until: datetime) -> ResponseReview:
+    """Time to acknowledge per rep (p50, p90), the share answered within the SLA, escalations:
+    over the SQLs whose clock started between `since` and `until`."""
+    clocked = [
+        lead
+        for lead in leads
+        if lead.sla is not None and since <= lead.sla.started_at < until and lead.owner
+    ]
+    owned: Counter[str] = Counter()
+    waits: dict[str, list[float]] = {}
+    within = escalations = 0
+    for lead in clocked:
+        sla = lead.sla
+        assert sla is not None and lead.owner is not None
+        owner = lead.owner
+        owned[owner] += 1
+        escalations += len(sla.escalations)
+        if sla.acknowledged_at is None:
+            continue
+        theirs_since = sla.escalations[-1].at if sla.escalations else sla.started_at
+        minutes = (sla.acknowledged_at - theirs_since).total_seconds() / 60
+        waits.setdefault(owner, []).append(minutes)
+        within += not sla.escalations and sla.acknowledged_at <= sla.due
+    reps = [
+        RepResponse(
+            rep=rep,
+            owned=count,
+            acknowledged=len(waits.get(rep, [])),
+            p50_minutes=_percentile(waits.get(rep, []), 0.5),
+            p90_minutes=_percentile(waits.get(rep, []), 0.9),
+        )
+        for rep, count in sorted(owned.items())
+    ]
+    acknowledged = sum(len(w) for w in waits.values())
+    return ResponseReview(len(clocked), acknowledged, within, escalations, reps)
+
+
+def _percentile(values: list[float], share: float) -> float | None:
+    """The nearest-rank percentile (a value that occurred; None without values)."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, -(-len(ordered) * share // 1))  # ceil(n * share), at least the first
+    return ordered[int(rank) - 1]
+
+
+def _minutes(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.1f} min" if value < 120 else f"{value / 60:.1f} h"

@@ -9,6 +9,7 @@ import difflib
 import fnmatch
 import hashlib
 import re
+from datetime import time
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, get_args, get_origin
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any, get_args, get_origin
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from leadwire.domain.errors import RulesError
+from leadwire.domain.models import BusinessHours
 
 if TYPE_CHECKING:
     import yaml
@@ -160,6 +162,130 @@ class UrgencyRules(_Rules):
         return _phrase_pattern(self.phrases)
 
 
+_E164 = r"^\+[1-9][0-9]{6,14}$"
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class Rep(_Rules):
+    """A sales rep alerts can reach: at least one channel."""
+
+    name: str = Field(min_length=1)
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    phone: str | None = Field(default=None, pattern=_E164)  # E.164, for SMS
+    slack: str | None = Field(default=None, pattern=r"^[UW][A-Z0-9]{2,}$")  # a member id
+
+    @model_validator(mode="after")
+    def _reachable(self) -> Rep:
+        if not (self.email or self.phone or self.slack):
+            raise ValueError("a rep needs at least one channel: email, phone or slack")
+        return self
+
+
+class SlaMinutes(_Rules):
+    """Minutes sales has to acknowledge an SQL, by its urgency."""
+
+    high: float = Field(gt=0)
+    normal: float = Field(gt=0)
+
+
+class HoursRules(_Rules):
+    """A queue's business hours; its SLA clock runs only inside them."""
+
+    timezone: str = "UTC"
+    days: list[str] = ["mon", "tue", "wed", "thu", "fri"]
+    start: time = time(9)
+    end: time = time(17)
+
+    @model_validator(mode="after")
+    def _valid(self) -> HoursRules:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(self.timezone)
+        except (ZoneInfoNotFoundError, ValueError) as e:
+            raise ValueError(f"unknown timezone {self.timezone!r}") from e
+        wrong = [d for d in self.days if d.lower() not in _WEEKDAYS]
+        if wrong or not self.days:
+            raise ValueError(f"days must be some of {', '.join(_WEEKDAYS)}, not {wrong or '[]'}")
+        if self.end <= self.start:
+            raise ValueError(f"end ({self.end}) must be after start ({self.start})")
+        return self
+
+    def business_hours(self) -> BusinessHours:
+        days = sorted({_WEEKDAYS.index(d.lower()) for d in self.days})
+        return BusinessHours(timezone=self.timezone, days=days, start=self.start, end=self.end)
+
+
+class QueueRules(_Rules):
+    """Reps taking a queue's SQLs in turn, who is told when nobody answers, and how fast."""
+
+    reps: list[str] = Field(min_length=1)
+    manager: str | None = None  # a rep id: the last escalation
+    sla_minutes: SlaMinutes
+    hours: HoursRules | None = None  # None: the clock runs around the clock
+
+
+class RouteRule(_Rules):
+    """Send leads matching every given condition to `queue` (an absent condition matches)."""
+
+    queue: str
+    countries: list[str] = []  # the profile's country, as the form gives it (any case)
+    territory: str | None = None  # a name in routing.territories: its list of countries
+    min_employees: int | None = Field(default=None, ge=0)  # the company size's employee count
+    max_employees: int | None = Field(default=None, ge=0)
+    industries: list[str] = []
+
+
+class RoutingRules(_Rules):
+    """Who owns an SQL: ordered rules choose a queue from the profile, its reps take turns."""
+
+    reps: dict[str, Rep] = Field(min_length=1)
+    queues: dict[str, QueueRules] = Field(min_length=1)
+    territories: dict[str, list[str]] = {}
+    rules: list[RouteRule] = []
+    default_queue: str
+
+    @model_validator(mode="after")
+    def _names_exist(self) -> RoutingRules:
+        problems: list[tuple[tuple[str | int, ...], str]] = []
+        queues, reps = list(self.queues), list(self.reps)
+        for index, rule in enumerate(self.rules):
+            if rule.queue not in self.queues:
+                hint = _did_you_mean(rule.queue, queues)
+                problems.append((("rules", index, "queue"), f"unknown queue {rule.queue!r}{hint}"))
+            if rule.territory is not None and rule.territory not in self.territories:
+                hint = _did_you_mean(rule.territory, list(self.territories))
+                problems.append(
+                    (
+                        ("rules", index, "territory"),
+                        f"unknown territory {rule.territory!r}{hint}",
+                    )
+                )
+        if self.default_queue not in self.queues:
+            hint = _did_you_mean(self.default_queue, queues)
+            problems.append((("default_queue",), f"unknown queue {self.default_queue!r}{hint}"))
+        for name, queue in self.queues.items():
+            for index, rep in enumerate(queue.reps):
+                if rep not in self.reps:
+                    hint = _did_you_mean(rep, reps)
+                    problems.append((("queues", name, "reps", index), f"unknown rep {rep!r}{hint}"))
+            if queue.manager is not None and queue.manager not in self.reps:
+                hint = _did_you_mean(queue.manager, reps)
+                problems.append(
+                    (("queues", name, "manager"), f"unknown rep {queue.manager!r}{hint}")
+                )
+        if problems:
+            raise UnknownActions(problems)
+        return self
+
+    @cached_property
+    def territory_countries(self) -> dict[str, frozenset[str]]:
+        return {
+            name: frozenset(c.strip().lower() for c in countries)
+            for name, countries in self.territories.items()
+        }
+
+
 class ScoringRules(_Rules):
     version: str = ""
     stages: StageRules
@@ -173,6 +299,7 @@ class ScoringRules(_Rules):
     pages: dict[str, str] = {}
     behaviour: BehaviourRules | None = None  # None: behaviour events score nothing
     accounts: AccountRules | None = None  # None: no account roll-up
+    routing: RoutingRules | None = None  # None: no owners, every alert to the one topic
 
     @model_validator(mode="after")
     def _actions_exist(self) -> ScoringRules:
@@ -189,7 +316,7 @@ class ScoringRules(_Rules):
             named[("behaviour", "other_activity_action")] = b.other_activity_action
             for name, action in b.activities.items():
                 named[("behaviour", "activities", name)] = action
-        problems = []
+        problems: list[tuple[tuple[str | int, ...], str]] = []
         for where, action in named.items():
             if action not in self.engagement.actions:
                 hint = _did_you_mean(action, list(self.engagement.actions))
@@ -236,8 +363,8 @@ class UnknownActions(ValueError):
     Carries each reference's own path, so the error can name its line; a model validator's
     error otherwise points at the top of the file."""
 
-    def __init__(self, problems: list[tuple[tuple[str, ...], str]]) -> None:
-        super().__init__("; ".join(f"{'.'.join(loc)}: {msg}" for loc, msg in problems))
+    def __init__(self, problems: list[tuple[tuple[str | int, ...], str]]) -> None:
+        super().__init__("; ".join(f"{'.'.join(map(str, loc))}: {msg}" for loc, msg in problems))
         self.problems = problems
 
 
