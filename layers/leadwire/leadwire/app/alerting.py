@@ -7,6 +7,11 @@ mark it sent. The alert function does this for the stream record of the transiti
 sweeper for whatever is still pending after the lease, so nothing depends on the stream's
 24 h retention or a dead-letter pointer. The duplicate window (SNS accepted, the mark did not
 land): see README.
+
+The text is rendered here, at send time, from the lead just read: with the signed link (the
+key is read now) and the owner's name. Slack, when configured, goes after SNS and has its own
+state: a Slack failure keeps the alert pending for the sweeper with SNS remembered as sent, so
+it never blocks or repeats the e-mail and SMS, and never stops a sweep.
 """
 
 from __future__ import annotations
@@ -16,10 +21,12 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
-from leadwire.app.ports import AlertOutbox, AlertPublisher, LeadStore, SmsBudget
-from leadwire.domain.errors import AlertInFlight
-from leadwire.domain.models import Urgency
-from leadwire.domain.outbox import LEASE_SECONDS, why_not_send
+from leadwire.app.lead_links import LeadLinks
+from leadwire.app.ports import AlertOutbox, AlertPublisher, LeadStore, SlackPoster, SmsBudget
+from leadwire.domain.alert_text import Alert, render_alert
+from leadwire.domain.errors import AlertInFlight, SlackUnavailable
+from leadwire.domain.models import Lead, Urgency
+from leadwire.domain.outbox import LEASE_SECONDS, SLACK_TRIES, PendingAlert, why_not_send
 
 SWEEP_BATCH = 100  # pending alerts looked at per sweep (more wait for the next run)
 SEND_RESERVE_MS = 25_000  # time one send may take (SNS timeouts and retries) and still finish
@@ -33,6 +40,16 @@ class Alerting:
     outbox: AlertOutbox
     publisher: AlertPublisher
     budget: SmsBudget
+    links: LeadLinks | None = None  # None: alerts carry no link
+    slack: SlackPoster | None = None  # None: no Slack channel
+    # The owner's name for a rep id (the rules' routing.reps); None shows the id itself.
+    owner_name: Callable[[str], str | None] = lambda rep: None
+
+    def render(self, lead: Lead, version: int, now: datetime) -> Alert:
+        """The alert's every text, with this alert's signed link."""
+        link = self.links.for_alert(lead.lead_id, version, now) if self.links else None
+        owner = self.owner_name(lead.owner) if lead.owner else None
+        return render_alert(lead, link, owner)
 
 
 @dataclass(frozen=True)
@@ -42,6 +59,9 @@ class Delivery:
     sms: bool = False  # went to the SMS subscription too
     over_budget: bool = False  # urgent, but the SMS budget was spent: e-mail only
     reason: str | None = None
+    # Slack: sent, off (not configured), retry (pending for the sweeper), failed (given up).
+    slack: str = "off"
+    resent: bool = True  # SNS went now (False: only Slack was retried)
 
 
 def send_pending(alerting: Alerting, lead_id: str, version: int, now: datetime) -> Delivery:
@@ -52,24 +72,62 @@ def send_pending(alerting: Alerting, lead_id: str, version: int, now: datetime) 
         return Delivery("in_flight")  # its holder sends it, or the sweeper after the lease
     if pending is None:
         return Delivery("nothing")
-    reason = why_not_send(alerting.store.load(lead_id))
-    if reason is not None:
-        alerting.outbox.mark_skipped(lead_id, version, reason, now)
+    lead = alerting.store.load(lead_id)
+    reason = why_not_send(lead)
+    if reason is not None or lead is None:
+        alerting.outbox.mark_skipped(lead_id, version, reason or "erased", now)
         return Delivery("skipped", reason=reason)
-    sms = pending.sms
-    if pending.alert.urgency is not Urgency.HIGH:
-        sms = False
-    elif sms is None:
-        sms = alerting.budget.take(now)
-        alerting.outbox.record_sms(lead_id, version, sms)
     try:
-        message_id = alerting.publisher.publish(pending.alert, sms=sms)
+        alert = alerting.render(lead, version, now)
     except Exception:
-        alerting.outbox.release(lead_id, version)  # let the next try send it
+        alerting.outbox.release(lead_id, version)  # the link key could not be read: retry
         raise
-    alerting.outbox.mark_sent(lead_id, version, message_id, now)
-    over_budget = pending.alert.urgency is Urgency.HIGH and not sms
-    return Delivery("sent", message_id, sms=sms, over_budget=over_budget)
+    message_id, sms, resent = pending.published, False, pending.published is None
+    if message_id is None:
+        sms = _sms_allowed(alerting, pending, now)
+        try:
+            message_id = alerting.publisher.publish(alert, sms=sms)
+        except Exception:
+            alerting.outbox.release(lead_id, version)  # let the next try send it
+            raise
+    slack = _post_to_slack(alerting, pending, alert, message_id, resent)
+    if slack == "retry":
+        alerting.outbox.record_slack_failure(lead_id, version, pending.slack_tries + 1)
+    else:
+        alerting.outbox.mark_sent(lead_id, version, message_id, now, slack=slack)
+    over_budget = resent and pending.alert.urgency is Urgency.HIGH and not sms
+    return Delivery("sent", message_id, sms, over_budget, slack=slack, resent=resent)
+
+
+def _sms_allowed(alerting: Alerting, pending: PendingAlert, now: datetime) -> bool:
+    """Urgent alerts go by SMS within the budget, asked once per alert (a retry reuses it)."""
+    if pending.alert.urgency is not Urgency.HIGH:
+        return False
+    if pending.sms is None:
+        sms = alerting.budget.take(now)
+        alerting.outbox.record_sms(pending.lead_id, pending.version, sms)
+        return sms
+    return pending.sms
+
+
+def _post_to_slack(
+    alerting: Alerting, pending: PendingAlert, alert: Alert, message_id: str, resent: bool
+) -> str:
+    """Slack's state after trying it: sent, off, retry, or failed (a wrong webhook, or
+    SLACK_TRIES failures: given up, so the alert leaves the outbox)."""
+    if alerting.slack is None:
+        return "off"
+    try:
+        if not alerting.slack.configured():
+            return "off"
+        if resent:  # SNS is done: from here on, only Slack is retried
+            alerting.outbox.record_published(pending.lead_id, pending.version, message_id)
+        alerting.slack.post(alert.slack)
+    except SlackUnavailable as e:
+        if e.retryable and pending.slack_tries + 1 < SLACK_TRIES:
+            return "retry"
+        return "failed"
+    return "sent"
 
 
 @dataclass
@@ -81,6 +139,7 @@ class Sweep:
     skipped: int = 0
     in_flight: int = 0
     over_budget: int = 0
+    slack_retries: int = 0  # Slack failed again: pending for the next run (SNS not repeated)
     failed: str | None = None  # why the run stopped early (the next run tries again)
     deliveries: list[Delivery] = field(default_factory=list)
 
@@ -91,6 +150,7 @@ class Sweep:
             "skipped": self.skipped,
             "inFlight": self.in_flight,
             "overBudget": self.over_budget,
+            "slackRetries": self.slack_retries,
             "failed": self.failed,
         }
 
@@ -115,8 +175,9 @@ def sweep_outbox(
             run.failed = type(e).__name__
             break
         run.deliveries.append(delivery)
-        run.sent += delivery.status == "sent"
+        run.sent += delivery.status == "sent" and delivery.resent
         run.skipped += delivery.status == "skipped"
         run.in_flight += delivery.status == "in_flight"
         run.over_budget += delivery.over_budget
+        run.slack_retries += delivery.slack == "retry"
     return run

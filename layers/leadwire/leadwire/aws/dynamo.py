@@ -24,7 +24,6 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from leadwire.domain.alert_text import Alert
 from leadwire.domain.errors import (
     AlertInFlight,
     DuplicateEvent,
@@ -33,7 +32,7 @@ from leadwire.domain.errors import (
     VersionConflict,
 )
 from leadwire.domain.models import Lead, LedgerEntry, Outcome, Stage, is_lead_id, lead_id_for
-from leadwire.domain.outbox import LEASE_SECONDS, SENT_KEPT_DAYS, PendingAlert
+from leadwire.domain.outbox import LEASE_SECONDS, SENT_KEPT_DAYS, OwedAlert, PendingAlert
 
 PROFILE = "PROFILE"
 BY_STAGE = "ByStage"
@@ -96,7 +95,7 @@ def ledger_entries_in(items: Iterable[dict[str, Any]]) -> Iterator[tuple[str, Le
             yield str(item["pk"]).removeprefix("LEAD#"), LedgerEntry.model_validate(item)
 
 
-def outbox_item(lead: Lead, alert: Alert, now: datetime) -> dict[str, Any]:
+def outbox_item(lead: Lead, alert: OwedAlert, now: datetime) -> dict[str, Any]:
     return {
         "pk": lead_pk(lead.lead_id),
         "sk": alert_sk(lead.version),
@@ -165,7 +164,7 @@ class DynamoLeadStore:
         expected_version: int,
         absorbed: Lead | None = None,
         link: str | None = None,
-        alert: Alert | None = None,
+        alert: OwedAlert | None = None,
     ) -> Lead:
         lead = outcome.lead.model_copy(update={"version": expected_version + 1})
         repeats = outcome.entry.event.repeats_of if outcome.entry.event else []
@@ -452,22 +451,40 @@ class DynamoLeadStore:
         return PendingAlert(
             lead_id=lead_id,
             version=version,
-            alert=Alert.model_validate(plain["alert"]),
+            alert=OwedAlert.model_validate(plain["alert"]),
             created_at=datetime.fromisoformat(str(plain["createdAt"])),
             sms={"yes": True, "no": False}.get(str(plain.get("sms"))),
+            published=str(plain["messageId"]) if plain.get("messageId") else None,
+            slack_tries=int(plain.get("slackTries", 0)),
         )
 
     def record_sms(self, lead_id: str, version: int, sms: bool) -> None:
         self._update_alert(lead_id, version, "SET sms = :sms", {":sms": "yes" if sms else "no"})
 
-    def mark_sent(self, lead_id: str, version: int, message_id: str, now: datetime) -> None:
+    def record_published(self, lead_id: str, version: int, message_id: str) -> None:
+        self._update_alert(lead_id, version, "SET messageId = :id", {":id": message_id})
+
+    def record_slack_failure(self, lead_id: str, version: int, tries: int) -> None:
+        self._update_alert(
+            lead_id, version, "SET slackTries = :tries REMOVE claimedUntil", {":tries": tries}
+        )
+
+    def mark_sent(
+        self, lead_id: str, version: int, message_id: str, now: datetime, slack: str = "off"
+    ) -> None:
         self._update_alert(
             lead_id,
             version,
-            # Off the index, the text gone (sales has it now), kept a while for the record.
-            f"SET #status = :sent, messageId = :id, sentAt = :at, expiresAt = :expires "
-            f"REMOVE {OUTBOX}, {OUTBOX_SINCE}, claimedUntil, alert",
-            {":sent": "sent", ":id": message_id, ":at": now.isoformat(), **_expiry(now)},
+            # Off the index, kept a while for the record (what was owed, not the text).
+            f"SET #status = :sent, messageId = :id, sentAt = :at, expiresAt = :expires, "
+            f"slack = :slack REMOVE {OUTBOX}, {OUTBOX_SINCE}, claimedUntil, alert",
+            {
+                ":sent": "sent",
+                ":id": message_id,
+                ":at": now.isoformat(),
+                ":slack": slack,
+                **_expiry(now),
+            },
         )
 
     def mark_skipped(self, lead_id: str, version: int, reason: str, now: datetime) -> None:

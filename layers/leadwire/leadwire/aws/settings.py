@@ -38,6 +38,10 @@ class Settings(BaseModel):
     form_token_min_age: int = Field(3, alias="FORM_TOKEN_MIN_AGE_SECONDS", ge=0)
     form_token_max_age: int = Field(7200, alias="FORM_TOKEN_MAX_AGE_SECONDS", ge=1)
     form_posts_per_minute: int = Field(60, alias="FORM_POSTS_PER_MINUTE", ge=0)
+    # The alerts' signed lead links: the API's URL (deployed: the HTTP API's; locally the
+    # stack's http://127.0.0.1:PORT) and how long a link works.
+    lead_link_base_url: str = Field("", alias="LEAD_LINK_BASE_URL")
+    lead_link_days: int = Field(7, alias="LEAD_LINK_DAYS", ge=1, le=90)
 
     @field_validator("redirect_origins", "form_origins", mode="before")
     @classmethod
