@@ -33,6 +33,12 @@ class AlertLog:
         with self.path.open("a", encoding="utf-8") as file:
             file.write(json.dumps(alert.as_line()) + "\n")
         self._say(f"ALERT [{alert.urgency}] {alert.subject} (lead {alert.lead_id})")
+        for line in alert.message.splitlines():
+            self._say(f"  email | {line}")
+        self._say(f"  sms   | {alert.sms_text} ({len(alert.sms_text)} chars)")
+        self._say(
+            f"  slack | {len(alert.slack.get('blocks', []))} blocks: {alert.slack.get('text', '')}"
+        )
 
     def forget(self, lead_id: str) -> int:
         """Remove an erased lead's alert lines (the file is rewritten atomically); how many."""
