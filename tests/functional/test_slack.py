@@ -5,61 +5,25 @@ by the sweeper and never blocks or repeats the e-mail and SMS; a wrong webhook i
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
 
 from leadwire.domain.models import lead_id_for
 from leadwire.domain.outbox import LEASE_SECONDS
+from tests.slack_stub import StubSlack
 from tests.support import READY, post_form
 
 LEAD = lead_id_for(READY["email"])
 PAST_THE_LEASE = LEASE_SECONDS + 1
 
 
-class StubSlack(ThreadingHTTPServer):
-    """Answers each post with the next status of `answers` (then 200), keeping what it got."""
-
-    def __init__(self, answers: list[int]) -> None:
-        super().__init__(("127.0.0.1", 0), _SlackHandler)
-        self.answers = answers
-        self.posts: list[dict] = []
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}/services/T000/B000/XXXX"
-
-
-class _SlackHandler(BaseHTTPRequestHandler):
-    server: StubSlack
-
-    def do_POST(self) -> None:
-        body = self.rfile.read(int(self.headers["content-length"]))
-        self.server.posts.append(json.loads(body))
-        status = self.server.answers.pop(0) if self.server.answers else 200
-        answer = b"ok" if status == 200 else b"internal_error"
-        self.send_response(status)
-        self.send_header("content-length", str(len(answer)))
-        self.end_headers()
-        self.wfile.write(answer)
-
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
 @pytest.fixture
 def slack(monkeypatch) -> Iterator[StubSlack]:
-    server = StubSlack([])
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    monkeypatch.setenv("LEADWIRE_SECRET_SLACK_WEBHOOK", server.url)
-    yield server
-    server.shutdown()
-    server.server_close()
-    thread.join()
+    with StubSlack.running() as server:
+        monkeypatch.setenv("LEADWIRE_SECRET_SLACK_WEBHOOK", server.url)
+        yield server
 
 
 def alert_item(sandbox) -> dict:

@@ -217,9 +217,17 @@ def gsm(text: str) -> str:
 
 
 def _cut(text: str, limit: int) -> str:
+    """At most `limit` characters: whole clauses ("; ") or words when they fit, then "..."."""
     if len(text) <= limit:
         return text
-    return text[: max(0, limit - 3)].rstrip() + "..." if limit > 3 else ""
+    if limit <= 3:
+        return ""
+    room = text[: limit - 3]
+    for boundary in ("; ", " "):
+        end = room.rfind(boundary)
+        if end >= limit // 2:
+            return room[:end].rstrip(" ;,") + "..."
+    return room.rstrip() + "..."
 
 
 def _sms(urgent: bool, who: str, role: str, why: str, contact: str, link: AlertLink | None) -> str:
@@ -232,7 +240,10 @@ def _sms(urgent: bool, who: str, role: str, why: str, contact: str, link: AlertL
 
     def text() -> str:
         person = ", ".join(x for x in (parts["who"], parts["role"]) if x)
-        return f"{head}{person}: {parts['why']}." if parts["why"] else f"{head}{person}."
+        why = parts["why"]
+        return (
+            f"{head}{person}: {why}{'' if why.endswith('...') else '.'}" if why else head + person
+        )
 
     # What gives way first: the role, then why (down to 30), then who (down to 12).
     for name, keep in (("role", 0), ("why", 30), ("who", 12)):
