@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import Any
 
 from leadwire.app.ports import (
     AlertOutbox,
     AlertPublisher,
     FormGuardStore,
     LeadStore,
+    SlackPoster,
     SmsBudget,
 )
 from leadwire.domain.alert_text import Alert
@@ -17,10 +19,11 @@ from leadwire.domain.errors import (
     AlertInFlight,
     DuplicateEvent,
     MalformedPayload,
+    SlackUnavailable,
     VersionConflict,
 )
 from leadwire.domain.models import Lead, LedgerEntry, Outcome, Stage, Turn
-from leadwire.domain.outbox import LEASE_SECONDS, Addressee, PendingAlert, addressee_for
+from leadwire.domain.outbox import LEASE_SECONDS, Addressee, OwedAlert, PendingAlert, addressee_for
 
 
 class InMemoryLeadStore:
@@ -44,7 +47,7 @@ class InMemoryLeadStore:
         expected_version: int,
         absorbed: Lead | None = None,
         link: str | None = None,
-        alert: Alert | None = None,
+        alert: OwedAlert | None = None,
         turn: Turn | None = None,
     ) -> Lead:
         lead = outcome.lead
@@ -161,8 +164,21 @@ class InMemoryLeadStore:
         if key in self.outbox:
             self.outbox[key] = self.outbox[key].model_copy(update={"sms": sms})
 
-    def mark_sent(self, lead_id: str, version: int, message_id: str, now: datetime) -> None:
-        self._done(lead_id, version, "sent")
+    def record_published(self, lead_id: str, version: int, message_id: str) -> None:
+        key = (lead_id, version)
+        if key in self.outbox:
+            self.outbox[key] = self.outbox[key].model_copy(update={"published": message_id})
+
+    def record_slack_failure(self, lead_id: str, version: int, tries: int) -> None:
+        key = (lead_id, version)
+        if key in self.outbox:
+            self.outbox[key] = self.outbox[key].model_copy(update={"slack_tries": tries})
+        self.claimed_until.pop(key, None)
+
+    def mark_sent(
+        self, lead_id: str, version: int, message_id: str, now: datetime, slack: str = "off"
+    ) -> None:
+        self._done(lead_id, version, f"sent (slack {slack})")
 
     def mark_skipped(self, lead_id: str, version: int, reason: str, now: datetime) -> None:
         self._done(lead_id, version, f"skipped: {reason}")
@@ -210,6 +226,25 @@ class RecordingPublisher:
         return f"msg-{len(self.sent)}"
 
 
+class RecordingSlack:
+    """A Slack webhook that fails its first `failures` posts (retryable unless told)."""
+
+    def __init__(self, failures: int = 0, retryable: bool = True, url: str | None = "x") -> None:
+        self.posted: list[dict[str, Any]] = []
+        self.failures = failures
+        self.retryable = retryable
+        self.url = url
+
+    def configured(self) -> bool:
+        return self.url is not None
+
+    def post(self, message: dict[str, Any]) -> None:
+        if self.failures:
+            self.failures -= 1
+            raise SlackUnavailable("Slack answered 500", retryable=self.retryable)
+        self.posted.append(message)
+
+
 class InMemoryFormGuardStore:
     """Post counters per (client, window) and spent tokens, as the table keeps them."""
 
@@ -237,8 +272,15 @@ class InMemoryFormGuardStore:
 
 
 def _implements_the_ports() -> tuple[
-    LeadStore, AlertOutbox, AlertPublisher, SmsBudget, FormGuardStore
+    LeadStore, AlertOutbox, AlertPublisher, SmsBudget, FormGuardStore, SlackPoster
 ]:
     """mypy checks here that the fakes stay whole implementations of the ports."""
     store = InMemoryLeadStore()
-    return store, store, RecordingPublisher(), CountingSmsBudget(), InMemoryFormGuardStore()
+    return (
+        store,
+        store,
+        RecordingPublisher(),
+        CountingSmsBudget(),
+        InMemoryFormGuardStore(),
+        RecordingSlack(),
+    )

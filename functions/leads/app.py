@@ -1,4 +1,5 @@
-"""Leads API (IAM-authorized when deployed): read, list, sales feedback, erasure."""
+"""Leads API (IAM-authorized when deployed): read, list, sales feedback, erasure. And the
+lead page an alert's signed link opens (`/l/{token}`: the token is the authorization)."""
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
@@ -8,7 +9,14 @@ from leadwire.app.erasure import erase_lead
 from leadwire.domain.errors import LeadNotFound, LeadwireError
 from leadwire.shell import runtime
 from leadwire.shell.errors import http_error
-from leadwire.shell.http import error_response, json_request_body, json_response
+from leadwire.shell.http import (
+    error_response,
+    form_request_body,
+    is_link_preview,
+    json_request_body,
+    json_response,
+)
+from leadwire.shell.lead_page import html_response, lead_page, refusal_page
 from leadwire.shell.log import get_logger
 
 app = APIGatewayHttpResolver()
@@ -43,10 +51,31 @@ def erase(lead_id: str) -> Response:
     return json_response(200, result)
 
 
+@app.get("/l/<token>")
+def open_lead_page(token: str) -> Response:
+    event = app.current_event
+    seen = not is_link_preview(event.headers.get("user-agent", ""))  # an unfurl is not sales
+    page = runtime.lead_pages().open(token, acknowledged=seen)
+    logger.info("lead page", lead_id=page.lead.lead_id, acknowledged=seen)
+    done = event.get_query_string_value("done")
+    return html_response(200, lead_page(page, token, done, runtime.now()))
+
+
+@app.post("/l/<token>/disposition")
+def lead_page_disposition(token: str) -> Response:
+    form = form_request_body(app.current_event)
+    lead = runtime.lead_pages().dispose(token, form.get("outcome", ""), form.get("reason"))
+    outcome = lead["disposition"]["outcome"]
+    logger.info("disposition", lead_id=lead["leadId"], outcome=outcome, by="link")
+    return Response(status_code=303, headers={"Location": f"/l/{token}?done={outcome}"})
+
+
 @app.exception_handler(LeadwireError)
 def refused(error: LeadwireError) -> Response:
     answer = http_error(error)
     logger.warning("leads api refused", code=answer.code, status=answer.status)
+    if app.current_event.raw_path.startswith("/l/"):  # a person's browser: a page
+        return html_response(answer.status, refusal_page(answer.status, error.message))
     return error_response(error)
 
 

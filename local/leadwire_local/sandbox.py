@@ -12,7 +12,7 @@ import queue
 import re
 import threading
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -60,21 +60,27 @@ class ReceivedAlert:
     stage: str
     urgency: str
     subject: str
-    message: str
+    message: str  # the e-mail's body
     sms: str = ""  # the `sms` attribute: "yes" when within the SMS budget
+    sms_text: str = ""  # the SMS's text (sent by SMS only when `sms` is "yes")
+    slack: dict[str, Any] = field(default_factory=dict)  # the Block Kit message
     # Whom it went to (the `owner`, `queue`, `kind` attributes rep subscriptions filter on);
     # no owner: rules without routing, every subscription took it.
     owner: str = ""
     queue: str = ""
     kind: str = ""
 
-    def as_line(self) -> dict[str, str]:
+    def as_line(self) -> dict[str, Any]:
         line = {
             "leadId": self.lead_id,
             "stage": self.stage,
             "urgency": self.urgency,
             "subject": self.subject,
             "message": self.message,
+            "email": {"subject": self.subject, "body": self.message},
+            "sms": self.sms_text,
+            "smsSent": self.sms == "yes",
+            "slack": self.slack,
         }
         addressed = {"owner": self.owner, "queue": self.queue, "kind": self.kind}
         return line | {k: v for k, v in addressed.items() if v}
@@ -290,17 +296,20 @@ class Sandbox:
                 attributes = {
                     k: v.get("Value") for k, v in envelope.get("MessageAttributes", {}).items()
                 }
+                texts = _channel_texts(envelope.get("Message", ""))
                 alerts.append(
                     ReceivedAlert(
                         lead_id=attributes.get("leadId", ""),
                         stage=attributes.get("stage", ""),
                         urgency=attributes.get("urgency", ""),
                         subject=envelope.get("Subject") or "",
-                        message=envelope.get("Message", ""),
+                        message=texts["email"]["body"],
                         sms=attributes.get("sms", ""),
                         owner=attributes.get("owner", ""),
                         queue=attributes.get("queue", ""),
                         kind=attributes.get("kind", ""),
+                        sms_text=texts["sms"],
+                        slack=texts["slack"],
                     )
                 )
                 sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
@@ -312,6 +321,18 @@ class Sandbox:
         for page in client.get_paginator("scan").paginate(TableName=runtime.settings().table_name):
             items.extend(page["Items"])
         return items
+
+
+def _channel_texts(message: str) -> dict[str, Any]:
+    """A queue subscriber's message: every channel's rendering (aws/sns.py `channel_texts`);
+    a plain text one (a message published before) is the e-mail's body."""
+    try:
+        document = json.loads(message)
+    except ValueError:
+        document = None
+    if isinstance(document, dict) and {"email", "sms", "slack"} <= document.keys():
+        return document
+    return {"email": {"body": message}, "sms": "", "slack": {}}
 
 
 def _one_at_a_time(handler: Callable[[dict, Any], Any]) -> Callable[[dict, Any], Any]:

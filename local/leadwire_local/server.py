@@ -270,6 +270,9 @@ class LocalStack:
                 # a deployed stack (the functional tests read them from the handlers).
                 "POWERTOOLS_METRICS_DISABLED": "true",
                 "REDIRECT_ORIGINS": ",".join(dict.fromkeys(o for o in origins if o)),
+                # The alerts' signed links open the lead page this server serves.
+                "LEAD_LINK_BASE_URL": os.environ.get("LEAD_LINK_BASE_URL")
+                or f"http://{_reachable(self.options.host)}:{port}",
                 # The html form's other defences as the caller's environment sets them
                 # (FORM_TOKEN_REQUIRED=true make run), else as the template's defaults.
                 **{name: os.environ[name] for name in FORM_SETTINGS if os.environ.get(name)},
@@ -486,6 +489,7 @@ class LocalStack:
             f"leadwire local stack ready in {seconds:.1f} s",
             f"  lead form page   {base}/",
             f"  leads board      {base}/board (live, from GET /leads and /leads/<id>)",
+            f"  lead page        {base}/l/<token> (each alert's signed link; no login)",
             f"  html form        POST {base}/webhooks/forms/html (unsigned; 303 to `redirect`)",
             f"  json form        POST {base}/webhooks/forms/json (Standard Webhooks signature)",
             f"  json chat        POST {base}/webhooks/chat/json",
@@ -524,6 +528,11 @@ class LocalStack:
                 " deployed but not here, so anyone who can reach this port can read the leads."
             )
         return "\n".join(lines)
+
+
+def _reachable(host: str) -> str:
+    """The address a link should name: a wildcard bind is reached at 127.0.0.1."""
+    return "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
 
 
 def _running_pid(path: Path) -> int:

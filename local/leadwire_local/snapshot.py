@@ -35,6 +35,12 @@ class AlertLog:
         to = f" to {alert.owner}" if alert.owner else ""
         what = "ESCALATION" if alert.kind == "escalation" else "ALERT"
         self._say(f"{what} [{alert.urgency}]{to} {alert.subject} (lead {alert.lead_id})")
+        for line in alert.message.splitlines():
+            self._say(f"  email | {line}")
+        self._say(f"  sms   | {alert.sms_text} ({len(alert.sms_text)} chars)")
+        self._say(
+            f"  slack | {len(alert.slack.get('blocks', []))} blocks: {alert.slack.get('text', '')}"
+        )
 
     def forget(self, lead_id: str) -> int:
         """Remove an erased lead's alert lines (the file is rewritten atomically); how many."""

@@ -61,8 +61,11 @@ def checkout_environment() -> dict[str, str]:
 class ServeProcess:
     """One `leadwire serve` process on a free port, its output in a log file."""
 
-    def __init__(self, data_dir: Path, log: Path, *extra_args: str) -> None:
+    def __init__(
+        self, data_dir: Path, log: Path, *extra_args: str, env: dict[str, str] | None = None
+    ) -> None:
         self.data_dir = data_dir
+        self.env = env or {}  # on top of this checkout's environment
         self.log = log
         self.extra_args = list(extra_args)
         self.port = free_port()
@@ -84,7 +87,7 @@ class ServeProcess:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                env=checkout_environment(),
+                env={**checkout_environment(), **self.env},
             )
         while time.monotonic() - started < START_TIMEOUT:
             if self.process.poll() is not None:

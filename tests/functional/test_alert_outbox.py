@@ -44,10 +44,11 @@ def dead_letter_messages(sandbox) -> list[dict]:
 def test_the_sql_transition_writes_its_alert_pending_in_the_same_write_as_the_lead(sandbox):
     # When a webhook makes the lead an SQL (and nothing has read the stream yet)
     assert post_form(sandbox, "demo-request", READY, "msg_sql").status == 202
-    # Then the table already holds its alert, pending, with what the alert needs
+    # Then the table already holds its alert, pending, with what rendering it needs (the text
+    # and its signed link are made when it is sent)
     [pending] = alert_items(sandbox)
     assert pending["status"] == "pending" and pending["outbox"] == "pending"
-    assert pending["alert"]["subject"].startswith("SQL: Cleo")
+    assert pending["alert"] == {"kind": "sql", "leadId": LEAD, "stage": "sql", "urgency": "normal"}
     assert pending["sk"] == "ALERT#0000000001" and "createdAt" in pending
     # When the stream delivers the transition, sales gets it and the item is marked sent
     sandbox.pump()

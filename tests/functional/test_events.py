@@ -12,8 +12,8 @@ import pytest
 from boto3.dynamodb.types import TypeSerializer
 
 from leadwire.aws.dynamo import outbox_item
-from leadwire.domain.alert_text import render_alert
 from leadwire.domain.models import lead_id_for
+from leadwire.domain.outbox import OwedAlert
 from leadwire.shell import runtime
 from leadwire_local.cli import main
 from leadwire_local.lambda_events import LambdaContext
@@ -66,7 +66,8 @@ def test_stream_sample_alerts_sales_once(sandbox):
     table = runtime.settings().table_name
     client.put_item(TableName=table, Item=image)
     lead = runtime.store().load(image["leadId"]["S"])
-    pending = outbox_item(lead, render_alert(lead), lead.updated_at)
+    owed = OwedAlert(lead_id=lead.lead_id, stage=lead.stage, urgency=lead.urgency)
+    pending = outbox_item(lead, owed, lead.updated_at)
     client.put_item(
         TableName=table, Item={k: TypeSerializer().serialize(v) for k, v in pending.items()}
     )
@@ -87,6 +88,7 @@ def test_schedule_sample_runs_the_alert_sweeper(sandbox):
         "inFlight": 0,
         "overBudget": 0,
         "escalated": 0,
+        "slackRetries": 0,
         "failed": None,
     }
 

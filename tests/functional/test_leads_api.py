@@ -180,8 +180,12 @@ def test_the_daily_decay_returns_a_cooled_mql_to_lead(sandbox):
 
 
 def test_the_template_declares_the_leads_routes_with_iam_auth(sandbox):
-    events = sandbox.template.function("LeadsFunction").events
-    assert {e["Properties"]["Auth"]["Authorizer"] for e in events.values()} == {"AWS_IAM"}
+    events = sandbox.template.function("LeadsFunction").events.values()
+    api = [e["Properties"] for e in events if e["Properties"]["Path"].startswith("/leads")]
+    assert {p["Auth"]["Authorizer"] for p in api} == {"AWS_IAM"} and len(api) == 4
+    # The lead page's routes: the signed token is their authorization
+    page = [e["Properties"] for e in events if e["Properties"]["Path"].startswith("/l/")]
+    assert [(p["Method"], "Auth" in p) for p in page] == [("GET", False), ("POST", False)]
     assert (
         boto3.client("dynamodb").describe_table(TableName=runtime.settings().table_name)["Table"][
             "GlobalSecondaryIndexes"

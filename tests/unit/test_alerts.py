@@ -3,17 +3,15 @@ recycled lead is not alerted, and the SMS budget turns urgent alerts into e-mail
 
 from __future__ import annotations
 
-import unicodedata
 from datetime import timedelta
 
 import pytest
 
 from leadwire.app.alerting import Alerting, send_pending, sweep_outbox
-from leadwire.domain.alert_text import render_alert
 from leadwire.domain.models import Channel, LeadEvent, Profile, Stage
 from leadwire.domain.outbox import LEASE_SECONDS, alert_for
 from leadwire.domain.scoring import score
-from tests.fakes import CountingSmsBudget, InMemoryLeadStore, RecordingPublisher
+from tests.fakes import CountingSmsBudget, InMemoryLeadStore, RecordingPublisher, RecordingSlack
 
 CLEO = Profile(
     email="cleo@bigco.example",
@@ -59,8 +57,8 @@ def sql_event(rules, now, n):
     )
 
 
-def alerting(store, publisher, budget=None):
-    return Alerting(store, store, publisher, budget or CountingSmsBudget())
+def alerting(store, publisher, budget=None, slack=None):
+    return Alerting(store, store, publisher, budget or CountingSmsBudget(), slack=slack)
 
 
 def test_a_retry_after_success_sends_nothing_more(rules, now):
@@ -122,62 +120,48 @@ def test_past_the_sms_budget_urgent_alerts_go_by_email_only(rules, now):
     assert publisher.by_sms == [True, True, False]
 
 
-def test_the_alert_says_who_why_and_how_to_reach_them(rules, now):
-    alert = render_alert(sql_lead(rules, now))
-    assert alert.subject == "[URGENT] SQL: Cleo (CEO, BigCo) - score 145"
-    assert "Why: hand-raise from fit 45 >= 20; score 145" in alert.message
-    assert "Urgent because: timeline 14 days" in alert.message
-    assert "+1 555 010 4242" in alert.sms and len(alert.sms) < 160
-    assert alert.urgency.value == "high"
+def test_a_failing_slack_is_retried_by_the_sweep_without_repeating_email_or_sms(rules, now):
+    # Given Slack failing twice (a 5xx, a time-out)
+    store, publisher, slack = InMemoryLeadStore(), RecordingPublisher(), RecordingSlack(2)
+    lead = stored_sql_lead(store, rules, now)
+
+    # When the alert function sends the alert, and the sweeper runs twice after it
+    first = send_pending(alerting(store, publisher, slack=slack), lead.lead_id, lead.version, now)
+    runs = [
+        sweep_outbox(alerting(store, publisher, slack=slack), now + timedelta(minutes=m))
+        for m in (5, 10, 15)
+    ]
+
+    # Then e-mail / SMS went once, at once; Slack on the sweeper's second run; then nothing
+    assert (first.status, first.slack) == ("sent", "retry")
+    assert [(r.found, r.sent, r.slack_retries) for r in runs] == [(1, 0, 1), (1, 0, 0), (0, 0, 0)]
+    assert len(publisher.sent) == 1 and len(slack.posted) == 1
+    assert store.done[(lead.lead_id, lead.version)] == "sent (slack sent)"
 
 
-def test_an_unknown_company_size_leaves_no_blank_line(rules, now):
-    lead = sql_lead(rules, now)
-    lead = lead.model_copy(
-        update={"profile": lead.profile.model_copy(update={"company_size": None})}
+def test_a_wrong_slack_webhook_is_given_up_at_once_and_email_still_goes(rules, now):
+    store, publisher = InMemoryLeadStore(), RecordingPublisher()
+    slack = RecordingSlack(failures=1, retryable=False)  # 404 no_service
+    lead = stored_sql_lead(store, rules, now)
+    delivery = send_pending(
+        alerting(store, publisher, slack=slack), lead.lead_id, lead.version, now
     )
-    message = render_alert(lead).message
-    assert "Company size" not in message and "\n\nLead:" not in message
+    assert (delivery.status, delivery.slack, len(publisher.sent)) == ("sent", "failed", 1)
+    assert store.outbox == {}
 
 
-HOSTILE = Profile(
-    email="mallory@corp.example",
-    first_name="Mallory\nCALL +1-900-555-0199 or visit https://evil.example/login",
-    job_title="CEO\u202e\u200b\x07",
-    company="Evil\r\nUrgent: wire money\u2028now",
-    company_size="800",
-)
+def test_a_failing_slack_does_not_stop_the_sweep_sending_other_alerts(rules, now):
+    store, publisher, slack = InMemoryLeadStore(), RecordingPublisher(), RecordingSlack(10)
+    leads = [stored_sql_lead(store, rules, now, n) for n in (1, 2, 3)]
+    run = sweep_outbox(alerting(store, publisher, slack=slack), now + timedelta(minutes=5))
+    assert (run.found, run.sent, run.slack_retries, run.failed) == (3, 3, 3, None)
+    assert len(publisher.sent) == len(leads)
 
 
-def test_alert_values_are_one_labelled_line_each_without_control_characters(rules, now):
-    # Given an SQL whose profile carries line breaks, control, bidi and zero-width characters
-    lead = sql_lead(rules, now)
-    lead = lead.model_copy(update={"profile": HOSTILE})
-
-    # When the alert is rendered
-    alert = render_alert(lead)
-
-    # Then every value sits on its own labelled line, and no line is the prospect's own
-    lines = alert.message.splitlines()
-    assert "Name: Mallory CALL +1-900-555-0199 or visit https://evil.example/login" in lines
-    assert "Title: CEO" in lines
-    assert "Company: Evil Urgent: wire money now" in lines
-    assert not any(line.startswith(("CALL", "Urgent: wire")) for line in lines)
-    for text in (alert.subject, alert.sms, *lines):
-        assert not any(unicodedata.category(c).startswith("C") for c in text), text
-        assert "\u2028" not in text
-    assert "\n" not in alert.subject and "\n" not in alert.sms
-
-
-def test_a_500_character_value_is_capped_in_every_alert_text(rules, now):
-    lead = sql_lead(rules, now)
-    long = "x" * 500
-    profile = CLEO.model_copy(update={"first_name": long, "company": long, "job_title": long})
-    said = f'said "{long}"'  # the prospect's own words, as urgency reasons quote them
-    lead = lead.model_copy(update={"profile": profile, "urgency_reasons": [said]})
-
-    alert = render_alert(lead)
-
-    assert len(alert.subject) < 100 and len(alert.sms) <= 160
-    assert all(len(line) <= 300 for line in alert.message.splitlines())
-    assert "x" * 201 not in alert.message and "Urgent because: said" in alert.message
+def test_without_a_slack_webhook_the_alert_is_done_after_sns(rules, now):
+    store, publisher, slack = InMemoryLeadStore(), RecordingPublisher(), RecordingSlack(url=None)
+    lead = stored_sql_lead(store, rules, now)
+    delivery = send_pending(
+        alerting(store, publisher, slack=slack), lead.lead_id, lead.version, now
+    )
+    assert (delivery.slack, store.outbox) == ("off", {})

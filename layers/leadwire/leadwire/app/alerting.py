@@ -7,6 +7,11 @@ mark it sent. The alert function does this for the stream record of the transiti
 sweeper for whatever is still pending after the lease, so nothing depends on the stream's
 24 h retention or a dead-letter pointer. The duplicate window (SNS accepted, the mark did not
 land): see README.
+
+The text is rendered here, at send time, from the lead just read: with the signed link (the
+key is read now) and the owner's name. Slack, when configured, goes after SNS and has its own
+state: a Slack failure keeps the alert pending for the sweeper with SNS remembered as sent, so
+it never blocks or repeats the e-mail and SMS, and never stops a sweep.
 """
 
 from __future__ import annotations
@@ -16,11 +21,13 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Literal
 
+from leadwire.app.lead_links import LeadLinks
 from leadwire.app.locking import update_lead
-from leadwire.app.ports import AlertOutbox, AlertPublisher, LeadStore, SmsBudget
-from leadwire.domain.errors import AlertInFlight, DuplicateEvent
+from leadwire.app.ports import AlertOutbox, AlertPublisher, LeadStore, SlackPoster, SmsBudget
+from leadwire.domain.alert_text import Alert, render_alert
+from leadwire.domain.errors import AlertInFlight, DuplicateEvent, SlackUnavailable
 from leadwire.domain.models import Lead, Outcome, Urgency
-from leadwire.domain.outbox import LEASE_SECONDS, why_not_send
+from leadwire.domain.outbox import LEASE_SECONDS, SLACK_TRIES, PendingAlert, why_not_send
 from leadwire.domain.sla import escalate
 
 SWEEP_BATCH = 100  # pending alerts looked at per sweep (more wait for the next run)
@@ -35,6 +42,16 @@ class Alerting:
     outbox: AlertOutbox
     publisher: AlertPublisher
     budget: SmsBudget
+    links: LeadLinks | None = None  # None: alerts carry no link
+    slack: SlackPoster | None = None  # None: no Slack channel
+    # The owner's name for a rep id (the rules' routing.reps); None shows the id itself.
+    owner_name: Callable[[str], str | None] = lambda rep: None
+
+    def render(self, lead: Lead, version: int, now: datetime) -> Alert:
+        """The alert's every text, with this alert's signed link."""
+        link = self.links.for_alert(lead.lead_id, version, now) if self.links else None
+        owner = self.owner_name(lead.owner) if lead.owner else None
+        return render_alert(lead, link, owner)
 
 
 @dataclass(frozen=True)
@@ -44,6 +61,9 @@ class Delivery:
     sms: bool = False  # went to the SMS subscription too
     over_budget: bool = False  # urgent, but the SMS budget was spent: e-mail only
     reason: str | None = None
+    # Slack: sent, off (not configured), retry (pending for the sweeper), failed (given up).
+    slack: str = "off"
+    resent: bool = True  # SNS went now (False: only Slack was retried)
 
 
 def send_pending(alerting: Alerting, lead_id: str, version: int, now: datetime) -> Delivery:
@@ -54,26 +74,67 @@ def send_pending(alerting: Alerting, lead_id: str, version: int, now: datetime) 
         return Delivery("in_flight")  # its holder sends it, or the sweeper after the lease
     if pending is None:
         return Delivery("nothing")
-    reason = why_not_send(alerting.store.load(lead_id))
-    if reason is not None:
-        alerting.outbox.mark_skipped(lead_id, version, reason, now)
+    lead = alerting.store.load(lead_id)
+    reason = why_not_send(lead)
+    if reason is not None or lead is None:
+        alerting.outbox.mark_skipped(lead_id, version, reason or "erased", now)
         return Delivery("skipped", reason=reason)
-    sms = pending.sms
-    # SMS for an urgent lead and for an escalation (an answer is overdue), within the budget.
-    wants_sms = pending.alert.urgency is Urgency.HIGH or pending.to.kind == "escalation"
-    if not wants_sms:
-        sms = False
-    elif sms is None:
-        sms = alerting.budget.take(now)
-        alerting.outbox.record_sms(lead_id, version, sms)
     try:
-        message_id = alerting.publisher.publish(pending.alert, sms=sms, to=pending.to)
+        alert = alerting.render(lead, version, now)
     except Exception:
-        alerting.outbox.release(lead_id, version)  # let the next try send it
+        alerting.outbox.release(lead_id, version)  # the link key could not be read: retry
         raise
-    alerting.outbox.mark_sent(lead_id, version, message_id, now)
-    over_budget = wants_sms and not sms
-    return Delivery("sent", message_id, sms=sms, over_budget=over_budget)
+    message_id, sms, resent = pending.published, False, pending.published is None
+    if message_id is None:
+        sms = _sms_allowed(alerting, pending, now)
+        try:
+            message_id = alerting.publisher.publish(alert, sms=sms, to=pending.to)
+        except Exception:
+            alerting.outbox.release(lead_id, version)  # let the next try send it
+            raise
+    slack = _post_to_slack(alerting, pending, alert, message_id, resent)
+    if slack == "retry":
+        alerting.outbox.record_slack_failure(lead_id, version, pending.slack_tries + 1)
+    else:
+        alerting.outbox.mark_sent(lead_id, version, message_id, now, slack=slack)
+    over_budget = resent and _wants_sms(pending) and not sms
+    return Delivery("sent", message_id, sms, over_budget, slack=slack, resent=resent)
+
+
+def _wants_sms(pending: PendingAlert) -> bool:
+    """SMS for an urgent lead and for an escalation (an answer is overdue)."""
+    return pending.alert.urgency is Urgency.HIGH or pending.to.kind == "escalation"
+
+
+def _sms_allowed(alerting: Alerting, pending: PendingAlert, now: datetime) -> bool:
+    """Wanted SMS go within the budget, asked once per alert (a retry reuses it)."""
+    if not _wants_sms(pending):
+        return False
+    if pending.sms is None:
+        sms = alerting.budget.take(now)
+        alerting.outbox.record_sms(pending.lead_id, pending.version, sms)
+        return sms
+    return pending.sms
+
+
+def _post_to_slack(
+    alerting: Alerting, pending: PendingAlert, alert: Alert, message_id: str, resent: bool
+) -> str:
+    """Slack's state after trying it: sent, off, retry, or failed (a wrong webhook, or
+    SLACK_TRIES failures: given up, so the alert leaves the outbox)."""
+    if alerting.slack is None:
+        return "off"
+    try:
+        if not alerting.slack.configured():
+            return "off"
+        if resent:  # SNS is done: from here on, only Slack is retried
+            alerting.outbox.record_published(pending.lead_id, pending.version, message_id)
+        alerting.slack.post(alert.slack)
+    except SlackUnavailable as e:
+        if e.retryable and pending.slack_tries + 1 < SLACK_TRIES:
+            return "retry"
+        return "failed"
+    return "sent"
 
 
 @dataclass
@@ -86,15 +147,17 @@ class Sweep:
     in_flight: int = 0
     over_budget: int = 0
     escalated: int = 0  # response clocks that ran out: the lead went to the next in line
+    slack_retries: int = 0  # Slack failed again: pending for the next run (SNS not repeated)
     failed: str | None = None  # why the run stopped early (the next run tries again)
     deliveries: list[Delivery] = field(default_factory=list)
 
     def tally(self, delivery: Delivery) -> None:
         self.deliveries.append(delivery)
-        self.sent += delivery.status == "sent"
+        self.sent += delivery.status == "sent" and delivery.resent
         self.skipped += delivery.status == "skipped"
         self.in_flight += delivery.status == "in_flight"
         self.over_budget += delivery.over_budget
+        self.slack_retries += delivery.slack == "retry"
 
     def counts(self) -> dict[str, int | str | None]:
         return {
@@ -104,6 +167,7 @@ class Sweep:
             "inFlight": self.in_flight,
             "overBudget": self.over_budget,
             "escalated": self.escalated,
+            "slackRetries": self.slack_retries,
             "failed": self.failed,
         }
 

@@ -6,11 +6,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from leadwire.domain.alert_text import Alert
 from leadwire.domain.models import Lead, LedgerEntry, Outcome, Stage, Turn
-from leadwire.domain.outbox import Addressee, PendingAlert
+from leadwire.domain.outbox import Addressee, OwedAlert, PendingAlert
 
 Clock = Callable[[], datetime]
 
@@ -31,7 +31,7 @@ class LeadStore(Protocol):
         expected_version: int,
         absorbed: Lead | None = None,
         link: str | None = None,
-        alert: Alert | None = None,
+        alert: OwedAlert | None = None,
         turn: Turn | None = None,
     ) -> Lead:
         """Write the ledger entry and the lead at once (and fold an absorbed visitor's lead
@@ -80,7 +80,21 @@ class AlertOutbox(Protocol):
         """Remember the SMS budget's answer, so a retry does not ask (and spend) again."""
         ...
 
-    def mark_sent(self, lead_id: str, version: int, message_id: str, now: datetime) -> None: ...
+    def record_published(self, lead_id: str, version: int, message_id: str) -> None:
+        """E-mail and SMS went (SNS took it): a retry for another channel never sends them
+        again."""
+        ...
+
+    def record_slack_failure(self, lead_id: str, version: int, tries: int) -> None:
+        """Slack did not take it (`tries` failures so far): the claim is given up, the alert
+        stays pending for the sweeper."""
+        ...
+
+    def mark_sent(
+        self, lead_id: str, version: int, message_id: str, now: datetime, slack: str = "off"
+    ) -> None:
+        """Every channel is done (`slack`: sent, off or failed): off the pending index."""
+        ...
 
     def mark_skipped(self, lead_id: str, version: int, reason: str, now: datetime) -> None: ...
 
@@ -103,6 +117,16 @@ class AlertPublisher(Protocol):
     def publish(self, alert: Alert, sms: bool = True, to: Addressee | None = None) -> str:
         """Send the alert (by SMS too when `sms`) to its addressee (everyone subscribed when
         None or without an owner); return the message id."""
+        ...
+
+
+class SlackPoster(Protocol):
+    def configured(self) -> bool:
+        """Whether an incoming-webhook URL is set (SlackUnavailable when it cannot be read)."""
+        ...
+
+    def post(self, message: dict[str, Any]) -> None:
+        """Post a Block Kit message; SlackUnavailable when Slack did not take it."""
         ...
 
 

@@ -24,7 +24,6 @@ from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
-from leadwire.domain.alert_text import Alert
 from leadwire.domain.errors import (
     AlertInFlight,
     DuplicateEvent,
@@ -45,6 +44,7 @@ from leadwire.domain.outbox import (
     LEASE_SECONDS,
     SENT_KEPT_DAYS,
     Addressee,
+    OwedAlert,
     PendingAlert,
     addressee_for,
 )
@@ -136,7 +136,7 @@ def leads_in(items: Iterable[dict[str, Any]]) -> Iterator[Lead]:
 
 
 def outbox_item(
-    lead: Lead, alert: Alert, now: datetime, to: Addressee | None = None
+    lead: Lead, alert: OwedAlert, now: datetime, to: Addressee | None = None
 ) -> dict[str, Any]:
     return {
         "pk": lead_pk(lead.lead_id),
@@ -223,7 +223,7 @@ class DynamoLeadStore:
         expected_version: int,
         absorbed: Lead | None = None,
         link: str | None = None,
-        alert: Alert | None = None,
+        alert: OwedAlert | None = None,
         turn: Turn | None = None,
     ) -> Lead:
         lead = outcome.lead.model_copy(update={"version": expected_version + 1})
@@ -616,23 +616,41 @@ class DynamoLeadStore:
         return PendingAlert(
             lead_id=lead_id,
             version=version,
-            alert=Alert.model_validate(plain["alert"]),
+            alert=OwedAlert.model_validate(plain["alert"]),
             created_at=datetime.fromisoformat(str(plain["createdAt"])),
             sms={"yes": True, "no": False}.get(str(plain.get("sms"))),
             to=Addressee.model_validate(plain.get("to") or {}),
+            published=str(plain["messageId"]) if plain.get("messageId") else None,
+            slack_tries=int(plain.get("slackTries", 0)),
         )
 
     def record_sms(self, lead_id: str, version: int, sms: bool) -> None:
         self._update_alert(lead_id, version, "SET sms = :sms", {":sms": "yes" if sms else "no"})
 
-    def mark_sent(self, lead_id: str, version: int, message_id: str, now: datetime) -> None:
+    def record_published(self, lead_id: str, version: int, message_id: str) -> None:
+        self._update_alert(lead_id, version, "SET messageId = :id", {":id": message_id})
+
+    def record_slack_failure(self, lead_id: str, version: int, tries: int) -> None:
+        self._update_alert(
+            lead_id, version, "SET slackTries = :tries REMOVE claimedUntil", {":tries": tries}
+        )
+
+    def mark_sent(
+        self, lead_id: str, version: int, message_id: str, now: datetime, slack: str = "off"
+    ) -> None:
         self._update_alert(
             lead_id,
             version,
-            # Off the index, the text gone (sales has it now), kept a while for the record.
-            f"SET #status = :sent, messageId = :id, sentAt = :at, expiresAt = :expires "
-            f"REMOVE {OUTBOX}, {OUTBOX_SINCE}, claimedUntil, alert",
-            {":sent": "sent", ":id": message_id, ":at": now.isoformat(), **_expiry(now)},
+            # Off the index, kept a while for the record (what was owed, not the text).
+            f"SET #status = :sent, messageId = :id, sentAt = :at, expiresAt = :expires, "
+            f"slack = :slack REMOVE {OUTBOX}, {OUTBOX_SINCE}, claimedUntil, alert",
+            {
+                ":sent": "sent",
+                ":id": message_id,
+                ":at": now.isoformat(),
+                ":slack": slack,
+                **_expiry(now),
+            },
         )
 
     def mark_skipped(self, lead_id: str, version: int, reason: str, now: datetime) -> None:

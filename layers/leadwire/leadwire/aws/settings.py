@@ -45,6 +45,10 @@ class Settings(BaseModel):
     )
     beacons_per_minute: int = Field(120, alias="BEACONS_PER_MINUTE", ge=0)
     max_beacon_body_bytes: int = Field(8_192, alias="MAX_BEACON_BODY_BYTES", ge=1)
+    # The alerts' signed lead links: the API's URL (deployed: the HTTP API's; locally the
+    # stack's http://127.0.0.1:PORT) and how long a link works.
+    lead_link_base_url: str = Field("", alias="LEAD_LINK_BASE_URL")
+    lead_link_days: int = Field(7, alias="LEAD_LINK_DAYS", ge=1, le=90)
 
     @field_validator("redirect_origins", "form_origins", mode="before")
     @classmethod

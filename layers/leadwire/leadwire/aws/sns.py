@@ -32,7 +32,9 @@ def sns_client() -> Any:
 class SnsAlertPublisher:
     """One SNS message per alert; `urgency` and `sms` as message attributes for filter policies
     (the SMS subscription takes only `urgency: high` with `sms: yes`, so an alert past the SMS
-    budget goes by e-mail only), and a short text for SMS via MessageStructure.
+    budget goes by e-mail only), and each protocol's text via MessageStructure: the e-mail's
+    body, the SMS (one segment), and for a queue subscriber (the local stack's, or a tool's)
+    every channel's rendering as one JSON document.
 
     Addressing is by attributes too: `owner` (the rep id), `queue` and `kind` (`sql` or
     `escalation`). A rep's own subscriptions filter on `owner` (`leadwire subscriptions`
@@ -55,7 +57,12 @@ class SnsAlertPublisher:
             Subject=alert.subject,
             MessageStructure="json",
             Message=json.dumps(
-                {"default": alert.message, "email": alert.message, "sms": alert.sms}
+                {
+                    "default": alert.message,
+                    "email": alert.message,
+                    "sms": alert.sms,
+                    "sqs": json.dumps(channel_texts(alert)),
+                }
             ),
             MessageAttributes={
                 "urgency": {"DataType": "String", "StringValue": alert.urgency.value},
@@ -66,3 +73,12 @@ class SnsAlertPublisher:
             },
         )
         return str(response["MessageId"])
+
+
+def channel_texts(alert: Alert) -> dict[str, Any]:
+    """Every channel's rendering: what `alerts.jsonl` shows locally."""
+    return {
+        "email": {"subject": alert.subject, "body": alert.message},
+        "sms": alert.sms,
+        "slack": alert.slack,
+    }

@@ -115,3 +115,24 @@ class VersionConflict(Exception):
 class AlertInFlight(Exception):
     """Another sender holds this alert's claim: it sends it, or the sweeper does after the
     lease."""
+
+
+class LeadLinkInvalid(LeadwireError):
+    """Not a lead link we signed (forged, altered, cut short, or its key was retired)."""
+
+
+class LeadLinkExpired(LeadwireError):
+    """A lead link past its expiry: the alert is old, the board has the lead."""
+
+
+class LeadErased(LeadwireError):
+    """The link was genuine, but the lead it names has been erased."""
+
+
+class SlackUnavailable(LeadwireError):
+    """Slack did not take the message; `retryable` when a later try may succeed (5xx, 429,
+    a time-out), not when the webhook itself is wrong (404 no_service, 403, 410)."""
+
+    def __init__(self, message: str, retryable: bool = True) -> None:
+        super().__init__(message)
+        self.retryable = retryable

@@ -5,6 +5,8 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import re
+import urllib.parse
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
@@ -37,6 +39,33 @@ def json_request_body(event: APIGatewayProxyEventV2) -> object:
         return json.loads(raw.decode("utf-8")) if raw else None
     except (UnicodeDecodeError, ValueError, RecursionError) as e:
         raise MalformedPayload("the body is not valid JSON") from e
+
+
+def form_request_body(event: APIGatewayProxyEventV2) -> dict[str, str]:
+    """A browser form's fields (urlencoded), the first value of each; a 400 when it is not
+    text."""
+    try:
+        text = raw_body(event).decode("utf-8")
+    except UnicodeDecodeError as e:
+        raise MalformedPayload("the form is not UTF-8 text") from e
+    pairs = urllib.parse.parse_qsl(text, keep_blank_values=True, max_num_fields=20)
+    fields: dict[str, str] = {}
+    for name, value in pairs:
+        fields.setdefault(name, value)
+    return fields
+
+
+# Link previews fetch a URL to show it (Slack's unfurl, chat apps, mail scanners): opening the
+# page is then not sales seeing the lead.
+_PREVIEW_AGENTS = re.compile(
+    r"bot|crawler|spider|preview|slack|facebookexternalhit|whatsapp|telegram|discord|"
+    r"skypeuripreview|safelinks|proofpoint|mimecast|barracuda",
+    re.IGNORECASE,
+)
+
+
+def is_link_preview(user_agent: str) -> bool:
+    return bool(_PREVIEW_AGENTS.search(user_agent))
 
 
 # How soon a retryable refusal may be sent again (a hint: senders retry on any 5xx).

@@ -19,10 +19,13 @@ if TYPE_CHECKING:
     from leadwire.app.disposition import Dispositions
     from leadwire.app.form_guard import FormGuard
     from leadwire.app.intake import Intake
+    from leadwire.app.lead_links import LeadLinks
+    from leadwire.app.lead_page import LeadPages
     from leadwire.app.leads import LeadQueries
     from leadwire.app.ports import Clock
     from leadwire.aws.dynamo import DynamoFormGuardStore, DynamoLeadStore, DynamoSmsBudget
     from leadwire.aws.settings import Settings
+    from leadwire.aws.slack import SlackWebhook
     from leadwire.aws.sns import SnsAlertPublisher
     from leadwire.domain.rules import ScoringRules
 
@@ -107,10 +110,51 @@ def sms_budget() -> DynamoSmsBudget:
 
 
 @lru_cache(maxsize=1)
+def lead_links() -> LeadLinks:
+    from datetime import timedelta
+
+    from leadwire.app.lead_links import LeadLinks
+    from leadwire.aws.secrets import signing_secrets
+    from leadwire.domain.lead_link import DEV_LINK_KEY, LINK_KEY_NAME
+
+    config = settings()
+    secrets = signing_secrets(config, dev_defaults={LINK_KEY_NAME: DEV_LINK_KEY})
+    return LeadLinks(secrets, config.lead_link_base_url, timedelta(days=config.lead_link_days))
+
+
+@lru_cache(maxsize=1)
+def slack() -> SlackWebhook:
+    from leadwire.aws.secrets import signing_secrets
+    from leadwire.aws.slack import SlackWebhook
+
+    return SlackWebhook(signing_secrets(settings()))
+
+
+@lru_cache(maxsize=1)
 def alerting() -> Alerting:
     from leadwire.app.alerting import Alerting
 
-    return Alerting(store=store(), outbox=store(), publisher=publisher(), budget=sms_budget())
+    return Alerting(
+        store=store(),
+        outbox=store(),
+        publisher=publisher(),
+        budget=sms_budget(),
+        links=lead_links(),
+        slack=slack(),
+    )
+
+
+@lru_cache(maxsize=1)
+def lead_pages() -> LeadPages:
+    from leadwire.app.lead_page import LeadPages
+
+    return LeadPages(
+        store=store(),
+        secrets=lead_links().secrets,
+        dispositions=dispositions(),
+        rules_version=rules().version,
+        clock=clock(),
+    )
 
 
 @lru_cache(maxsize=1)
@@ -191,7 +235,10 @@ _BUILT_ON_CLIENTS = (
     store,
     publisher,
     sms_budget,
+    lead_links,
+    slack,
     alerting,
+    lead_pages,
     form_guard_store,
     form_guard,
     intake,

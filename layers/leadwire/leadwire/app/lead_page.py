@@ -1,0 +1,62 @@
+"""The lead page behind an alert's link, opened by whoever holds the link, with no login: the
+token is the authorization, for that one lead.
+
+Opening the page records that sales saw the lead (its response clock stops); the page's
+buttons record a disposition. A refused token (forged, altered, expired) changes nothing; a
+genuine token for an erased lead finds nothing and writes nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from leadwire.app.acknowledge import acknowledge
+from leadwire.app.disposition import Dispositions
+from leadwire.app.ports import Clock, LeadStore, SigningSecrets
+from leadwire.domain.errors import LeadErased
+from leadwire.domain.lead_link import LINK_KEY_NAME, LeadLink, read_link
+from leadwire.domain.models import Lead, LedgerEntry
+
+
+@dataclass(frozen=True)
+class LeadPageData:
+    """What the lead page shows: the lead, its ledger, and the link it was opened with."""
+
+    lead: Lead
+    ledger: list[LedgerEntry]
+    link: LeadLink
+
+
+@dataclass(frozen=True)
+class LeadPages:
+    """The lead page behind a link: open it (recording that sales saw the lead), act on it."""
+
+    store: LeadStore
+    secrets: SigningSecrets
+    dispositions: Dispositions
+    rules_version: str
+    clock: Clock
+
+    def granted(self, token: str) -> LeadLink:
+        """What the token grants, or LeadLinkInvalid / LeadLinkExpired (nothing read)."""
+        return read_link(token, self.secrets.for_provider(LINK_KEY_NAME), self.clock())
+
+    def open(self, token: str, acknowledged: bool = True) -> LeadPageData:
+        """The lead the token names; with `acknowledged`, sales is recorded as having seen it
+        (once: the response clock stops). LeadErased when the lead is gone."""
+        link = self.granted(token)
+        lead = self.store.load(link.lead_id)
+        if lead is None:
+            raise LeadErased("this lead was erased")
+        if acknowledged:
+            lead = acknowledge(self.store, lead.lead_id, "link", self.clock(), self.rules_version)
+        return LeadPageData(lead, self.store.ledger(lead.lead_id), link)
+
+    def dispose(self, token: str, outcome: str, reason: str | None) -> dict[str, Any]:
+        """Record sales' verdict from the page's buttons (a disposition also stops the clock)."""
+        link = self.granted(token)
+        if self.store.load(link.lead_id) is None:
+            raise LeadErased("this lead was erased")
+        body = {"outcome": outcome, "reason": reason or None}
+        return self.dispositions.record(link.lead_id, body)
