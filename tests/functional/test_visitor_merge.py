@@ -88,7 +88,7 @@ def test_a_visitor_event_racing_the_merge_is_not_lost(sandbox, monkeypatch):
     raced = []
 
     def record_after_a_racing_message(
-        outcome, expected_version, absorbed=None, link=None, alert=None
+        outcome, expected_version, absorbed=None, link=None, alert=None, turn=None
     ):
         if absorbed is not None and not raced:
             raced.append(True)  # another anonymous message lands between our read and write
@@ -98,7 +98,7 @@ def test_a_visitor_event_racing_the_merge_is_not_lost(sandbox, monkeypatch):
             racing = runtime.intake().receive(Channel.CHAT, "json", WebhookRequest(headers, body))
             assert racing.status == "accepted"
             monkeypatch.setattr(store, "record", record_after_a_racing_message)
-        return real_record(outcome, expected_version, absorbed, link, alert)
+        return real_record(outcome, expected_version, absorbed, link, alert, turn=turn)
 
     monkeypatch.setattr(store, "record", record_after_a_racing_message)
     # When the email arrives while that message is being written

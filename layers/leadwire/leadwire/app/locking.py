@@ -56,7 +56,7 @@ def update_lead(
             # An SQL transition's alert goes into the outbox in the same transaction.
             alert = alert_for(decided.outcome)
             stored = store.record(
-                decided.outcome, expected, decided.absorbed, decided.link, alert, decided.turn
+                decided.outcome, expected, decided.absorbed, decided.link, alert, turn=decided.turn
             )
         except VersionConflict:
             sleep(retry_pause(attempt))
