@@ -33,8 +33,11 @@ def test_every_alert_is_one_json_line_and_one_terminal_line(sandbox, tmp_path):
         log.record(alert)
     [line] = (tmp_path / "alerts.jsonl").read_text().splitlines()
     assert json.loads(line).keys() >= {"leadId", "stage", "urgency", "subject", "message"}
-    [shown] = printed
+    # one headline, then each channel's rendering under it
+    shown, *renderings = printed
     assert shown.startswith("ALERT [normal]") and json.loads(line)["leadId"] in shown
+    assert any(r.startswith("  sms   |") for r in renderings)
+    assert any(r.startswith("  slack |") for r in renderings)
 
 
 def test_a_restored_snapshot_holds_the_same_items_and_alerts_no_one_again(sandbox, tmp_path):

@@ -29,7 +29,8 @@ def test_bob_reaches_sql_and_sales_gets_exactly_one_alert(sandbox):
     [alert] = alerts
     assert alert["stage"] == "sql" and alert["urgency"] == "high"
     assert "Bob Baker" in alert["subject"] and "score 170" in alert["subject"]
-    assert "BANT" in alert["message"] and BOB["email"] in alert["message"]
+    assert "Why: " in alert["message"] and BOB["email"] in alert["message"]
+    assert "ld_" not in alert["message"]  # no internal ids in what sales reads
 
 
 def test_only_a_change_to_sql_invokes_the_alert_function(sandbox):
@@ -84,4 +85,4 @@ def test_alert_carries_urgency_for_subscription_filter_policies(sandbox):
     soon, later = sandbox.received_alerts()
     assert (soon.urgency, later.urgency) == ("high", "normal")
     assert soon.stage == later.stage == "sql"
-    assert "Urgent because: timeline 14 days" in soon.message
+    assert "timeline 14 days" in soon.message.split("Why: ", 1)[1].splitlines()[0]
