@@ -9,6 +9,7 @@ is alive and making its way, and "the stream has been delivered" is asked of the
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import random
@@ -157,7 +158,8 @@ def _attempt(
             return response.status, response.headers, response.read()
     except urllib.error.HTTPError as error:  # 3xx/4xx/5xx answers
         return error.code, error.headers, error.read()
-    except (urllib.error.URLError, ConnectionError, TimeoutError):
+    except (urllib.error.URLError, ConnectionError, TimeoutError, http.client.HTTPException):
+        # HTTPException: e.g. IncompleteRead, the server killed mid-answer (outcome unknown)
         return None
 
 
