@@ -38,6 +38,9 @@ class Settings(BaseModel):
     form_token_min_age: int = Field(3, alias="FORM_TOKEN_MIN_AGE_SECONDS", ge=0)
     form_token_max_age: int = Field(7200, alias="FORM_TOKEN_MAX_AGE_SECONDS", ge=1)
     form_posts_per_minute: int = Field(60, alias="FORM_POSTS_PER_MINUTE", ge=0)
+    # The sales board's Cognito login (hosted UI and app client); unset: no login (local).
+    board_login_url: str | None = Field(None, alias="BOARD_LOGIN_URL")
+    board_client_id: str | None = Field(None, alias="BOARD_CLIENT_ID")
 
     @field_validator("redirect_origins", "form_origins", mode="before")
     @classmethod
@@ -52,6 +55,8 @@ class Settings(BaseModel):
         "topic_arn",
         "rules_file",
         "phone_default_region",
+        "board_login_url",
+        "board_client_id",
         mode="before",
     )
     @classmethod
