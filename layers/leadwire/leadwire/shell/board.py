@@ -68,7 +68,7 @@ BOARD_PAGE = r"""<!doctype html>
   #search { flex: 1 1 14rem; min-width: 0; padding: 0.4rem 0.6rem; font: inherit;
             border: 1px solid var(--line); border-radius: 6px; }
   #owner-chip { font-size: 0.85rem; }
-  main { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 27rem); gap: 1rem;
+  main { display: grid; grid-template-columns: minmax(0, 1fr) minmax(0, 30rem); gap: 1rem;
          padding: 0.7rem 1rem 1rem; align-items: start; }
   .list { min-width: 0; }
   .scroll { overflow-x: auto; }
@@ -82,8 +82,8 @@ BOARD_PAGE = r"""<!doctype html>
   #leads tbody tr:hover { background: #eef3fb; }
   #leads tbody tr[aria-selected="true"] { background: #dde8f8; }
   .sub { display: block; color: var(--muted); font-size: 0.8rem; }
-  .said { display: block; font-size: 0.8rem; font-style: italic; color: #394656;
-          overflow: hidden; text-overflow: ellipsis; white-space: nowrap; max-width: 28rem; }
+  .said { font-size: 0.8rem; font-style: italic; color: #394656; overflow: hidden;
+          display: -webkit-box; -webkit-box-orient: vertical; -webkit-line-clamp: 2; }
   .stage { display: inline-block; padding: 0.05rem 0.5rem; border-radius: 4px;
            font-size: 0.8rem; font-weight: 600; white-space: nowrap; }
   .stage-lead { background: #e8ebef; } .stage-mql { background: #fff1c2; }
@@ -94,8 +94,7 @@ BOARD_PAGE = r"""<!doctype html>
            cursor: pointer; text-decoration: underline; text-align: left; }
   .pager { display: flex; flex-wrap: wrap; align-items: center; gap: 0.6rem; margin-top: 0.6rem;
            font-size: 0.85rem; color: var(--muted); }
-  #detail { background: #fff; border: 1px solid var(--line); padding: 0.8rem 1rem; min-width: 0;
-            position: sticky; top: 0.5rem; max-height: calc(100vh - 1rem); overflow-y: auto; }
+  #detail { background: #fff; border: 1px solid var(--line); padding: 0.8rem 1rem; min-width: 0; }
   #detail h2 { margin: 0 0 0.2rem; font-size: 1.1rem; overflow-wrap: anywhere; }
   #detail h3 { font-size: 0.8rem; text-transform: uppercase; color: var(--muted);
                margin: 1rem 0 0.3rem; }
@@ -113,14 +112,15 @@ BOARD_PAGE = r"""<!doctype html>
   #disposition-result.refused { color: #b42318; }
   ul.rules { list-style: none; margin: 0; padding: 0; font-size: 0.78rem; }
   .empty { color: var(--muted); padding: 1rem; background: #fff; }
+  .back { display: none; }
   .transition { font-size: 0.85rem; margin-bottom: 0.4rem; }
   #ledger { table-layout: fixed; font-size: 0.8rem; }
-  #ledger col.when { width: 6.5rem; } #ledger col.points { width: 3.8rem; }
-  #ledger col.action { width: 28%; }
+  #ledger td { overflow-wrap: break-word; }
+  #ledger col.when { width: 6rem; } #ledger col.points { width: 3.6rem; }
+  #ledger col.action { width: 24%; }
   /* Below 1100 px the detail goes under the list; below 720 px each lead is a card. */
   @media (max-width: 1100px) {
     main { grid-template-columns: minmax(0, 1fr); }
-    #detail { position: static; max-height: none; }
   }
   @media (max-width: 720px) {
     header, .toolbar, main { padding-left: 0.6rem; padding-right: 0.6rem; }
@@ -133,7 +133,19 @@ BOARD_PAGE = r"""<!doctype html>
     #leads td.lead { grid-column: 1 / -1; }
     #leads td[data-label]::before { content: attr(data-label) ": "; color: var(--muted);
                                     font-size: 0.75rem; }
-    .said { max-width: 100%; }
+    #leads td.blank { display: none; }
+    /* A phone shows the list or one lead, never both; "All leads" goes back. */
+    body.reading section.list, body:not(.reading) #detail { display: none; }
+    .back { display: inline-block; margin-bottom: 0.5rem; }
+    #ledger colgroup, #ledger thead { display: none; }
+    #ledger, #ledger tbody { display: block; }
+    #ledger tr { display: grid; grid-template-columns: minmax(0, 1fr) auto;
+                 grid-template-areas: "action points" "when when" "rules rules";
+                 padding: 0.35rem 0; border-bottom: 1px solid var(--line); }
+    #ledger td { border: 0; padding: 0.05rem 0; }
+    #ledger td:nth-child(1) { grid-area: when; } #ledger td:nth-child(2) { grid-area: action; }
+    #ledger td:nth-child(3) { grid-area: rules; } #ledger td:nth-child(4) { grid-area: points; }
+    #ledger td .sub { display: inline; margin-left: 0.4rem; }
   }
 </style>
 </head>
@@ -188,6 +200,7 @@ const PAGE_SIZE = 25;
 const TOKEN_KEY = "leadwire.board.token";
 const VERIFIER_KEY = "leadwire.board.pkce";
 const ME_KEY = "leadwire.board.me";
+const HINT = document.querySelector("#detail p");
 const query = new URLSearchParams(location.search);
 const board = {
   stage: query.get("stage") || "",
@@ -196,6 +209,7 @@ const board = {
   me: query.get("me") || localStorage.getItem(ME_KEY) || "",
   cursors: [null],  // the cursor of each page seen so far; the last is the page shown
   lead: null,
+  notice: null,  // the last disposition answer for the open lead (a refusal stays shown)
   generation: 0,
   items: [],
 };
@@ -214,6 +228,7 @@ function node(tag, className, ...children) {
 function cell(label, className, ...children) {
   const td = node("td", className, ...children);
   if (label) td.dataset.label = label;
+  if (!td.textContent.trim()) td.classList.add("blank");  // a phone's card skips it
   return td;
 }
 
@@ -322,7 +337,11 @@ function dispositionForm(lead) {
   const result = node("span", "");
   result.id = "disposition-result";
   result.setAttribute("role", "status");
-  if (lead.disposition) {
+  const notice = board.notice && board.notice.leadId === lead.leadId ? board.notice : null;
+  if (notice && notice.refused) {
+    result.className = "refused";
+    result.textContent = notice.text;
+  } else if (lead.disposition) {
     result.textContent = lead.disposition.outcome + " " + ago(lead.disposition.at) +
       (lead.disposition.reason ? ": " + lead.disposition.reason : "");
   }
@@ -331,31 +350,36 @@ function dispositionForm(lead) {
       const button = node("button", "", label);
       button.type = "button";
       button.dataset.outcome = outcome;
-      button.addEventListener("click", () => dispose(lead.leadId, outcome, reason, result));
+      button.addEventListener("click", () => dispose(lead.leadId, outcome));
       return button;
     });
   return node("div", "actions", reason, ...buttons, result);
 }
 
-async function dispose(leadId, outcome, reason, result) {
-  const why = reason.value.trim();
+async function dispose(leadId, outcome) {
+  // Looked up now: a poll may have redrawn the panel since it was drawn.
+  const reason = () => document.getElementById("reason");
+  const result = () => document.getElementById("disposition-result");
+  const say = (text, refused) => {
+    board.notice = { leadId, text, refused };  // kept when a poll redraws the panel
+    result().className = refused ? "refused" : "";
+    result().textContent = text;
+  };
+  const why = reason().value.trim();
   if (outcome !== "accepted" && !why) {
-    result.className = "refused";
-    result.textContent = "Say why, so marketing learns from it.";
-    reason.focus();
+    say("Say why, so marketing learns from it.", true);
+    reason().focus();
     return;
   }
   try {
     const body = JSON.stringify(why ? { outcome, reason: why } : { outcome });
     const lead = await api("/leads/" + encodeURIComponent(leadId) + "/disposition",
       { method: "POST", body, headers: { "content-type": "application/json" } });
-    result.className = "";
-    result.textContent = lead.disposition.outcome + " just now";
-    reason.value = "";
+    reason().value = "";
+    say(lead.disposition.outcome + " just now", false);
     poll();
   } catch (error) {
-    result.className = "refused";
-    result.textContent = error.message;
+    say(error.message, true);
   }
 }
 
@@ -372,7 +396,11 @@ function renderDetail(lead) {
   const bant = lead.bant || {};
   const size = profile.companySize && profile.companySize + " people";
   const sla = lead.sla;
+  const back = node("button", "back", "\u2190 All leads");
+  back.type = "button";
+  back.addEventListener("click", () => { location.hash = ""; });
   const parts = [
+    back,
     node("h2", "", leadName(lead)),
     node("span", "sub", joined(profile.jobTitle, profile.company, size, profile.country)),
     node("span", "sub", joined(lead.email, profile.phone)),
@@ -635,10 +663,14 @@ async function exportCsv() {
 
 function selectFromHash() {
   board.lead = decodeURIComponent(location.hash.slice(1)) || null;
-  poll();
-  if (board.lead && matchMedia("(max-width: 1100px)").matches) {
-    document.getElementById("detail").scrollIntoView({ block: "start" });
-  }
+  board.notice = null;
+  document.body.classList.toggle("reading", Boolean(board.lead));
+  if (!board.lead) document.getElementById("detail").replaceChildren(HINT);
+  poll().then(() => {
+    if (board.lead && matchMedia("(max-width: 1100px)").matches) {
+      document.getElementById("detail").scrollIntoView({ block: "start" });
+    }
+  });
 }
 
 for (const button of document.querySelectorAll("#stages button")) {
