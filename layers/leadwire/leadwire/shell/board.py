@@ -544,7 +544,10 @@ async function api(path, options = {}) {
   const token = savedToken();
   if (CONFIG.login && token) headers.authorization = "Bearer " + token.idToken;
   const response = await fetch(CONFIG.api + path, { ...options, headers });
-  if (response.status === 401 && CONFIG.login) {
+  if (response.status === 401 && !CONFIG.login) {
+    throw new Error("the board's login is not set up yet: deploy with BoardUrl");
+  }
+  if (response.status === 401) {
     sessionStorage.removeItem(TOKEN_KEY);
     await signIn();
     throw new Error("signing in again");
