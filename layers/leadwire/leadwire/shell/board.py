@@ -201,19 +201,29 @@ const TOKEN_KEY = "leadwire.board.token";
 const VERIFIER_KEY = "leadwire.board.pkce";
 const ME_KEY = "leadwire.board.me";
 const HINT = document.querySelector("#detail p");
-const query = new URLSearchParams(location.search);
 const board = {
-  stage: query.get("stage") || "",
-  search: query.get("q") || "",
-  owner: query.get("owner") || "",
-  me: query.get("me") || localStorage.getItem(ME_KEY) || "",
+  stage: "",
+  search: "",
+  owner: "",
+  me: "",
   cursors: [null],  // the cursor of each page seen so far; the last is the page shown
   lead: null,
   notice: null,  // the last disposition answer for the open lead (a refusal stays shown)
   generation: 0,
   items: [],
 };
-if (query.get("me")) localStorage.setItem(ME_KEY, query.get("me"));
+
+// The view is in the address (read once signed in: the login's return address carries only
+// its code until the address from before the login is put back).
+function readView() {
+  const query = new URLSearchParams(location.search);
+  board.stage = query.get("stage") || "";
+  board.search = query.get("q") || "";
+  board.owner = query.get("owner") || "";
+  if (query.get("me")) localStorage.setItem(ME_KEY, query.get("me"));
+  board.me = board.me || query.get("me") || localStorage.getItem(ME_KEY) || "";
+  document.getElementById("search").value = board.search;
+}
 
 // Every value goes in as a text node: strings passed to append() are never parsed as markup.
 function node(tag, className, ...children) {
@@ -683,7 +693,6 @@ for (const button of document.querySelectorAll("#stages button")) {
   });
 }
 const search = document.getElementById("search");
-search.value = board.search;
 let typing = null;
 search.addEventListener("input", () => {
   clearTimeout(typing);
@@ -709,8 +718,12 @@ document.getElementById("csv").addEventListener("click", () => {
   exportCsv().catch((error) => setStatus("export failed (" + error.message + ")", true));
 });
 window.addEventListener("hashchange", selectFromHash);
-signedIn().then((ok) => { if (ok) selectFromHash(); })
-  .catch((error) => setStatus(error.message, true));
+signedIn().then((ok) => {
+  if (!ok) return;
+  readView();
+  selectFromHash();
+}).catch((error) => setStatus(error.message, true));
+
 </script>
 </body>
 </html>
