@@ -37,10 +37,10 @@ FORM_PAGE = """<!doctype html>
 </style>
 </head>
 <body>
-<p><a href="/board">Leads board</a> (watch this form's lead get scored)</p>
+<p><a href="/board">Sales board</a> (watch this form's lead get scored)</p>
 <h1>Request a demo</h1>
 <p id="thanks" hidden>Thanks! Your request was received. See it on the
-  <a href="/board">leads board</a>.</p>
+  <a href="/board">sales board</a>.</p>
 <p id="refused" role="alert" hidden></p>
 <form method="post" action="/webhooks/forms/html">
   <input type="hidden" name="form" value="demo-request">

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 from typing import Any
 
 import boto3
@@ -284,3 +285,15 @@ def test_the_board_view_searches_sorts_and_pages_through_the_api(sandbox):
     assert [i["email"] for i in found["items"]] == [READY["email"]]
     refused = sandbox.request("GET", "/leads?sort=sideways")
     assert refused.status == 400 and refused.json()["error"]["code"] == "malformed_payload"
+
+
+def test_the_my_leads_sample_is_what_the_authorizer_passes_the_function(sandbox):
+    # events/leads-board-my-leads.json: GET /board/api/leads?owner=me with the claims API
+    # Gateway puts in the request context once the JWT authorizer passed the token
+    sample = Path(__file__).resolve().parents[2] / "events" / "leads-board-my-leads.json"
+    event = json.loads(sample.read_text())
+    claims = event["requestContext"]["authorizer"]["jwt"]["claims"]
+    assert claims["custom:rep"] == "rep_ana" and claims["token_use"] == "id"
+    result = sandbox.handler("LeadsFunction")(event, LambdaContext())
+    assert result["statusCode"] == 200
+    assert json.loads(result["body"]) == {"items": [], "next": None, "total": 0}
