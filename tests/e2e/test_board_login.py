@@ -57,6 +57,7 @@ class Served:
                 pass
 
         self.seen: list[dict[str, Any]] = []
+        self.refuse_all = False  # an API whose authorizer refuses every token
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -121,7 +122,7 @@ def stand_ins() -> Iterator[tuple[Served, Served]]:
             answer(request, 200, body, headers)
             return
         served.seen.append({"path": request.path, "auth": request.headers.get("authorization")})
-        if request.headers.get("authorization") != "Bearer " + ID_TOKEN:
+        if served.refuse_all or request.headers.get("authorization") != "Bearer " + ID_TOKEN:
             answer(
                 request, 401, b'{"message":"Unauthorized"}', {"content-type": "application/json"}
             )
@@ -166,3 +167,18 @@ def test_the_board_signs_in_with_pkce_and_sends_the_id_token(browser, stand_ins)
     finally:
         context.close()
     assert errors == []
+
+
+def test_a_token_the_api_refuses_right_after_sign_in_does_not_loop(browser, stand_ins):
+    login, api = stand_ins
+    api.refuse_all = True  # e.g. the authorizer's audience is not this app client
+    context = browser.new_context(viewport={"width": 375, "height": 740})
+    context.set_default_timeout(STEP_TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        page.goto(api.base + "/board")
+        page.locator("#status.offline", has_text="refused a fresh sign-in").wait_for()
+        page.wait_for_timeout(4_000)  # more than a poll: still no second trip to the login
+        assert len([s for s in login.seen if "authorize" in s]) == 1, login.seen
+    finally:
+        context.close()

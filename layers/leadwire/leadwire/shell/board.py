@@ -210,6 +210,7 @@ const board = {
   lead: null,
   notice: null,  // the last disposition answer for the open lead (a refusal stays shown)
   generation: 0,
+  halted: false,  // the API refused a fresh sign-in: stop rather than loop through the login
   items: [],
 };
 
@@ -513,7 +514,7 @@ async function finishSignIn(code) {
   if (!response.ok) throw new Error("sign-in failed (" + response.status + ")");
   const tokens = await response.json();
   sessionStorage.setItem(TOKEN_KEY, JSON.stringify({ idToken: tokens.id_token,
-    expiresAt: Date.now() + tokens.expires_in * 1000 }));
+    expiresAt: Date.now() + tokens.expires_in * 1000, signedInAt: Date.now() }));
   history.replaceState(null, "", location.pathname + (saved.back || ""));
 }
 
@@ -558,7 +559,13 @@ async function api(path, options = {}) {
     throw new Error("the board's login is not set up yet: deploy with BoardUrl");
   }
   if (response.status === 401) {
+    const fresh = token && Date.now() - (token.signedInAt || 0) < 60000;
     sessionStorage.removeItem(TOKEN_KEY);
+    // A token refused right after signing in would only loop through the hosted UI.
+    if (fresh) {
+      board.halted = true;  // no more polls: reload the page to try again
+      throw new Error("the API refused a fresh sign-in (401): check BoardUrl");
+    }
     await signIn();
     throw new Error("signing in again");
   }
@@ -640,8 +647,9 @@ async function refresh() {
 let timer = null;
 async function poll() {
   clearTimeout(timer);
+  if (board.halted) return;
   await refresh();
-  timer = setTimeout(poll, POLL_MS);
+  if (!board.halted) timer = setTimeout(poll, POLL_MS);
 }
 
 function csvCell(value) {
