@@ -3,6 +3,9 @@ it with a login configured, against a stand-in for Cognito's hosted UI that spea
 OAuth 2.0 authorization-code-with-PKCE protocol (authorize redirect, token endpoint with CORS),
 and a stand-in API that, like the JWT authorizer, answers 401 without the issued token.
 
+The same stand-in API also lists leads as routing leaves them (an owner, a response clock),
+which the local stack cannot make yet, to show how the board draws them.
+
 What Cognito itself checks (the ID token's signature, issuer, audience, expiry) is tested on
 moto's Cognito in tests/functional/test_board.py; this is the browser's half.
 """
@@ -14,6 +17,7 @@ import hashlib
 import json
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
@@ -58,6 +62,7 @@ class Served:
 
         self.seen: list[dict[str, Any]] = []
         self.refuse_all = False  # an API whose authorizer refuses every token
+        self.items: list[dict[str, Any]] = []  # the leads the stand-in API lists
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
         self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -127,7 +132,7 @@ def stand_ins() -> Iterator[tuple[Served, Served]]:
                 request, 401, b'{"message":"Unauthorized"}', {"content-type": "application/json"}
             )
             return
-        page = {"items": [], "next": None, "total": 0}
+        page = {"items": served.items, "next": None, "total": len(served.items)}
         answer(request, 200, json.dumps(page).encode(), {"content-type": "application/json"})
 
     api = Served(board)
@@ -180,5 +185,63 @@ def test_a_token_the_api_refuses_right_after_sign_in_does_not_loop(browser, stan
         page.locator("#status.offline", has_text="refused a fresh sign-in").wait_for()
         page.wait_for_timeout(4_000)  # more than a poll: still no second trip to the login
         assert len([s for s in login.seen if "authorize" in s]) == 1, login.seen
+    finally:
+        context.close()
+
+
+def routed_lead(name: str, owner: str, **sla: datetime | None) -> dict[str, Any]:
+    """A lead as the API shows it once routing gave it an owner and a response clock."""
+    now = datetime.now(UTC)
+    return {
+        "leadId": f"ld_{name}",
+        "email": f"{name}@bigco.example",
+        "profile": {"firstName": name.title(), "company": "BigCo"},
+        "stage": "sql",
+        "score": 140,
+        "fit": 40,
+        "engagement": 100.4,
+        "urgency": "high",
+        "urgencyReasons": ["timeline 10 days"],
+        "owner": owner,
+        "queue": "emea",
+        "sla": {
+            "startedAt": (now - timedelta(minutes=10)).isoformat(),
+            **{k: v.isoformat() if v else None for k, v in sla.items()},
+            "escalations": [],
+        },
+        "lastAction": "demo_request",
+        "updatedAt": (now - timedelta(minutes=3)).isoformat(),
+        "message": "Call me after 3pm",
+    }
+
+
+def test_owner_and_response_clock_are_shown_and_an_owner_filters(browser, stand_ins):
+    login, api = stand_ins
+    now = datetime.now(UTC)
+    api.items = [
+        routed_lead("olga", "rep_ana", due=now - timedelta(minutes=3), acknowledgedAt=None),
+        routed_lead(
+            "piet", "rep_bo", due=now + timedelta(minutes=4, seconds=20), acknowledgedAt=None
+        ),
+        routed_lead("quin", "rep_bo", due=now, acknowledgedAt=now - timedelta(minutes=2)),
+    ]
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    context.set_default_timeout(STEP_TIMEOUT_MS)
+    page = context.new_page()
+    try:
+        page.goto(api.base + "/board")
+        page.locator("#leads tbody tr").nth(2).wait_for()
+        due = page.locator("#leads tbody td:nth-child(5)").all_inner_texts()
+        assert due == ["3 min ago", "in 4 min", "seen 2 min ago"], due
+        assert page.locator("#leads tbody tr").first.locator(".overdue").count() == 1
+        owners = page.locator("#leads tbody td:nth-child(6)").all_inner_texts()
+        assert owners == ["rep_ana", "rep_bo", "rep_bo"], owners
+        assert page.locator("#leads tbody td:nth-child(3)").first.inner_text() == "140"
+        # A click on an owner shows only theirs, and says so
+        page.locator("#leads tbody button.owner", has_text="rep_bo").first.click()
+        page.locator("#owner-chip", has_text="rep_bo").wait_for()
+        assert any("owner=rep_bo" in s["path"] for s in api.seen)
+        page.click("#owner-clear")
+        page.locator("#owner-chip").wait_for(state="hidden")
     finally:
         context.close()
