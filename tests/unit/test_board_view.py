@@ -134,3 +134,17 @@ def test_paging_walks_every_lead_once_past_the_stores_page(store, rules, now):
 def test_bad_view_queries_are_refused(store, rules, now, query):
     with pytest.raises(MalformedPayload):
         view(store, rules, now, **query)
+
+
+def test_a_search_without_sort_keeps_newest_in_stage_first_across_stages(store, rules, now):
+    store.leads.update(
+        {
+            x.lead_id: x
+            for x in [
+                a_lead("vera@a", now, stage=Stage.SQL, stage_at=now - timedelta(hours=1)),
+                a_lead("vic@a", now, stage=Stage.LEAD, stage_at=now - timedelta(hours=3)),
+                a_lead("val@a", now, stage=Stage.MQL, stage_at=now - timedelta(hours=2)),
+            ]
+        }
+    )
+    assert names(view(store, rules, now, search="a.example")) == ["Vera", "Val", "Vic"]

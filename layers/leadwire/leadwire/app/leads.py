@@ -92,19 +92,24 @@ class LeadQueries:
         size = max(1, min(size, MAX_PAGE))
         now = self.clock()
         found: list[Lead] = []
-        position: str | None = None
-        while True:
-            leads, position = self.store.list_leads(stage, MAX_PAGE, position)
-            for lead in leads:
-                if owner and lead.owner != owner:
-                    continue
-                if search and not matches(lead, search):
-                    continue
-                found.append(as_of(lead, self.rules, now))
-            if position is None:
-                break
+        # One stage at a time: each index query then returns a full page of that stage (the
+        # merged, all-stages pages would query every stage for each page).
+        for wanted in [stage] if stage else list(Stage):
+            position: str | None = None
+            while True:
+                leads, position = self.store.list_leads(wanted, MAX_PAGE, position)
+                for lead in leads:
+                    if owner and lead.owner != owner:
+                        continue
+                    if search and not matches(lead, search):
+                        continue
+                    found.append(as_of(lead, self.rules, now))
+                if position is None:
+                    break
         if sort == "priority":
             found.sort(key=priority)
+        else:  # as the index pages are: newest in its stage first, the stages merged
+            found.sort(key=lambda x: (x.stage_at or x.created_at, x.lead_id), reverse=True)
         page = found[start : start + size]
         more = start + size < len(found)
         return {
