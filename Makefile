@@ -73,7 +73,7 @@ test: lint $(VENV_STAMP) ## Lint, validate the template, run all tests (unit, fu
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
 test-browser: $(VENV_STAMP) ## Only the browser tests: the form and the board in headless Chromium
-	$(VENV)/bin/pytest tests/e2e/test_browser.py $(PYTEST_ARGS)
+	$(VENV)/bin/pytest tests/e2e/test_browser.py tests/e2e/test_board_browser.py $(PYTEST_ARGS)
 
 lint: $(VENV_STAMP) $(SAM_STAMP) $(CHECKOV_STAMP) ## ruff, sam validate --lint (cfn-lint), checkov, mypy (strict) on the layer
 	$(RUFF) check .

@@ -1,13 +1,16 @@
-"""Leads API (IAM-authorized when deployed): read, list, sales feedback, erasure. And the
-lead page an alert's signed link opens (`/l/{token}`: the token is the authorization)."""
+"""Leads API: read, list, sales feedback, erasure (IAM-authorized when deployed, for tools);
+the sales board: its page at /board and the same reads and feedback under /board/api (Cognito
+JWT-authorized when deployed, for browsers); and the lead page an alert's signed link opens
+(`/l/{token}`: the token is the authorization)."""
 
 from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadwire.app.erasure import erase_lead
-from leadwire.domain.errors import LeadNotFound, LeadwireError
+from leadwire.domain.errors import LeadNotFound, LeadwireError, MalformedPayload
 from leadwire.shell import runtime
+from leadwire.shell.board import board_login, board_page
 from leadwire.shell.errors import http_error
 from leadwire.shell.http import (
     error_response,
@@ -23,21 +26,45 @@ app = APIGatewayHttpResolver()
 logger = get_logger()
 
 
+@app.get("/board")
+def board() -> Response:
+    body, headers = board_page(board_login(runtime.settings()))
+    return Response(200, headers["content-type"], body.decode(), headers)
+
+
 @app.get("/leads/<lead_id>")
+@app.get("/board/api/leads/<lead_id>")
 def get_lead(lead_id: str) -> Response:
     return json_response(200, runtime.lead_queries().get(lead_id))
 
 
 @app.get("/leads")
+@app.get("/board/api/leads")
 def list_leads() -> Response:
     query = app.current_event.get_query_string_value
     page = runtime.lead_queries().list(
-        stage=query("stage"), email=query("email"), limit=query("limit"), cursor=query("cursor")
+        stage=query("stage"),
+        email=query("email"),
+        limit=query("limit"),
+        cursor=query("cursor"),
+        search=query("q"),
+        owner=signed_in_rep() if query("owner") == "me" else query("owner"),
+        sort=query("sort"),
     )
     return json_response(200, page)
 
 
+def signed_in_rep() -> str:
+    """`owner=me`: the rep the board's login token names (its custom:rep, else the user)."""
+    claims = app.current_event.request_context.authorizer.jwt_claim
+    rep = claims.get("custom:rep") or claims.get("cognito:username")
+    if not rep:
+        raise MalformedPayload("owner=me needs the board's login; give the rep id instead")
+    return str(rep)
+
+
 @app.post("/leads/<lead_id>/disposition")
+@app.post("/board/api/leads/<lead_id>/disposition")
 def disposition(lead_id: str) -> Response:
     lead = runtime.dispositions().record(lead_id, json_request_body(app.current_event))
     logger.info("disposition", lead_id=lead_id, outcome=lead["disposition"]["outcome"])

@@ -1,4 +1,5 @@
-"""Pages the local server serves itself (never deployed): plain HTML and a little JS."""
+"""Pages the local server serves itself: the example form (never deployed) and the sales
+board (the deployed one, without its login)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,10 @@ import base64
 import hashlib
 import html
 import re
+
+from leadwire.shell.board import BOARD_POLL_HEADER, board_page
+
+__all__ = ["BOARD_POLL_HEADER", "PAGES", "form_error_page"]
 
 # An example of the form a marketing site has. A browser cannot sign a webhook, so it posts to
 # the unsigned `html` provider; `redirect` brings the visitor back here (REDIRECT_ORIGINS lists
@@ -41,7 +46,7 @@ FORM_PAGE = """<!doctype html>
 </style>
 </head>
 <body>
-<p><a href="/board">Leads board</a> (watch this form's lead get scored)</p>
+<p><a href="/board">Sales board</a> (watch this form's lead get scored)</p>
 <div id="consent" role="region" aria-label="Analytics consent" hidden>
   This example site counts your page views with leadwire's first-party snippet (no third
   party, no fingerprint; never with Do Not Track or Global Privacy Control on), so that a demo
@@ -51,7 +56,7 @@ FORM_PAGE = """<!doctype html>
 </div>
 <h1>Request a demo</h1>
 <p id="thanks" hidden>Thanks! Your request was received. See it on the
-  <a href="/board">leads board</a>.</p>
+  <a href="/board">sales board</a>.</p>
 <p id="refused" role="alert" hidden></p>
 <form method="post" action="/webhooks/forms/html">
   <input type="hidden" name="form" value="demo-request">
@@ -124,296 +129,6 @@ FORM_PAGE = """<!doctype html>
 """
 
 
-# The leads board: GET /leads every two seconds (newest first, filtered by stage), a lead's
-# detail with its ledger from GET /leads/{id}. Values only ever reach the page as text nodes
-# (`text()` / `append(string)`), so a name like "<img onerror=...>" is shown, never run.
-BOARD_PAGE = """<!doctype html>
-<html lang="en">
-<head>
-<meta charset="utf-8">
-<meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Leads board - leadwire</title>
-<link rel="icon" href="data:,">
-<style>
-  :root { --line: #d9dde3; --muted: #5f6b7a; }
-  [hidden] { display: none !important; }
-  body { font-family: system-ui, sans-serif; margin: 0; color: #1d2733; background: #f6f7f9; }
-  header { display: flex; align-items: center; gap: 1.2rem; padding: 0.7rem 1.2rem;
-           background: #1d2733; color: #fff; }
-  header h1 { font-size: 1.1rem; margin: 0; }
-  header a { color: #b9d3ff; }
-  #status { margin-left: auto; font-size: 0.85rem; color: #c8d0da; }
-  #status.offline { color: #ffb4a9; }
-  nav { display: flex; gap: 0.3rem; padding: 0.8rem 1.2rem 0; }
-  nav button { border: 1px solid var(--line); background: #fff; padding: 0.3rem 0.9rem;
-               border-radius: 999px; cursor: pointer; }
-  nav button[aria-pressed="true"] { background: #1d2733; color: #fff; border-color: #1d2733; }
-  main { display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 1rem;
-         padding: 0.8rem 1.2rem 1.2rem; }
-  table { width: 100%; border-collapse: collapse; background: #fff; font-size: 0.9rem; }
-  th, td { text-align: left; padding: 0.45rem 0.6rem; border-bottom: 1px solid var(--line);
-           vertical-align: top; }
-  th { font-size: 0.75rem; text-transform: uppercase; color: var(--muted); font-weight: 600; }
-  td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; }
-  #leads tbody tr { cursor: pointer; }
-  #leads tbody tr:hover { background: #eef3fb; }
-  #leads tbody tr[aria-selected="true"] { background: #dde8f8; }
-  .sub { display: block; color: var(--muted); font-size: 0.8rem; }
-  .stage { display: inline-block; padding: 0.05rem 0.5rem; border-radius: 4px;
-           font-size: 0.8rem; font-weight: 600; }
-  .stage-lead { background: #e8ebef; } .stage-mql { background: #fff1c2; }
-  .stage-sql { background: #c9f0d3; }
-  .urgency-high { color: #b42318; font-weight: 600; }
-  #detail { background: #fff; border: 1px solid var(--line); padding: 0.8rem 1rem;
-            align-self: start; }
-  #detail h2 { margin: 0 0 0.2rem; font-size: 1.1rem; }
-  #detail h3 { font-size: 0.85rem; text-transform: uppercase; color: var(--muted);
-               margin: 1rem 0 0.3rem; }
-  .split { display: flex; gap: 0.6rem; margin-top: 0.6rem; }
-  .split div { flex: 1; border: 1px solid var(--line); border-radius: 4px; padding: 0.3rem 0.5rem; }
-  .split b { display: block; font-size: 1.3rem; }
-  ul.rules { list-style: none; margin: 0; padding: 0; font-size: 0.8rem; }
-  ul.rules li { display: flex; justify-content: space-between; gap: 0.8rem; }
-  .empty { color: var(--muted); padding: 1rem; background: #fff; }
-  .transition { font-size: 0.85rem; margin-bottom: 0.4rem; }
-  #detail table { font-size: 0.82rem; }
-  .nowrap { white-space: nowrap; }
-</style>
-</head>
-<body>
-<header>
-  <h1>leadwire &middot; leads board</h1>
-  <a href="/">lead form</a>
-  <span id="status" role="status">connecting&hellip;</span>
-</header>
-<nav id="stages" aria-label="Filter by stage">
-  <button type="button" data-stage="" aria-pressed="true">All</button>
-  <button type="button" data-stage="lead" aria-pressed="false">Lead</button>
-  <button type="button" data-stage="mql" aria-pressed="false">MQL</button>
-  <button type="button" data-stage="sql" aria-pressed="false">SQL</button>
-</nav>
-<main>
-  <section>
-    <table id="leads">
-      <thead><tr>
-        <th>Lead</th><th>Stage</th><th class="num">Fit</th><th class="num">Engagement</th>
-        <th class="num">Total</th><th>Urgency</th><th>Last action</th><th>In stage since</th>
-      </tr></thead>
-      <tbody></tbody>
-    </table>
-    <p id="empty" class="empty" hidden>No leads yet. Fill the <a href="/">lead form</a>, or
-      send a sample webhook: <code>leadwire send json</code>.</p>
-    <p id="more" class="sub" hidden>Showing the newest 100 leads.</p>
-  </section>
-  <aside id="detail" aria-live="polite"><p class="sub">Click a lead to see why it scored
-    what it did.</p></aside>
-</main>
-<script>
-"use strict";
-const POLL_MS = 2000;
-const board = {
-  stage: new URLSearchParams(location.search).get("stage") || "",
-  lead: null,
-  generation: 0,
-};
-
-// Every value goes in as a text node: strings passed to append() are never parsed as markup.
-function node(tag, className, ...children) {
-  const element = document.createElement(tag);
-  if (className) element.className = className;
-  for (const child of children) {
-    element.append(child instanceof Node ? child : String(child ?? ""));
-  }
-  return element;
-}
-
-function urgencyCell(lead) {
-  // The level, and why it is high (the reasons as the cell's tooltip and after the level).
-  const reasons = (lead.urgencyReasons || []).join("; ");
-  const cell = node("td", "urgency-" + (lead.urgency === "high" ? "high" : "normal"),
-    lead.urgency + (reasons ? " (" + reasons + ")" : ""));
-  if (reasons) cell.title = reasons;
-  return cell;
-}
-
-function leadName(lead) {
-  const profile = lead.profile || {};
-  const full = [profile.firstName, profile.lastName].filter(Boolean).join(" ");
-  return profile.name || full || lead.email || (lead.visitorIds || [])[0] || lead.leadId;
-}
-
-function number(value) {
-  const n = Number(value || 0);
-  return Number.isInteger(n) ? String(n) : n.toFixed(1);
-}
-
-function signed(value) {
-  return (value > 0 ? "+" : "") + String(value);
-}
-
-function when(iso) {
-  return iso ? new Date(iso).toLocaleString() : "";
-}
-
-function words(value) {
-  return value ? String(value).replaceAll("_", " ") : "";
-}
-
-function stageBadge(stage) {
-  const known = ["lead", "mql", "sql"].includes(stage) ? stage : "lead";
-  const label = stage === "lead" ? "lead" : String(stage).toUpperCase();
-  return node("span", "stage stage-" + known, label);
-}
-
-function joined(...values) {
-  return values.filter(Boolean).join(" \\u00b7 ");
-}
-
-function leadRow(lead) {
-  const row = node("tr", "",
-    node("td", "", leadName(lead),
-      node("span", "sub", joined(lead.email, (lead.profile || {}).company))),
-    node("td", "", stageBadge(lead.stage)),
-    node("td", "num", number(lead.fit)),
-    node("td", "num", number(lead.engagement)),
-    node("td", "num", node("b", "", number(lead.score))),
-    urgencyCell(lead),
-    node("td", "", words(lead.lastAction)),
-    node("td", "", when(lead.stageAt), lead.updatedAt === lead.stageAt ? "" :
-      node("span", "sub", "updated " + when(lead.updatedAt))));
-  row.dataset.leadId = lead.leadId;
-  row.setAttribute("aria-selected", String(lead.leadId === board.lead));
-  row.addEventListener("click", () => { location.hash = lead.leadId; });
-  return row;
-}
-
-function rulesList(rules) {
-  const list = node("ul", "rules");
-  for (const [rule, points] of Object.entries(rules || {})) {
-    list.append(node("li", "", node("span", "", rule), node("span", "", signed(points))));
-  }
-  return list;
-}
-
-function renderDetail(lead) {
-  const detail = document.getElementById("detail");
-  if (lead.missing) {
-    detail.replaceChildren(node("p", "sub", "Lead " + board.lead + ": " + lead.missing));
-    return;
-  }
-  const profile = lead.profile || {};
-  const bant = lead.bant || {};
-  const size = profile.companySize && profile.companySize + " people";
-  const parts = [
-    node("h2", "", leadName(lead)),
-    node("span", "sub", joined(lead.email, profile.jobTitle, profile.company, size)),
-    node("span", "sub", lead.leadId + " \\u00b7 " + lead.events + " event(s)"),
-    node("div", "split",
-      node("div", "", "Fit", node("b", "", number(lead.fit))),
-      node("div", "", "Engagement", node("b", "", number(lead.engagement))),
-      node("div", "", "Total", node("b", "", number(lead.score))),
-      node("div", "", "Stage", node("b", "", stageBadge(lead.stage))),
-      node("div", "", "Urgency", node("b", "urgency-" + lead.urgency, lead.urgency),
-        node("span", "sub", (lead.urgencyReasons || []).join("; ")))),
-    node("h3", "", "BANT (" + (bant.known ?? 0) + "/4 known)"),
-    node("span", "sub", joined("budget: " + (bant.budget || "?"),
-      "authority: " + words(bant.authority || "?"), "need: " + words(bant.need || "?"),
-      "timeline: " + (bant.timeline || "?"))),
-    node("h3", "", "Transitions"),
-  ];
-  const transitions = lead.transitions || [];
-  if (!transitions.length) parts.push(node("span", "sub", "none yet"));
-  for (const t of transitions) {
-    parts.push(node("div", "transition", node("span", "sub", when(t.at)),
-      stageBadge(t.fromStage), " \\u2192 ", stageBadge(t.toStage), " ", t.cause));
-  }
-  parts.push(node("h3", "", "Ledger: why each point was given"));
-  const ledger = node("table", "", node("thead", "", node("tr", "",
-    node("th", "", "When"), node("th", "", "Action"), node("th", "", "Rules"),
-    node("th", "num", "Points"))));
-  const body = node("tbody", "");
-  for (const entry of [...(lead.ledger || [])].reverse()) {
-    body.append(node("tr", "",
-      node("td", "", when(entry.at), node("span", "sub nowrap", "rules " + entry.rulesVersion)),
-      node("td", "", words(entry.action), node("span", "sub",
-        joined(entry.provider, entry.form))),
-      node("td", "", rulesList(entry.rules)),
-      node("td", "num", node("b", "", signed(entry.points)))));
-  }
-  ledger.append(body);
-  parts.push(ledger);
-  detail.replaceChildren(...parts);
-}
-
-function setStatus(text, offline) {
-  const status = document.getElementById("status");
-  status.textContent = text;
-  status.classList.toggle("offline", offline);
-}
-
-async function getJson(url) {
-  const headers = { accept: "application/json", "x-leadwire-board": "poll" };
-  const response = await fetch(url, { headers });
-  const body = await response.json();
-  if (!response.ok) throw new Error((body.error && body.error.message) || response.status);
-  return body;
-}
-
-async function refresh() {
-  const generation = ++board.generation;  // a newer refresh (filter, click) supersedes this one
-  try {
-    const query = new URLSearchParams({ limit: "100" });
-    if (board.stage) query.set("stage", board.stage);
-    const page = await getJson("/leads?" + query);
-    const lead = board.lead && await getJson("/leads/" + encodeURIComponent(board.lead))
-      .catch((error) => ({ missing: error.message }));
-    if (generation !== board.generation) return;
-    document.querySelector("#leads tbody").replaceChildren(...page.items.map(leadRow));
-    document.getElementById("empty").hidden = page.items.length > 0;
-    document.getElementById("more").hidden = !page.next;
-    if (lead) renderDetail(lead);
-    setStatus("live \\u00b7 " + page.items.length + " lead(s) \\u00b7 updated " +
-      new Date().toLocaleTimeString(), false);
-  } catch (error) {
-    if (generation !== board.generation) return;
-    setStatus("cannot reach the local stack (" + error.message + "); retrying", true);
-  }
-}
-
-let timer = null;
-async function poll() {
-  clearTimeout(timer);
-  await refresh();
-  timer = setTimeout(poll, POLL_MS);
-}
-
-function selectFromHash() {
-  board.lead = decodeURIComponent(location.hash.slice(1)) || null;
-  poll();
-}
-
-for (const button of document.querySelectorAll("#stages button")) {
-  button.setAttribute("aria-pressed", String(button.dataset.stage === board.stage));
-  button.addEventListener("click", () => {
-    board.stage = button.dataset.stage;
-    for (const other of document.querySelectorAll("#stages button")) {
-      other.setAttribute("aria-pressed", String(other === button));
-    }
-    const url = new URL(location.href);
-    if (board.stage) url.searchParams.set("stage", board.stage);
-    else url.searchParams.delete("stage");
-    history.replaceState(null, "", url);
-    poll();
-  });
-}
-window.addEventListener("hashchange", selectFromHash);
-selectFromHash();
-</script>
-</body>
-</html>
-"""
-
-
 def content_security_policy(page: str) -> str:
     """Only this page's own inline scripts run (by their hash), and this server's own (the
     snippet, /t.js); it talks to this server only and loads nothing from anywhere else: a
@@ -432,9 +147,6 @@ def content_security_policy(page: str) -> str:
     )
 
 
-# Sent by the board with each poll, so the terminal does not print a line every 2 s for it.
-BOARD_POLL_HEADER = "x-leadwire-board"
-
 # The pages by path, with the headers they are served with.
 PAGES: dict[str, tuple[bytes, dict[str, str]]] = {
     path: (
@@ -446,8 +158,10 @@ PAGES: dict[str, tuple[bytes, dict[str, str]]] = {
             "cache-control": "no-store",
         },
     )
-    for path, page in {"/": FORM_PAGE, "/board": BOARD_PAGE}.items()
+    for path, page in {"/": FORM_PAGE}.items()
 }
+# The sales board: the very page the leads function serves deployed, here without a login.
+PAGES["/board"] = board_page(None)
 
 
 def form_error_page(message: str) -> tuple[bytes, dict[str, str]]:

@@ -488,7 +488,7 @@ class LocalStack:
         lines = [
             f"leadwire local stack ready in {seconds:.1f} s",
             f"  lead form page   {base}/",
-            f"  leads board      {base}/board (live, from GET /leads and /leads/<id>)",
+            f"  sales board      {base}/board (live, from /board/api/leads; no login locally)",
             f"  lead page        {base}/l/<token> (each alert's signed link; no login)",
             f"  html form        POST {base}/webhooks/forms/html (unsigned; 303 to `redirect`)",
             f"  json form        POST {base}/webhooks/forms/json (Standard Webhooks signature)",

@@ -2,17 +2,13 @@
 Playwright), against `leadwire serve` in its own process.
 
 Chromium is installed with apt when it is missing (we run as root on Debian); the tests skip,
-saying why, only where that install cannot happen. `LEADWIRE_BOARD_SCREENSHOT=docs/board.png`
-makes the screenshot test write the README's picture there.
+saying why, only where that install cannot happen. The board's layout at two widths, its
+search, paging, export and buttons, and the README's pictures: tests/e2e/test_board_browser.py.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,77 +24,10 @@ from tests.support import READY
 
 pytestmark = pytest.mark.e2e
 
-CHROMIUM = Path(os.environ.get("LEADWIRE_CHROMIUM", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--no-sandbox",  # root in a container: Chromium's sandbox cannot start
-    "--headless=new",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-]
-APT_UPDATE_TIMEOUT = 300
-APT_INSTALL_TIMEOUT = 600
 # Bounds for a hung browser, not speed goals: each step returns as soon as the page shows
-# what it waits for (the board polls every 2 s), however slow the machine is.
-LAUNCH_TIMEOUT_MS = 300_000
+# what it waits for (the board polls every few seconds), however slow the machine is.
 STEP_TIMEOUT_MS = 120_000
 MARKUP_NAME = "<img src=x onerror=alert(1)>"
-
-
-def install_chromium() -> str | None:
-    """`apt-get install chromium`, bounded in time; None when done, else why it cannot be."""
-    apt = shutil.which("apt-get")
-    if apt is None:
-        return f"{CHROMIUM} is missing and there is no apt-get to install Debian's chromium"
-    if os.geteuid() != 0:
-        return f"{CHROMIUM} is missing and installing it with apt-get needs root"
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    lock_wait = ["-o", "DPkg::Lock::Timeout=120"]  # another apt run may hold the lock
-    steps = [
-        ([apt, *lock_wait, "update"], APT_UPDATE_TIMEOUT),
-        ([apt, *lock_wait, "install", "-y", "chromium"], APT_INSTALL_TIMEOUT),
-    ]
-    for command, timeout in steps:
-        try:
-            done = subprocess.run(
-                command, capture_output=True, text=True, timeout=timeout, env=env, check=False
-            )
-        except subprocess.TimeoutExpired:
-            return f"`{' '.join(command)}` did not finish within {timeout} s"
-        if done.returncode != 0:
-            tail = (done.stderr or done.stdout).strip().splitlines()[-3:]
-            return f"`{' '.join(command)}` failed ({done.returncode}): {' / '.join(tail)}"
-    return None if CHROMIUM.exists() else f"chromium installed, but {CHROMIUM} is not there"
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    if not CHROMIUM.exists():
-        started = time.monotonic()
-        problem = install_chromium()
-        if problem:
-            pytest.skip(f"no headless Chromium: {problem}")
-        print(f"installed chromium in {time.monotonic() - started:.0f} s")
-    return str(CHROMIUM)
-
-
-@pytest.fixture(scope="session")
-def browser(chromium: str) -> Iterator[Any]:
-    # Playwright drives the system Chromium; `playwright install` (which downloads its own
-    # browser builds) is never needed.
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(
-            executable_path=chromium, args=CHROMIUM_ARGS, timeout=LAUNCH_TIMEOUT_MS
-        )
-        try:
-            yield launched
-        finally:
-            launched.close()
 
 
 @pytest.fixture(scope="module")
@@ -179,8 +108,8 @@ def test_a_lead_sent_from_the_form_appears_on_the_board(stack, tab):
     assert cells[0].startswith("Fiona")
     # (VP 20 + 300 people 15 + business email 5; demo request 100; a hand-raise from a good
     # fit, with no timeline or urgent words: normal urgency)
-    assert cells[1:6] == ["SQL", "40", "100", "140", "normal"], cells
-    assert cells[6] == "demo request", cells
+    assert cells[1:4] == ["SQL", "140", "normal"], cells
+    assert cells[6].startswith("demo request"), cells
 
 
 @pytest.fixture(scope="module")
@@ -355,27 +284,6 @@ def play_board_story(stack: ServeProcess) -> None:
 
 def senders_sample(name: str) -> Path:
     return Path(__file__).parents[2] / "events" / f"webhook-{name}.json"
-
-
-def test_board_screenshot(tmp_path_factory, tab):
-    # A stack of its own, so the picture holds only the story's leads
-    root = tmp_path_factory.mktemp("screenshot")
-    served = ServeProcess(root / "data", root / "serve.log")
-    served.start()
-    try:
-        play_board_story(served)
-        tab.page.goto(served.base + "/board")
-        bob = board_row(tab, "bob@acme-robotics.example")
-        bob.click()
-        tab.page.locator("#detail h2", has_text="Bob Builder").wait_for()
-        tab.page.locator("#detail tbody tr").nth(4).wait_for()  # five events in the ledger
-        stages = set(tab.page.locator("#leads tbody td:nth-child(2)").all_inner_texts())
-        assert {"lead", "MQL", "SQL"} <= stages, stages
-        target = Path(os.environ.get("LEADWIRE_BOARD_SCREENSHOT") or root / "board.png")
-        tab.page.screenshot(path=str(target), full_page=True)
-    finally:
-        assert served.stop() == 0, served.output()
-    assert target.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and target.stat().st_size > 20_000
 
 
 # -- the first-party snippet on the example page ------------------------------------------------

@@ -182,7 +182,8 @@ def test_the_daily_decay_returns_a_cooled_mql_to_lead(sandbox):
 def test_the_template_declares_the_leads_routes_with_iam_auth(sandbox):
     events = sandbox.template.function("LeadsFunction").events.values()
     api = [e["Properties"] for e in events if e["Properties"]["Path"].startswith("/leads")]
-    assert {p["Auth"]["Authorizer"] for p in api} == {"AWS_IAM"} and len(api) == 4
+    assert {p["Auth"]["Authorizer"] for p in api} == {"AWS_IAM"} and len(api) == 4  # (the
+    # board's routes: tests/functional/test_board.py)
     # The lead page's routes: the signed token is their authorization
     page = [e["Properties"] for e in events if e["Properties"]["Path"].startswith("/l/")]
     assert [(p["Method"], "Auth" in p) for p in page] == [("GET", False), ("POST", False)]

@@ -1,4 +1,5 @@
-"""Reading leads as the leads API shows them: one lead with its ledger, or a page of a stage."""
+"""Reading leads as the leads API shows them: one lead with its ledger, a page of a stage
+newest first, or the board's view (searched, one owner's, in the order sales works it)."""
 
 from __future__ import annotations
 
@@ -8,10 +9,17 @@ from typing import Any
 
 from leadwire.app.ports import Clock, LeadStore
 from leadwire.domain.accounts import AccountView, Colleague, account_of, account_view
+from leadwire.domain.board import matches, priority
 from leadwire.domain.errors import LeadNotFound, MalformedPayload
 from leadwire.domain.models import Lead, Stage, is_lead_id, lead_id_for
 from leadwire.domain.rules import ScoringRules
 from leadwire.domain.scoring import as_of
+
+SORTS = ("stage", "priority")
+MAX_PAGE = 100
+# The board view's cursor is an offset into the sorted view; the prefix is not in the
+# base64 alphabet of the stage cursors, so one is never mistaken for the other.
+_OFFSET_CURSOR = "~"
 
 
 def existing_lead(store: LeadStore, lead_id: str) -> Lead:
@@ -67,7 +75,14 @@ class LeadQueries:
         }
 
     def list(
-        self, stage: str | None, email: str | None, limit: str | None, cursor: str | None
+        self,
+        stage: str | None,
+        email: str | None,
+        limit: str | None,
+        cursor: str | None,
+        search: str | None = None,
+        owner: str | None = None,
+        sort: str | None = None,
     ) -> dict[str, Any]:
         now = self.clock()
         if email:
@@ -79,5 +94,53 @@ class LeadQueries:
             size = int(limit) if limit else 25
         except ValueError as e:
             raise MalformedPayload("stage must be lead, mql or sql; limit a number") from e
+        if sort is not None and sort not in SORTS:
+            raise MalformedPayload("sort must be stage (newest in stage first) or priority")
+        if search or owner or sort == "priority":
+            return self._board_view(wanted, search, owner, sort or "stage", size, cursor)
         leads, cursor_out = self.store.list_leads(wanted, size, cursor)
         return {"items": [lead_view(as_of(x, self.rules, now)) for x in leads], "next": cursor_out}
+
+    def _board_view(
+        self,
+        stage: Stage | None,
+        search: str | None,
+        owner: str | None,
+        sort: str,
+        size: int,
+        cursor: str | None,
+    ) -> dict[str, Any]:
+        """Every lead of the stage read (a page of the index at a time), filtered and sorted
+        here: a search or an order across stages has no index. The cursor is an offset, so a
+        lead that moves while sales pages may be shown twice or skipped once."""
+        if cursor and not (cursor.startswith(_OFFSET_CURSOR) and cursor[1:].isdigit()):
+            raise MalformedPayload("the cursor is not one this API gave out")
+        start = int(cursor[1:]) if cursor else 0
+        size = max(1, min(size, MAX_PAGE))
+        now = self.clock()
+        found: list[Lead] = []
+        # One stage at a time: each index query then returns a full page of that stage (the
+        # merged, all-stages pages would query every stage for each page).
+        for wanted in [stage] if stage else list(Stage):
+            position: str | None = None
+            while True:
+                leads, position = self.store.list_leads(wanted, MAX_PAGE, position)
+                for lead in leads:
+                    if owner and lead.owner != owner:
+                        continue
+                    if search and not matches(lead, search):
+                        continue
+                    found.append(as_of(lead, self.rules, now))
+                if position is None:
+                    break
+        if sort == "priority":
+            found.sort(key=priority)
+        else:  # as the index pages are: newest in its stage first, the stages merged
+            found.sort(key=lambda x: (x.stage_at or x.created_at, x.lead_id), reverse=True)
+        page = found[start : start + size]
+        more = start + size < len(found)
+        return {
+            "items": [lead_view(x) for x in page],
+            "next": f"{_OFFSET_CURSOR}{start + size}" if more else None,
+            "total": len(found),
+        }

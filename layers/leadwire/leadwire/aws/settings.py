@@ -49,6 +49,9 @@ class Settings(BaseModel):
     # stack's http://127.0.0.1:PORT) and how long a link works.
     lead_link_base_url: str = Field("", alias="LEAD_LINK_BASE_URL")
     lead_link_days: int = Field(7, alias="LEAD_LINK_DAYS", ge=1, le=90)
+    # The sales board's Cognito login (hosted UI and app client); unset: no login (local).
+    board_login_url: str | None = Field(None, alias="BOARD_LOGIN_URL")
+    board_client_id: str | None = Field(None, alias="BOARD_CLIENT_ID")
 
     @field_validator("redirect_origins", "form_origins", mode="before")
     @classmethod
@@ -63,6 +66,8 @@ class Settings(BaseModel):
         "topic_arn",
         "rules_file",
         "phone_default_region",
+        "board_login_url",
+        "board_client_id",
         mode="before",
     )
     @classmethod
