@@ -364,6 +364,8 @@ def test_with_do_not_track_or_gpc_the_snippet_sends_nothing_even_after_consent(
         tab.page.wait_for_url(stack.base + "/?thanks=1")
         # Then no beacon was sent, no id was stored, and the lead has the form only
         assert beacons(tab, stack.base) == [] and tab.context.cookies() == []
+        # (not even the consent answer: nothing at all is stored under DNT / GPC)
+        assert tab.page.evaluate("Object.keys(localStorage)") == []
         found = json.loads(request("GET", stack.base + "/leads?email=" + quote(email))[2])
         detail = json.loads(request("GET", f"{stack.base}/leads/{found['items'][0]['leadId']}")[2])
         assert [e["action"] for e in detail["ledger"]] == ["demo_request"]

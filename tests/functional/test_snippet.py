@@ -209,3 +209,13 @@ def test_the_next_form_post_with_the_visitor_id_brings_the_page_views_onto_the_p
     assert beacon(site, url=f"{SITE}/pricing/enterprise").status == 202
     person = site.request("GET", f"/leads/{lead_id_for('nora@acme.example')}").json()
     assert len(person["ledger"]) == 5
+
+
+def test_beacons_score_within_the_actions_daily_cap(site):
+    # When the snippet reports five views of the pricing page on one day
+    for n in range(5):
+        assert beacon(site, url=f"{SITE}/pricing?tab={n}").status == 202
+    # Then each is in the ledger, but pricing counts once that day (cap_per_day 10)
+    ledger = visitor_lead(site)["ledger"]
+    assert [e["action"] for e in ledger] == ["pricing_page_view"] * 5
+    assert sum(e["rules"].get("action.pricing_page_view", 0) for e in ledger) == 10

@@ -84,7 +84,8 @@
   var commands = {
     consent: function (granted) {
       consent = granted ? "granted" : "denied";
-      store(CONSENT, consent);
+      // (Under Do Not Track not even the answer is kept: nothing is stored at all.)
+      if (!blocked) store(CONSENT, consent);
       if (!granted) {
         id = null;
         store(ID, null);
