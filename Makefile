@@ -72,8 +72,8 @@ help: ## Show this help
 test: lint $(VENV_STAMP) ## Lint, validate the template, run all tests (unit, functional, e2e, browser)
 	$(VENV)/bin/pytest $(PYTEST_ARGS)
 
-test-browser: $(VENV_STAMP) ## Only the browser tests: the form and the board in headless Chromium
-	$(VENV)/bin/pytest tests/e2e/test_browser.py tests/e2e/test_board_browser.py $(PYTEST_ARGS)
+test-browser: $(VENV_STAMP) ## Only the browser tests: the form, the board and the lead page in headless Chromium
+	$(VENV)/bin/pytest tests/e2e/test_browser.py tests/e2e/test_board_browser.py tests/e2e/test_lead_page_browser.py $(PYTEST_ARGS)
 
 lint: $(VENV_STAMP) $(SAM_STAMP) $(CHECKOV_STAMP) ## ruff, sam validate --lint (cfn-lint), checkov, mypy (strict) on the layer
 	$(RUFF) check .

@@ -53,7 +53,8 @@ _STYLE = """
   table { width: 100%; border-collapse: collapse; font-size: 0.9rem; table-layout: fixed; }
   th, td { text-align: left; padding: 0.3rem 0.25rem; border-bottom: 1px solid #e7eaee;
            vertical-align: top; }
-  th:last-child, td:last-child { text-align: right; width: 3.5rem; }
+  th { white-space: nowrap; }
+  th:last-child, td:last-child { text-align: right; width: 4rem; }
   th:first-child, td:first-child { width: 6.5rem; }
 """
 _OUTCOME_WORDS = {"accepted": "accepted", "rejected": "rejected", "recycled": "recycled"}
@@ -184,7 +185,7 @@ def _when(at: datetime, short: bool = False) -> str:
 
 _REFUSALS = {
     403: ("This link does not open a lead", "It may have expired, or been changed. Open the "
-          "lead from the leads board instead."),
+          "lead from the sales board instead."),
     404: ("Nothing here", "This page does not exist."),
     410: ("This lead was erased", "The person asked for their data to be deleted; nothing "
           "about them is kept."),
