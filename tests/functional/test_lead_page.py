@@ -62,6 +62,8 @@ def test_the_link_opens_the_lead_page_and_records_that_sales_saw_it(sandbox):
     lead = sandbox.request("GET", f"/leads/{LEAD}").json()
     assert lead["sla"]["acknowledgedAt"] is not None
     assert [e["action"] for e in lead["ledger"]].count("acknowledged.link") == 1
+    history = sandbox.request("GET", path, BROWSER).body.decode()
+    assert "seen through the alert&#x27;s link" in history  # (in words, not the action name)
 
 
 def test_a_link_preview_does_not_count_as_sales_seeing_the_lead(sandbox):
@@ -84,6 +86,10 @@ def test_the_buttons_record_a_disposition_with_its_reason_and_come_back_303(sand
     assert lead["disposition"]["reason"] == "booked a call <b>Tue</b>"
     shown = sandbox.request("GET", f"{path}?done=accepted", BROWSER).body.decode()
     assert "Recorded: accepted." in shown and "booked a call &lt;b&gt;Tue&lt;/b&gt;" in shown
+    # And the page's history says what happened in words, not the ledger's action names
+    history = shown[shown.index("<h2>History</h2>") :]
+    assert "sales accepted it" in history and "requested a demo" in history, history
+    assert "disposition.accepted" not in history and "demo_request" not in history
 
 
 def test_an_unknown_outcome_is_a_400_page_and_changes_nothing(sandbox):

@@ -15,8 +15,9 @@ from datetime import UTC, datetime
 from aws_lambda_powertools.event_handler import Response
 
 from leadwire.app.lead_page import LeadPageData
-from leadwire.domain.alert_text import phone_e164, shown, who_is, why_in_words
+from leadwire.domain.alert_text import action_words, phone_e164, shown, who_is, why_in_words
 from leadwire.domain.models import DispositionOutcome, Lead, LedgerEntry
+from leadwire.domain.sla import ACKNOWLEDGED, ESCALATED
 
 HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
@@ -101,7 +102,7 @@ def lead_page(data: LeadPageData, token: str, done: str | None, now: datetime) -
     body.append("</section>")
     body.append(f"<section><h2>Contact</h2><dl>{_profile(lead)}</dl></section>")
     body.append(_decision(lead, token))
-    body.append(_ledger(data.ledger))
+    body.append(_ledger(data.ledger, lead.sla.names if lead.sla else {}))
     body.append(
         f'<p class="sub">This link works until {_when(data.link.expires_at)} without a login.</p>'
     )
@@ -165,9 +166,27 @@ def _decision(lead: Lead, token: str) -> str:
     )
 
 
-def _ledger(entries: list[LedgerEntry]) -> str:
+_SEEN_BY = {"link": "the alert's link"}
+
+
+def _in_words(action: str, names: dict[str, str]) -> str:
+    """A ledger action as a rep says it: "requested a demo", "seen through the alert's link",
+    "escalated to Ben Ortiz"; one the rules add, by its name."""
+    kind, _, detail = action.partition(".")
+    if kind == ACKNOWLEDGED and detail:
+        return f"seen through {_SEEN_BY.get(detail, detail)}"
+    if kind == ESCALATED and detail:
+        return f"escalated to {names.get(detail, detail)}"
+    if kind == "disposition" and detail:
+        return f"sales {detail} it"
+    if action == "decay":
+        return "score decayed (no recent activity)"
+    return action_words(action)
+
+
+def _ledger(entries: list[LedgerEntry], names: dict[str, str]) -> str:
     rows = "".join(
-        f"<tr><td>{_when(e.at, short=True)}</td><td>{_text(e.action, 80)}</td>"
+        f"<tr><td>{_when(e.at, short=True)}</td><td>{_text(_in_words(e.action, names), 80)}</td>"
         f"<td>{e.points:+d}</td></tr>"
         for e in reversed(entries[-50:])
     )
