@@ -149,3 +149,14 @@ def test_the_prospects_text_is_escaped_on_the_page(sandbox):
     assert "<img" not in body and "<script" not in body and '<a href="javascript' not in body
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in body
     assert "\u202e" not in body and "second line" in body
+
+
+def test_the_page_says_who_else_from_the_company_engaged(sandbox):
+    # Given a colleague of Cleo's engaged this week
+    assert post_form(sandbox, "webinar", {"email": "ann@bigco.example"}).status == 202
+    sandbox.pump()
+    sandbox.received_alerts()
+    # When the rep opens Cleo's link
+    body = sandbox.request("GET", alerted_link(sandbox), BROWSER).body.decode()
+    # Then the page has the account's line
+    assert "<h2>Account</h2><p>1 other from Bigco engaged this week</p>" in body

@@ -277,6 +277,16 @@ class Turn(Frozen):
     seen: int = Field(ge=0)
 
 
+class AccountWindow(Frozen):
+    """The account a person engages for, with the rules' window and surge size fixed when
+    scored: the alert function and the sweeper tell sales about the account without reading
+    the rules file."""
+
+    domain: str
+    window_days: int
+    surge_people: int
+
+
 MESSAGE_KEPT = 1000  # characters of the prospect's latest message kept on the lead
 
 
@@ -322,6 +332,7 @@ class Lead(Frozen):
     queue: str | None = None
     # The UTC day the person last counted as engaged for their account (once a day at most).
     account_noted_on: date | None = None
+    account_window: AccountWindow | None = None  # None: no account (or no accounts section)
     sla: Sla | None = None
     # After sales rejects a lead, it cannot become an SQL again before this moment.
     requalify_after: datetime | None = None

@@ -15,6 +15,7 @@ from leadwire.domain.accounts import account_of, email_kind
 from leadwire.domain.errors import DispositionNotAllowed
 from leadwire.domain.models import (
     MESSAGE_KEPT,
+    AccountWindow,
     Bant,
     Channel,
     DayPoints,
@@ -124,6 +125,7 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
             "last_chat_at": now if event.channel is Channel.CHAT else current.last_chat_at,
             **_message(current, event),
             "account_noted_on": now.date() if engaged_for else current.account_noted_on,
+            "account_window": _account_window(current, profile, rules),
             "events": current.events + 1,
             "updated_at": now,
         }
@@ -600,3 +602,16 @@ def _sql_reason(lead: Lead, rules: ScoringRules, now: datetime, hand_raise: bool
 
 def _with(items: list[str], item: str | None) -> list[str]:
     return items if item is None or item in items else [*items, item]
+
+
+def _account_window(current: Lead, profile: Profile, rules: ScoringRules) -> AccountWindow | None:
+    """The person's account with the rules' window (the lead's own object when unchanged)."""
+    domain = account_of(profile, rules)
+    if domain is None or rules.accounts is None:
+        return None
+    window = AccountWindow(
+        domain=domain,
+        window_days=rules.accounts.window_days,
+        surge_people=rules.accounts.surge_people,
+    )
+    return current.account_window if current.account_window == window else window
