@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from leadwire.domain.accounts import Colleague, account_line, account_of, account_view
 from leadwire.domain.models import Profile
 from leadwire.domain.scoring import score
+from leadwire.providers.fields import web_domain
 from tests.support import form_event
 
 
@@ -91,3 +94,31 @@ def test_the_alert_line_counts_colleagues_within_the_window_the_lead_was_scored_
     sam = score(None, form_event("webinar", Profile(email="sam@gmail.com"), now), rules, now)
     assert sam.lead.account_window is None
     assert account_line(sam.lead, {"ld_1": now}, now) is None
+
+
+@pytest.mark.parametrize(
+    ("website", "domain"),
+    [
+        ("https://www.Northwind.example/about", "northwind.example"),
+        ("northwind.example", "northwind.example"),
+        ("http://shop.northwind.example:8080", "shop.northwind.example"),
+        ("localhost", None),
+        ("http://[::1", None),
+        ("", None),
+        (42, None),
+    ],
+)
+def test_a_company_website_gives_its_domain(website, domain):
+    assert web_domain(website) == domain
+
+
+def test_a_company_domain_is_the_account_only_when_the_address_says_nothing(rules):
+    # a personal address with the company's domain from a group call: that company
+    ann = Profile(email="ann@gmail.com", company_domain="northwind.example")
+    assert account_of(ann, rules) == "northwind.example"
+    # a business address wins over a company domain
+    raj = Profile(email="raj@globex.example", company_domain="northwind.example")
+    assert account_of(raj, rules) == "globex.example"
+    # a company domain that is a personal mail provider, or not a domain, is no account
+    assert account_of(Profile(company_domain="gmail.com"), rules) is None
+    assert account_of(Profile(company_domain="not a domain"), rules) is None

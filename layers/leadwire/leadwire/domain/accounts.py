@@ -8,6 +8,7 @@ domain; personal, disposable and competitor addresses belong to none.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
@@ -16,6 +17,7 @@ from leadwire.domain.models import Frozen, Lead, Profile
 if TYPE_CHECKING:  # the alert function words the account line without the rules module
     from leadwire.domain.rules import FitRules, ScoringRules
 
+_DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 SHOWN_PEOPLE = 10  # the others named on a lead's account (the count covers them all)
 
 
@@ -32,13 +34,16 @@ def email_kind(domain: str, rules: FitRules) -> str:
 
 
 def account_of(profile: Profile, rules: ScoringRules) -> str | None:
-    """The account (business e-mail domain) a person engages for; None without the rules'
-    `accounts` section or a business address."""
-    domain = profile.email_domain
-    if rules.accounts is None or not domain:
+    """The account a person engages for: their business e-mail domain, else their company's
+    domain (a CDP `group` call's website); None without the rules' `accounts` section."""
+    if rules.accounts is None:
         return None
-    domain = domain.strip().lower()
-    return domain if email_kind(domain, rules.fit) == "business" else None
+    email = (profile.email_domain or "").strip().lower()
+    company = (profile.company_domain or "").strip().lower()
+    for domain in (email, company if _DOMAIN.fullmatch(company) else ""):
+        if domain and email_kind(domain, rules.fit) == "business":
+            return domain
+    return None
 
 
 class Colleague(Frozen):

@@ -70,6 +70,9 @@ class Profile(Frozen):
     industry: str | None = None
     country: str | None = None
     phone: str | None = None
+    # The company's web domain as a CDP's `group` call gives it (its `website`): the account
+    # of someone whose own address says nothing (a personal one, or none yet).
+    company_domain: str | None = None
 
     def updated_with(self, newer: Profile, keep: Collection[str] = ()) -> Profile:
         """What a later event says wins, except over the fields in `keep`; what it leaves

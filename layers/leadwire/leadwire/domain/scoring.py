@@ -202,12 +202,13 @@ def _visit(lead: Lead, event: LeadEvent, rules: ScoringRules) -> dict[str, objec
 
 
 def _on_site(event: LeadEvent) -> bool:
-    """A page view or an event tracked on the site (not an e-mail activity or an identify)."""
+    """A page view or an event tracked on the site (not an e-mail activity, nor an identify
+    or group call: those say who, not what they did)."""
     activity = event.activity or ""
     return (
         event.channel is Channel.EVENT
         and bool(activity)
-        and activity != "identify"
+        and activity not in ("identify", "group")
         and not activity.startswith("email_")
     )
 
