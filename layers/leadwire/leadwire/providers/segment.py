@@ -16,8 +16,7 @@ who the anonymous id is (an email in `traits` folds the visitor's history into t
 lead); `group` tells which company they belong to (its traits `name`, `industry`,
 `employees` and `website` fill the company fields, and the website's domain is their account
 when their own address is personal or unknown). `alias` is acknowledged and not scored.
-Each event is keyed by its
-`messageId`; one without is skipped and named in the answer.
+Each event is keyed by its `messageId`; one without is skipped and named in the answer.
 """
 
 from __future__ import annotations
