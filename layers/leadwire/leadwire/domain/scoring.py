@@ -610,9 +610,8 @@ def _account_window(current: Lead, profile: Profile, rules: ScoringRules) -> Acc
     domain = account_of(profile, rules)
     if domain is None or rules.accounts is None:
         return None
-    window = AccountWindow(
-        domain=domain,
-        window_days=rules.accounts.window_days,
-        surge_people=rules.accounts.surge_people,
-    )
-    return current.account_window if current.account_window == window else window
+    days, people = rules.accounts.window_days, rules.accounts.surge_people
+    kept = current.account_window
+    if kept and (kept.domain, kept.window_days, kept.surge_people) == (domain, days, people):
+        return kept  # the usual case: nothing to build (scoring is on the hot path)
+    return AccountWindow(domain=domain, window_days=days, surge_people=people)
