@@ -10,10 +10,9 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Collection
+from dataclasses import field
 from datetime import date, datetime, time
 from enum import StrEnum
-
-from dataclasses import field
 from typing import ClassVar
 
 from leadwire.domain.records import Record, RecordError, excluded

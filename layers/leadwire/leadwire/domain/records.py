@@ -31,7 +31,9 @@ def camel(name: str) -> str:
     return head + "".join(word.capitalize() for word in rest)
 
 
-@dataclass_transform(frozen_default=True, kw_only_default=True, field_specifiers=(dataclasses.field,))
+@dataclass_transform(
+    frozen_default=True, kw_only_default=True, field_specifiers=(dataclasses.field,)
+)
 class Record:
     """A frozen, keyword-only dataclass; subclasses are made dataclasses when defined.
 
