@@ -75,8 +75,8 @@ class Profile(Frozen):
         return self.model_copy(update=changes) if changes else self
 
     def said(self) -> dict[str, str]:
-        """The fields that hold a value."""
-        return {k: v for k, v in self.model_dump().items() if v not in (None, "")}
+        """The fields that hold a value (read from the instance: scored once per event)."""
+        return {k: v for k, v in self.__dict__.items() if v is not None and v != ""}
 
     @property
     def display_name(self) -> str:
