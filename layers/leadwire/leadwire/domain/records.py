@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import dataclasses
 import enum
+import functools
 import json
 import types
 import typing
@@ -43,11 +44,18 @@ class Record:
 
     _computed: ClassVar[tuple[str, ...]] = ()
     model_fields: ClassVar[dict[str, dataclasses.Field[Any]]]
+    _cached: ClassVar[tuple[str, ...]] = ()  # cached properties: a copy computes them again
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
         dataclasses.dataclass(frozen=True, kw_only=True)(cls)
         cls.model_fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        cls._cached = tuple(
+            name
+            for klass in cls.__mro__
+            for name, value in vars(klass).items()
+            if isinstance(value, functools.cached_property)
+        )
 
     def model_copy(self, *, update: dict[str, Any] | None = None) -> Self:
         """A copy with `update`'s fields replaced (not checked again, as pydantic's)."""
@@ -56,6 +64,8 @@ class Record:
         state.update(self.__dict__)
         if update:
             state.update(update)
+        for name in self._cached:
+            state.pop(name, None)
         return new
 
     def model_dump(
