@@ -10,15 +10,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from leadwire.app.acknowledge import acknowledge
-from leadwire.app.disposition import Dispositions
 from leadwire.app.ports import Clock, LeadStore, SigningSecrets
 from leadwire.domain.accounts import account_line
 from leadwire.domain.errors import LeadErased
 from leadwire.domain.lead_link import LINK_KEY_NAME, LeadLink, read_link
 from leadwire.domain.models import Lead, LedgerEntry
+
+if TYPE_CHECKING:  # its pydantic request model loads with the first disposition, not the page
+    from leadwire.app.disposition import Dispositions
 
 
 @dataclass(frozen=True)

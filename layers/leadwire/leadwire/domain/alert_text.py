@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -63,7 +63,7 @@ class Alert(Frozen):
     subject: str
     message: str  # the e-mail's body
     sms: str
-    slack: dict[str, Any] = {}  # an incoming webhook's Block Kit message
+    slack: dict[str, Any] = field(default_factory=dict)  # an incoming webhook's Block Kit message
 
 
 @dataclass(frozen=True)

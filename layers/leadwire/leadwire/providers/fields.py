@@ -12,8 +12,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from pydantic import ValidationError
-
 from leadwire.domain.errors import MalformedPayload, MissingIdentity
 from leadwire.domain.models import ZERO_WIDTH, Channel, LeadEvent, Profile, identity_email
 from leadwire.providers.request import Parsed
@@ -205,8 +203,8 @@ def event_from_fields(
             attributes=attributes,
             normalized=notes,
         )
-    except ValidationError as e:
-        raise MalformedPayload(f"the event is not valid: {e.errors()[0]['msg']}") from e
+    except ValueError as e:  # a record's own check (leadwire.domain.records)
+        raise MalformedPayload(f"the event is not valid: {e}") from e
 
 
 def _usable_name(name: str) -> bool:
