@@ -31,6 +31,7 @@ from collections.abc import Callable
 from typing import Any
 
 import moto
+import moto.core.responses
 from moto.core.serialize import BaseJSONSerializer, ResponseSerializer
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import (
@@ -92,10 +93,27 @@ PINNED_SOURCES = {
     "ResponseSerializer._default_serialize": (
         "25ce8ddbb1a991c029a745f87eeaa360b697b69ba7295fb74143859a5233afb7"
     ),
+    "DynamoType.to_regular_json": (
+        "a9fe48d6f3f9aa7e73b2822278a77f698944176a2de656f84af8963676e63f3e"
+    ),
+    "DynamoType.__deepcopy__": "9b2947b28c81579274ac9e385b8037e714fddeea13a57f9e0e79eb5da50e0796",
+    "responses.method_names_from_class": (
+        "9dbac89d082b655fee902c450e69de9dbadf9699ad06411298494984b55138c3"
+    ),
 }
-_OWNERS: dict[str, type] = {
-    c.__name__: c
-    for c in (DynamoDBBackend, Item, LimitedSizeDict, BaseJSONSerializer, ResponseSerializer)
+_OWNERS: dict[str, Any] = {
+    **{
+        c.__name__: c
+        for c in (
+            DynamoDBBackend,
+            DynamoType,
+            Item,
+            LimitedSizeDict,
+            BaseJSONSerializer,
+            ResponseSerializer,
+        )
+    },
+    "responses": moto.core.responses,  # the module: it calls the name it imported
 }
 # Each pinned function as moto defines it, kept to digest and to restore.
 _ORIGINALS: dict[str, Any] = {
@@ -217,6 +235,41 @@ def _item_init(
         if size > ITEM_SIZE_LIMIT:
             raise ItemSizeTooLarge
         dict.__setitem__(self.attrs, key, typed)
+
+
+def _to_regular_json(self: DynamoType) -> dict[str, Any]:
+    """moto's, without its copies of copies: moto deep-copies the value, then each nested
+    value again as it recurses into it (quadratic in the nesting; a stream record calls it for
+    every attribute of both images). The same fresh structure, each level built once."""
+    value = self.value
+    if isinstance(value, dict):
+        value = {
+            k: _to_regular_json(v) if isinstance(v, DynamoType) else copy.deepcopy(v)
+            for k, v in value.items()
+        }
+    elif isinstance(value, list):
+        value = [
+            _to_regular_json(v) if isinstance(v, DynamoType) else copy.deepcopy(v) for v in value
+        ]
+    else:
+        value = copy.deepcopy(value)
+    if self.is_binary() and isinstance(value, str):
+        value = base64.b64decode(value)
+    return {self.type: value}
+
+
+_METHOD_NAMES: dict[type, frozenset[str]] = {}
+
+
+def _method_names_from_class(clazz: type) -> frozenset[str]:
+    """moto's list of a response class's methods, read once per class instead of by
+    `inspect.getmembers` on every request (the only use is `action in ...`)."""
+    names = _METHOD_NAMES.get(clazz)
+    if names is None:
+        names = _METHOD_NAMES[clazz] = frozenset(
+            name for name, _ in inspect.getmembers(clazz, predicate=inspect.isfunction)
+        )
+    return names
 
 
 # -- DynamoDB's attribute values, serialized as moto's JSON serializer does, without the walk -
@@ -348,6 +401,8 @@ def trim_stream(table_name: str, consumed_through: int, region: str = "us-east-1
 _REPLACEMENTS: dict[str, Callable[..., Any]] = {
     "DynamoDBBackend.transact_write_items": _transact_write_items,
     "Item.__init__": _item_init,
+    "DynamoType.to_regular_json": _to_regular_json,
+    "responses.method_names_from_class": _method_names_from_class,
     "BaseJSONSerializer._serialize_type_structure": _serialize_type_structure,
     "BaseJSONSerializer._serialize_type_map": _serialize_type_map,
 }
