@@ -131,14 +131,15 @@ def test_the_item_size_limit_is_where_moto_puts_it(size):
 
 # -- DynamoDB responses, serialized without the shape walk ---------------------------------
 
+NUMBERS = st.integers(-(10**37), 10**37)  # DynamoDB keeps 38 digits
 SCALARS = st.one_of(
     st.builds(lambda s: {"S": s}, st.text(max_size=8)),
-    st.builds(lambda n: {"N": str(n)}, st.integers()),
+    st.builds(lambda n: {"N": str(n)}, NUMBERS),
     st.builds(lambda b: {"B": b}, st.binary(max_size=8)),
     st.builds(lambda b: {"BOOL": b}, st.booleans()),
     st.just({"NULL": True}),
     st.builds(lambda s: {"SS": sorted(s)}, st.sets(st.text(max_size=4), min_size=1, max_size=3)),
-    st.builds(lambda s: {"NS": [str(n) for n in s]}, st.sets(st.integers(), min_size=1)),
+    st.builds(lambda s: {"NS": [str(n) for n in s]}, st.sets(NUMBERS, min_size=1)),
     st.builds(lambda s: {"BS": sorted(s)}, st.sets(st.binary(max_size=4), min_size=1)),
 )
 ATTRIBUTE_VALUES = st.recursive(
