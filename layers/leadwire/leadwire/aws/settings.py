@@ -25,6 +25,8 @@ class Settings(BaseModel):
     max_batch_body_bytes: int = Field(5_242_880, alias="MAX_BATCH_BODY_BYTES")
     redirect_origins: tuple[str, ...] = Field((), alias="REDIRECT_ORIGINS")
     write_attempts: int = Field(10, alias="WRITE_ATTEMPTS", ge=1)
+    # The ByStage index's write shards per stage (template.yaml StageShards).
+    stage_shards: int = Field(8, alias="STAGE_SHARDS", ge=1, le=64)
     # The SMS budget (the alert function and the sweeper): past either, alerts go e-mail only.
     sms_per_hour: int = Field(20, alias="SMS_PER_HOUR", ge=0)
     sms_per_day: int = Field(100, alias="SMS_PER_DAY", ge=0)
