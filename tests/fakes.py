@@ -129,6 +129,9 @@ class InMemoryLeadStore:
             if at >= since and lead_id in self.leads
         ]
 
+    def engaged_people(self, domain: str, since: datetime) -> dict[str, datetime]:
+        return {lid: at for lid, at in self.engaged.get(domain, {}).items() if at >= since}
+
     def erase(self, lead_id: str) -> int:
         for people in self.engaged.values():
             people.pop(lead_id, None)

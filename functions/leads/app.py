@@ -81,7 +81,7 @@ def erase(lead_id: str) -> Response:
 @app.get("/l/<token>")
 def open_lead_page(token: str) -> Response:
     event = app.current_event
-    seen = not is_link_preview(event.headers.get("user-agent", ""))  # an unfurl is not sales
+    seen = not is_link_preview(event.headers)  # an unfurl or a prefetch is not sales
     page = runtime.lead_pages().open(token, acknowledged=seen)
     logger.info("lead page", lead_id=page.lead.lead_id, acknowledged=seen)
     done = event.get_query_string_value("done")

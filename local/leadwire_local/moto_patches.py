@@ -1,4 +1,5 @@
-"""Keep the local stack as fast after 10,000 events as after 10. Local stack only, never deployed.
+"""Keep the local stack as fast after 10,000 events as after 10, and a webhook cheap. Local
+stack only, never deployed.
 
 moto 5.2.5's `transact_write_items` deep-copies every table a transaction touches (stream
 records included) so it can roll back; each webhook's 2-item transaction then costs time
@@ -7,58 +8,145 @@ when all pass, so a cancelled transaction has nothing to undo, and it keeps a co
 touched items for the rare failure half-way through the writes. The local server serializes
 moto requests, which makes check-then-write atomic, as DynamoDB's transactions are.
 
+Two more cost a webhook more than all of its own code, and are replaced by the same result
+computed directly: an item's size limit, which moto re-adds over the whole item for every
+attribute it sets (quadratic in the attributes; a lead has ~50), and the JSON response
+serializer, which walks botocore's shape model through a chain of alias lookups for every
+DynamoDB attribute value (a GetItem of a lead spent longer there than in the rest of moto).
+
 Stream records the poller has consumed are trimmed, and so are spent shard iterators (moto
 keeps every one it ever handed out).
 
-The patch is pinned to the moto release and the exact source it replaces: if either changes,
+Each patch is pinned to the moto release and the exact source it replaces: if either changes,
 `apply()` refuses and tests/functional/test_moto_patches.py fails, so it is re-checked.
 """
 
 from __future__ import annotations
 
+import base64
 import copy
 import hashlib
 import inspect
+from collections.abc import Callable
 from typing import Any
 
 import moto
+import moto.core.responses
+from moto.core.serialize import BaseJSONSerializer, ResponseSerializer
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import (
     ConditionalCheckFailed,
+    ItemSizeTooLarge,
     MultipleTransactionsException,
     TooManyTransactionsException,
     TransactionCanceledException,
     TransactWriteSingleOpException,
 )
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
+from moto.dynamodb.models.utilities import bytesize
 from moto.dynamodbstreams.models import dynamodbstreams_backends
 
 PINNED_MOTO = "5.2.5"
-# sha256 of inspect.getsource(DynamoDBBackend.transact_write_items) in moto 5.2.5.
-PINNED_SOURCE = "81db2cb7d94e39c90b3a2077e1f4bb41a449c558ef9b1b1e2910fdaa39978ad4"
-
 _KEPT_ITERATORS = 64
-_original = DynamoDBBackend.transact_write_items
+ITEM_SIZE_LIMIT = 405000  # moto's (DynamoDB's 400 KB, as moto measured it)
 
 
-def source_digest() -> str:
-    return hashlib.sha256(inspect.getsource(_original).encode()).hexdigest()
+# sha256 of inspect.getsource of each function a patch replaces (the replacements are in
+# `_REPLACEMENTS`, at the end) or mirrors without replacing it, in PINNED_MOTO: a change to
+# any of them must be re-read.
+PINNED_SOURCES = {
+    "DynamoDBBackend.transact_write_items": (
+        "81db2cb7d94e39c90b3a2077e1f4bb41a449c558ef9b1b1e2910fdaa39978ad4"
+    ),
+    "Item.__init__": "d9c12b62cb921831aab9b2eb22ac24fbd600689064a0219ae3ffbe057ae4be74",
+    "LimitedSizeDict.__setitem__": (
+        "d979580fdbe14f79f3216564e1385c4b3485db82bc88193326c467a037331e81"
+    ),
+    "BaseJSONSerializer._serialize_type_structure": (
+        "36873909cd0aeb4defa91cc9912c6e90a62d7d92ced6150ac7de92fd10a81967"
+    ),
+    "BaseJSONSerializer._serialize_type_map": (
+        "faa32d1fa9a8bfc9db0984b7973a5cc3297d35a2df33124748949b0908f6b6a9"
+    ),
+    "BaseJSONSerializer._serialize_type_list": (
+        "f87b14fe9166e099846349860a5e3c9d9984939d82ed0f67de07ad12e790cd26"
+    ),
+    "BaseJSONSerializer._serialize_type_string": (
+        "44954e02145012baee50de6592411c1376aad480ea3440a3b3ab6ce932bbf78d"
+    ),
+    "ResponseSerializer._serialize": (
+        "4eccca5bf02593efd2e425f7e1659871406ee6734ec1084ccd452885b7e89052"
+    ),
+    "ResponseSerializer._serialize_type_structure": (
+        "f9b47068f40ce489e55e7a0bf78accec38597d27168dc3d095ac2fc18312d4a8"
+    ),
+    "ResponseSerializer._serialize_structure_member": (
+        "437fdce43aa5ac844fb5fe22865b90d228b875b6b1787dc6bfdccad91968b3c0"
+    ),
+    "ResponseSerializer._serialize_type_blob": (
+        "acd7e746cf06090e20c6501be7d45563fdece62bc55ba2a12f840d2b3bc89ade"
+    ),
+    "ResponseSerializer._base64": (
+        "5a3642d8c2a14b24a90a2719ba8cc148cff6400b69faea1943c32d782df5a2fb"
+    ),
+    "ResponseSerializer._default_serialize": (
+        "25ce8ddbb1a991c029a745f87eeaa360b697b69ba7295fb74143859a5233afb7"
+    ),
+    "DynamoType.to_regular_json": (
+        "a9fe48d6f3f9aa7e73b2822278a77f698944176a2de656f84af8963676e63f3e"
+    ),
+    "DynamoType.__deepcopy__": "9b2947b28c81579274ac9e385b8037e714fddeea13a57f9e0e79eb5da50e0796",
+    "responses.method_names_from_class": (
+        "9dbac89d082b655fee902c450e69de9dbadf9699ad06411298494984b55138c3"
+    ),
+}
+_OWNERS: dict[str, Any] = {
+    **{
+        c.__name__: c
+        for c in (
+            DynamoDBBackend,
+            DynamoType,
+            Item,
+            LimitedSizeDict,
+            BaseJSONSerializer,
+            ResponseSerializer,
+        )
+    },
+    "responses": moto.core.responses,  # the module: it calls the name it imported
+}
+# Each pinned function as moto defines it, kept to digest and to restore.
+_ORIGINALS: dict[str, Any] = {
+    name: _OWNERS[name.split(".")[0]].__dict__[name.split(".")[1]] for name in PINNED_SOURCES
+}
+
+
+def source_digests() -> dict[str, str]:
+    """What each pinned function's source hashes to in the installed moto."""
+    return {
+        name: hashlib.sha256(inspect.getsource(original).encode()).hexdigest()
+        for name, original in _ORIGINALS.items()
+    }
 
 
 def is_applicable() -> bool:
-    return moto.__version__ == PINNED_MOTO and source_digest() == PINNED_SOURCE
+    return moto.__version__ == PINNED_MOTO and source_digests() == PINNED_SOURCES
 
 
 def apply() -> bool:
     """Patch moto in this process (the local server's); False when moto is not the pinned one."""
     if not is_applicable():
         return False
-    DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
+    for name, replacement in _REPLACEMENTS.items():
+        owner, attribute = name.split(".")
+        setattr(_OWNERS[owner], attribute, replacement)
     return True
 
 
 def restore() -> None:
-    DynamoDBBackend.transact_write_items = _original  # type: ignore[method-assign]
+    for name in _REPLACEMENTS:
+        owner, attribute = name.split(".")
+        setattr(_OWNERS[owner], attribute, _ORIGINALS[name])
 
 
 def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
@@ -131,6 +219,161 @@ def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, 
         raise
 
 
+def _item_init(
+    self: Item, hash_key: DynamoType, range_key: DynamoType | None, attrs: dict[str, Any]
+) -> None:
+    """moto's, with the size limit summed once: `LimitedSizeDict.__setitem__` re-adds the
+    whole item's size for every attribute. The sizes are never negative, so the total passes
+    exactly when every step of moto's running check would have."""
+    self.hash_key = hash_key
+    self.range_key = range_key
+    self.attrs = LimitedSizeDict()
+    size = 0
+    for key, value in attrs.items():
+        typed = DynamoType(value)
+        size += bytesize(key) + typed.size()
+        if size > ITEM_SIZE_LIMIT:
+            raise ItemSizeTooLarge
+        dict.__setitem__(self.attrs, key, typed)
+
+
+def _to_regular_json(self: DynamoType) -> dict[str, Any]:
+    """moto's, without its copies of copies: moto deep-copies the value, then each nested
+    value again as it recurses into it (quadratic in the nesting; a stream record calls it for
+    every attribute of both images). The same fresh structure, each level built once."""
+    value = self.value
+    if isinstance(value, dict):
+        value = {
+            k: _to_regular_json(v) if isinstance(v, DynamoType) else copy.deepcopy(v)
+            for k, v in value.items()
+        }
+    elif isinstance(value, list):
+        value = [
+            _to_regular_json(v) if isinstance(v, DynamoType) else copy.deepcopy(v) for v in value
+        ]
+    else:
+        value = copy.deepcopy(value)
+    if self.is_binary() and isinstance(value, str):
+        value = base64.b64decode(value)
+    return {self.type: value}
+
+
+_METHOD_NAMES: dict[type, frozenset[str]] = {}
+
+
+def _method_names_from_class(clazz: type) -> frozenset[str]:
+    """moto's list of a response class's methods, read once per class instead of by
+    `inspect.getmembers` on every request (the only use is `action in ...`)."""
+    names = _METHOD_NAMES.get(clazz)
+    if names is None:
+        names = _METHOD_NAMES[clazz] = frozenset(
+            name for name, _ in inspect.getmembers(clazz, predicate=inspect.isfunction)
+        )
+    return names
+
+
+# -- DynamoDB's attribute values, serialized as moto's JSON serializer does, without the walk -
+
+_ATTRIBUTE_VALUE_MEMBERS = ("S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL")
+
+
+class _Unusual(Exception):
+    """A value the direct serializer does not claim to handle: moto's own one does it."""
+
+
+def _is_attribute_value(shape: Any) -> bool:
+    return (
+        getattr(shape, "name", None) == "AttributeValue"
+        and getattr(shape, "type_name", None) == "structure"
+        and tuple(shape.members) == _ATTRIBUTE_VALUE_MEMBERS
+    )
+
+
+def _blob(value: Any) -> str:
+    if isinstance(value, str):
+        value = value.encode("utf-8")
+    if not isinstance(value, bytes):
+        raise _Unusual
+    return base64.b64encode(value).strip().decode("utf-8")
+
+
+def _string(value: Any) -> Any:
+    if type(value) is not str:
+        raise _Unusual  # moto's stringifies others (enums, numbers): leave those to it
+    return value
+
+
+def _attribute_value(value: Any) -> dict[str, Any]:
+    """One DynamoDB attribute value ({"S": ...}, {"M": {...}}, ...) as moto's JSON serializer
+    writes it: strings as they are, blobs in base64, maps and lists member by member (a None
+    in a map is left out, in a list kept), booleans as they are."""
+    if type(value) is not dict or len(value) != 1:
+        raise _Unusual
+    ((kind, item),) = value.items()
+    if item is None:
+        return {}
+    if kind in ("S", "N"):
+        return {kind: _string(item)}
+    if kind in ("NULL", "BOOL"):
+        return {kind: item}
+    if kind == "M":
+        if type(item) is not dict:
+            raise _Unusual
+        return {kind: _attribute_map(item)}
+    if kind == "L":
+        if type(item) is not list:
+            raise _Unusual
+        return {kind: [None if v is None else _attribute_value(v) for v in item]}
+    if kind in ("SS", "NS"):
+        if type(item) is not list:
+            raise _Unusual
+        return {kind: [_string(v) for v in item]}
+    if kind == "B":
+        return {kind: _blob(item)}
+    if kind == "BS":
+        if type(item) is not list:
+            raise _Unusual
+        return {kind: [_blob(v) for v in item]}
+    raise _Unusual
+
+
+def _attribute_map(values: Any) -> dict[str, Any]:
+    if type(values) is not dict or "" in values:
+        raise _Unusual  # moto's writes an empty name's members into the map itself
+    return {k: _attribute_value(v) for k, v in values.items() if v is not None}
+
+
+_structure = _ORIGINALS["BaseJSONSerializer._serialize_type_structure"]
+_map = _ORIGINALS["BaseJSONSerializer._serialize_type_map"]
+
+
+def _serialize_type_structure(
+    self: BaseJSONSerializer, serialized: Any, value: Any, shape: Any, key: str
+) -> None:
+    if key and _is_attribute_value(shape):
+        try:
+            serialized[self.get_serialized_name(shape, key)] = _attribute_value(value)
+            return
+        except _Unusual:
+            pass
+    _structure(self, serialized, value, shape, key)
+
+
+def _serialize_type_map(
+    self: BaseJSONSerializer, serialized: Any, value: Any, shape: Any, key: str
+) -> None:
+    """An item (a map of attribute values) in one go; any other map as moto does it."""
+    if _is_attribute_value(shape.value):
+        try:
+            items = _attribute_map(value)
+        except _Unusual:
+            pass
+        else:
+            serialized[self.get_serialized_name(shape, key)] = items
+            return
+    _map(self, serialized, value, shape, key)
+
+
 def trim_stream(table_name: str, consumed_through: int, region: str = "us-east-1") -> int:
     """Drop stream records up to and including `consumed_through`; return how many.
 
@@ -153,3 +396,13 @@ def trim_stream(table_name: str, consumed_through: int, region: str = "us-east-1
         recent = list(streams.shard_iterators.items())[-_KEPT_ITERATORS:]
         streams.shard_iterators = dict(recent)
     return removed
+
+
+_REPLACEMENTS: dict[str, Callable[..., Any]] = {
+    "DynamoDBBackend.transact_write_items": _transact_write_items,
+    "Item.__init__": _item_init,
+    "DynamoType.to_regular_json": _to_regular_json,
+    "responses.method_names_from_class": _method_names_from_class,
+    "BaseJSONSerializer._serialize_type_structure": _serialize_type_structure,
+    "BaseJSONSerializer._serialize_type_map": _serialize_type_map,
+}

@@ -8,20 +8,25 @@ import json
 import logging
 import os
 import threading
-from collections.abc import Iterable, Iterator
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import boto3
 from botocore.awsrequest import AWSPreparedRequest, AWSResponse
 from botocore.compat import HTTPHeaders
+from botocore.exceptions import ClientError
 from moto import __version__ as moto_version
+from moto.core.request import Request
+from moto.dynamodb.responses import DynamoHandler
+from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 from moto.moto_server.werkzeug_app import (
     DomainDispatcherApplication,
     MotoRequestHandler,
     create_backend_app,
 )
 from moto.server import ThreadedMotoServer
+from werkzeug.exceptions import HTTPException
 from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder
 
@@ -70,53 +75,110 @@ class _Dispatcher(DomainDispatcherApplication):
 MOTO_LOCK = threading.Lock()
 
 
-def _serialized(app: Any, journal: Journal | None = None) -> Any:
-    def serial_app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
-        target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
-        if journal is None or not journal.recording or not _changes_state(target):
-            with MOTO_LOCK:
-                return list(app(environ, start_response))  # consume the body inside the lock
-        return _journaled(app, journal, target, environ, start_response)
+T = TypeVar("T")
+# moto's handlers for the requests that take the direct path in this process (the webhook's
+# reads and writes, the stream follower's): what moto's Flask app would call, without Flask.
+DIRECT_HANDLERS: dict[str, Callable[..., Any]] = {
+    DYNAMODB_PREFIX: DynamoHandler.dispatch,
+    "DynamoDBStreams_20120810.": DynamoDBStreamsHandler.dispatch,
+}
 
-    return serial_app
+
+class SerialApp:
+    """moto's WSGI app, one request at a time, every write journaled before it answers; and
+    the same for a botocore request in this process (`answer`), handed to moto's handler as
+    `mock_aws` hands it, without building a Flask request around it."""
+
+    def __init__(self, app: Any, journal: Journal | None = None) -> None:
+        self.app = app
+        self.journal = journal
+
+    def __call__(self, environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        target = str(environ.get("HTTP_X_AMZ_TARGET", ""))
+        body = b""
+        if self._journaling(target):
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+            body = environ["wsgi.input"].read(length) if length else b""
+            environ["wsgi.input"] = io.BytesIO(body)
+        statuses: list[str] = []
+
+        def capture(status: str, headers: Any, exc_info: Any = None) -> Any:
+            statuses.append(status)
+            return start_response(status, headers, exc_info)
+
+        def call() -> tuple[int, list[bytes]]:
+            answer = list(self.app(environ, capture))  # consume the body inside the lock
+            return int(statuses[0].split(" ", 1)[0]) if statuses else 500, answer
+
+        return self._serial(target, body, call)
+
+    def answer(self, request: AWSPreparedRequest) -> tuple[int, Any, bytes] | None:
+        """moto's answer to an in-process request it has a direct handler for; None: use the
+        WSGI app."""
+        target = request.headers.get("X-Amz-Target", "")
+        if isinstance(target, bytes):
+            target = target.decode()
+        handler = next((h for p, h in DIRECT_HANDLERS.items() if target.startswith(p)), None)
+        if handler is None:
+            return None
+        body = request.body or b""
+        if not isinstance(body, bytes):
+            body = body.encode() if isinstance(body, str) else body.read()
+        moto_request = Request.from_primitives(request.method, request.url, request.headers, body)
+
+        def call() -> tuple[int, tuple[int, Any, bytes]]:
+            try:
+                status, headers, content = handler(
+                    moto_request, moto_request.raw_url, dict(moto_request.headers)
+                )
+            except HTTPException as e:  # moto's errors, as its Flask app renders them
+                status, headers, content = e.code or 500, e.get_headers(), e.get_body()
+            except ClientError as e:  # as moto's convert_to_flask_response answers them
+                status, headers, content = 400, {}, e.response["Error"]["Message"]
+            if isinstance(content, str):
+                content = content.encode()
+            return status, (status, headers, content)
+
+        return self._serial(target, body, call)
+
+    def _journaling(self, target: str) -> bool:
+        journal = self.journal
+        return journal is not None and journal.recording and _changes_state(target)
+
+    def _serial(self, target: str, body: bytes, call: Callable[[], tuple[int, T]]) -> T:
+        """Run `call` (moto answering) under MOTO_LOCK; a write is journaled (fsynced) before
+        its answer leaves, the gate keeping the journal in the order moto applied the writes,
+        and a compaction out of the way."""
+        journal = self.journal
+        if journal is None or not self._journaling(target):
+            with MOTO_LOCK:
+                return call()[1]
+        seq = 0
+        with journal.gate:
+            document: dict[str, Any] | None = None
+            with MOTO_LOCK:
+                status, answer = call()
+                if status == 200:
+                    if target.startswith(DYNAMODB_PREFIX):
+                        document = dynamodb_entry(target, body)
+                    else:
+                        queue = _queue_name(body)
+                        if queue in journal.queues:
+                            document = {"queue": queue, "messages": queue_messages(queue)}
+            if document is not None:
+                seq = journal.append(document)
+        journal.sync(seq)  # on disk before the answer; concurrent writers share one fsync
+        return answer
+
+
+def _serialized(app: Any, journal: Journal | None = None) -> SerialApp:
+    return SerialApp(app, journal)
 
 
 def _changes_state(target: str) -> bool:
     if target.startswith(DYNAMODB_PREFIX):
         return target.removeprefix(DYNAMODB_PREFIX) in DYNAMODB_WRITES
     return target.startswith(SQS_PREFIX) and target.removeprefix(SQS_PREFIX) in SQS_CHANGES
-
-
-def _journaled(
-    app: Any, journal: Journal, target: str, environ: dict[str, Any], start_response: Any
-) -> Iterable[bytes]:
-    """Apply a write and journal it (fsynced) before moto's answer leaves; the gate keeps the
-    journal in the order moto applied the writes, and a compaction out of the way."""
-    length = int(environ.get("CONTENT_LENGTH") or 0)
-    body = environ["wsgi.input"].read(length) if length else b""
-    environ["wsgi.input"] = io.BytesIO(body)
-    statuses: list[str] = []
-
-    def capture(status: str, headers: Any, exc_info: Any = None) -> Any:
-        statuses.append(status)
-        return start_response(status, headers, exc_info)
-
-    seq = 0
-    with journal.gate:
-        document: dict[str, Any] | None = None
-        with MOTO_LOCK:
-            answer = list(app(environ, capture))
-            if statuses and statuses[0].startswith("200"):
-                if target.startswith(DYNAMODB_PREFIX):
-                    document = dynamodb_entry(target, body)
-                else:
-                    queue = _queue_name(body)
-                    if queue in journal.queues:
-                        document = {"queue": queue, "messages": queue_messages(queue)}
-        if document is not None:
-            seq = journal.append(document)
-    journal.sync(seq)  # on disk before the answer; concurrent writers share one fsync
-    return answer
 
 
 def _queue_name(body: bytes) -> str:
@@ -144,8 +206,9 @@ def queue_messages(name: str, region: str = "us-east-1") -> list[dict[str, Any]]
 class InProcessTransport:
     """boto3 in this process calls moto's app directly, without a socket: a `before-send`
     handler that answers every request for moto's endpoint through the same serialized,
-    journaled WSGI app the HTTP server runs (HTTP both ways cost a third of a webhook's CPU).
-    Other processes (tools, `sam local invoke` containers) still reach moto over HTTP."""
+    journaled app the HTTP server runs (HTTP both ways cost a third of a webhook's CPU);
+    DynamoDB's straight to moto's handler, the rest through its WSGI app. Other processes
+    (tools, `sam local invoke` containers) still reach moto over HTTP."""
 
     def __init__(self, app: Any, endpoint: str) -> None:
         self.app = app
@@ -155,6 +218,13 @@ class InProcessTransport:
         url = urlsplit(request.url)
         if url.netloc != self.netloc:
             return None  # not for moto: botocore sends it as usual
+        direct = self.app.answer(request) if isinstance(self.app, SerialApp) else None
+        if direct is not None:
+            status, direct_headers, content = direct
+            answered = HTTPHeaders()
+            for name, value in direct_headers.items():
+                answered[name] = str(value)
+            return AWSResponse(request.url, status, answered, _Raw(content))
         body = request.body or b""
         if not isinstance(body, bytes):
             body = body.encode() if isinstance(body, str) else body.read()

@@ -66,10 +66,12 @@ class StreamReader:
         self.client = boto3.client("dynamodbstreams", region_name=region, endpoint_url=endpoint)
         self._last_read: dict[str, str | None] = {}  # shard id -> last sequence number read
 
-    def read(self) -> list[dict[str, Any]]:
+    def read(self, keep: Callable[[dict[str, Any]], bool] | None = None) -> list[dict[str, Any]]:
+        """The records since the last read; with `keep`, only those it keeps (the others are
+        read past all the same)."""
         shard = _moto_shard(self.stream_arn)
         if shard is not None:
-            return self._read_shard(shard)
+            return self._read_shard(shard, keep)
         shards = self.client.describe_stream(StreamArn=self.stream_arn)["StreamDescription"]
         records: list[dict[str, Any]] = []
         for shard in shards["Shards"]:
@@ -86,22 +88,26 @@ class StreamReader:
             page = self.client.get_records(ShardIterator=iterator, Limit=1000)["Records"]
             if page:
                 self._last_read[shard_id] = page[-1]["dynamodb"]["SequenceNumber"]
-            records.extend(page)
+            records.extend(r for r in page if keep is None or keep(r))
         return records
 
-    def _read_shard(self, shard: Any) -> list[dict[str, Any]]:
+    def _read_shard(
+        self, shard: Any, keep: Callable[[dict[str, Any]], bool] | None
+    ) -> list[dict[str, Any]]:
         """moto's records straight from its backend, as GetRecords would return them: the
-        API's response serializer cost more than the rest of the local stack's webhook."""
+        API's response serializer cost more than the rest of the local stack's webhook. Only
+        the kept ones are copied out of moto (most records pass no filter)."""
         last = self._last_read.get(shard.id)
         start = int(last) + 1 if last else shard.starting_sequence_number
         offset = max(0, start - shard.starting_sequence_number)
-        page = [copy.deepcopy(r.to_json()) for r in shard.items[offset : offset + 1000]]
+        raw = [r.to_json() for r in shard.items[offset : offset + 1000]]
+        if raw:
+            self._last_read[shard.id] = raw[-1]["dynamodb"]["SequenceNumber"]
+        page = [copy.deepcopy(r) for r in raw if keep is None or keep(r)]
         for record in page:  # boto3 hands out an aware datetime; moto keeps a naive UTC one
             created = record["dynamodb"].get("ApproximateCreationDateTime")
             if isinstance(created, datetime) and created.tzinfo is None:
                 record["dynamodb"]["ApproximateCreationDateTime"] = created.replace(tzinfo=UTC)
-        if page:
-            self._last_read[shard.id] = page[-1]["dynamodb"]["SequenceNumber"]
         return page
 
     @property
@@ -138,7 +144,7 @@ class StreamTrigger:
 
     def poll(self) -> int:
         """Deliver every new record that passes the filters; return how many were delivered."""
-        wanted = [r for r in self.reader.read() if self._passes(r)]
+        wanted = self.reader.read(keep=self._passes)
         for start in range(0, len(wanted), self.batch_size):
             self.deliver(wanted[start : start + self.batch_size])
         return len(wanted)

@@ -22,7 +22,8 @@ import time
 import urllib.error
 import urllib.request
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import Message
 from pathlib import Path
@@ -252,3 +253,21 @@ def wait_for(condition: Callable[[], bool], timeout: float = 300.0) -> bool:
             return True
         time.sleep(0.05)
     return condition()
+
+
+@contextmanager
+def serving(
+    root: Path, *extra_args: str, env: dict[str, str] | None = None
+) -> Iterator[ServeProcess]:
+    """`leadwire serve` with its data and log under `root`, for a with-block (a test's
+    fixture): stopped after it, where anything but a clean exit 0 on SIGTERM, or a traceback
+    in its output, fails the test."""
+    served = ServeProcess(root / "data", root / "serve.log", *extra_args, env=env)
+    served.start()
+    try:
+        yield served
+    finally:
+        code = served.stop()
+        output = served.output()
+        assert code == 0, f"leadwire serve did not exit 0 on SIGTERM ({code}):\n{output}"
+        assert "Traceback" not in output, output

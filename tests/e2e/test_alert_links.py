@@ -12,7 +12,7 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 
-from tests.e2e.stack import ServeProcess, get_json, request, wait_for
+from tests.e2e.stack import ServeProcess, get_json, request, serving, wait_for
 from tests.slack_stub import StubSlack
 from tests.support import READY
 
@@ -31,13 +31,8 @@ def slack() -> Iterator[StubSlack]:
 @pytest.fixture
 def stack(tmp_path: Path, slack: StubSlack) -> Iterator[ServeProcess]:
     env = {"LEADWIRE_SECRET_SLACK_WEBHOOK": slack.url}
-    local = ServeProcess(tmp_path / "data", tmp_path / "serve.log", env=env)
-    local.start()
-    try:
+    with serving(tmp_path, env=env) as local:
         yield local
-    finally:
-        assert local.stop() == 0, local.output()
-        assert "Traceback" not in local.output(), local.output()
 
 
 def test_every_channel_renders_the_alert_and_its_link_opens_the_lead_page(stack, slack):

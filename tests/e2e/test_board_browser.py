@@ -268,3 +268,22 @@ def test_disposition_buttons_need_a_reason_to_reject_and_record_it(board):
     # Accepting a lead that is no SQL (any more) is refused with the API's reason, shown
     detail.locator("button[data-outcome=accepted]").click()
     detail.locator("#disposition-result.refused").wait_for()
+
+
+def test_a_lead_shows_who_else_from_its_company_engaged_and_opens_them(board):
+    # Given several people from Kobe Tools signed up this week
+    board.open("?q=kobe")
+    board.page.wait_for_function("document.querySelectorAll('#leads tbody tr').length >= 3")
+    people = len(board.names())
+    # When sales opens one of them
+    detail = board.open_lead("Mei")
+    # Then the detail names the account, its surge and every colleague
+    detail.locator("h3", has_text="Account: Kobe Tools (surge)").wait_for()
+    assert f"{people - 1} others from Kobe Tools engaged this week" in detail.inner_text()
+    colleagues = detail.locator(".colleague a")
+    assert colleagues.count() == people - 1
+    # And a colleague's name opens that colleague's lead
+    target = colleagues.first.get_attribute("href")
+    colleagues.first.click()
+    board.page.wait_for_url("**" + str(target))
+    assert board.errors == []

@@ -19,7 +19,7 @@ import pytest
 
 from leadwire_local import senders
 from leadwire_local.send import send
-from tests.e2e.stack import ServeProcess, post, request
+from tests.e2e.stack import ServeProcess, post, request, serving
 from tests.support import READY
 
 pytestmark = pytest.mark.e2e
@@ -32,14 +32,8 @@ MARKUP_NAME = "<img src=x onerror=alert(1)>"
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
-    root = tmp_path_factory.mktemp("browser")
-    served = ServeProcess(root / "data", root / "serve.log")
-    served.start()
-    try:
-        yield served
-    finally:
-        assert served.stop() == 0, served.output()
-        assert "Traceback" not in served.output(), served.output()
+    with serving(tmp_path_factory.mktemp("browser")) as local:
+        yield local
 
 
 class Tab:

@@ -11,20 +11,15 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.stack import COMMAND_TIMEOUT, ServeProcess, checkout_environment, get_json
+from tests.e2e.stack import COMMAND_TIMEOUT, ServeProcess, checkout_environment, get_json, serving
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
-    root = tmp_path_factory.mktemp("send")
-    served = ServeProcess(root / "data", root / "serve.log")
-    served.start()
-    try:
-        yield served
-    finally:
-        assert served.stop() == 0, served.output()
+    with serving(tmp_path_factory.mktemp("send")) as local:
+        yield local
 
 
 def leadwire_send(stack: ServeProcess, *args: str) -> subprocess.CompletedProcess[str]:

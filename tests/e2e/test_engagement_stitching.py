@@ -13,7 +13,7 @@ import pytest
 
 from leadwire.domain.models import lead_id_for
 from leadwire_local import senders
-from tests.e2e.stack import ServeProcess, get_json, post
+from tests.e2e.stack import ServeProcess, get_json, post, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -22,12 +22,8 @@ VISITOR = "anon-e2e-5b6f"
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[ServeProcess]:
-    local = ServeProcess(tmp_path / "data", tmp_path / "serve.log")
-    local.start()
-    try:
+    with serving(tmp_path) as local:
         yield local
-    finally:
-        assert local.stop() == 0, local.output()
 
 
 def pricing_view(n: int, at: datetime) -> dict:

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.stack import ServeProcess, get_json, wait_for
+from tests.e2e.stack import ServeProcess, get_json, serving, wait_for
 from tests.support import READY
 
 pytestmark = pytest.mark.e2e
@@ -26,13 +26,8 @@ URGENT = {**READY, "timeline": "within 2 weeks", "phone": "+1 415 555 0134", "me
 
 @pytest.fixture(scope="module")
 def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
-    root = tmp_path_factory.mktemp("lead-page")
-    local = ServeProcess(root / "data", root / "serve.log")
-    local.start()
-    try:
+    with serving(tmp_path_factory.mktemp("lead-page")) as local:
         yield local
-    finally:
-        assert local.stop() == 0, local.output()
 
 
 @pytest.fixture

@@ -32,7 +32,9 @@ def test_the_banner_ready_time_counts_the_imports(served):
     # only the part after the imports
     found = re.search(r"ready in (\d+\.\d) s", stack.output())
     assert found, stack.output()
-    assert float(found.group(1)) >= 0.9 * seconds - 0.5, (found.group(0), seconds)
+    # (before, it said a quarter of the wall time: 5-8 s of 27-31 s). Half is the bound: on a
+    # busy machine the first answer may come well after the banner, never twice as late.
+    assert float(found.group(1)) >= 0.5 * seconds, (found.group(0), seconds)
 
 
 def test_a_prospect_posting_the_form_without_an_email_sees_a_page(served):

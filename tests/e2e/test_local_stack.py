@@ -18,6 +18,7 @@ from tests.e2e.stack import (
     get_json,
     post,
     request,
+    serving,
     wait_for,
 )
 from tests.support import READY
@@ -27,15 +28,8 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[ServeProcess]:
-    local = ServeProcess(tmp_path / "data", tmp_path / "serve.log")
-    local.start()
-    try:
+    with serving(tmp_path) as local:
         yield local
-    finally:
-        code = local.stop()
-        output = local.output()
-        assert code == 0, f"leadwire serve did not exit 0 on SIGTERM ({code}):\n{output}"
-        assert "Traceback" not in output, output
 
 
 def post_json_form(stack: ServeProcess, fields: dict[str, str], delivery_id: str) -> dict[str, Any]:

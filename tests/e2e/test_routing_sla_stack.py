@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from leadwire.domain.models import lead_id_for
-from tests.e2e.stack import ServeProcess, get_json, post
+from tests.e2e.stack import ServeProcess, get_json, post, serving
 from tests.support import READY
 
 pytestmark = pytest.mark.e2e
@@ -19,12 +19,8 @@ pytestmark = pytest.mark.e2e
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[ServeProcess]:
-    local = ServeProcess(tmp_path / "data", tmp_path / "serve.log")
-    local.start()
-    try:
+    with serving(tmp_path) as local:
         yield local
-    finally:
-        local.stop()
 
 
 def sweep(stack: ServeProcess, ahead_seconds: float) -> dict[str, Any]:

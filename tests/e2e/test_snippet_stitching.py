@@ -15,19 +15,15 @@ import pytest
 
 from leadwire.domain.models import lead_id_for
 from leadwire_local import senders
-from tests.e2e.stack import ServeProcess, get_json, post, request
+from tests.e2e.stack import ServeProcess, get_json, post, request, serving
 
 pytestmark = pytest.mark.e2e
 
 
 @pytest.fixture
 def stack(tmp_path: Path) -> Iterator[ServeProcess]:
-    local = ServeProcess(tmp_path / "data", tmp_path / "serve.log")
-    local.start()
-    try:
+    with serving(tmp_path) as local:
         yield local
-    finally:
-        assert local.stop() == 0, local.output()
 
 
 def test_the_local_stack_serves_the_snippet_and_the_example_page_embeds_it(stack):

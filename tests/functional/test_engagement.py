@@ -38,8 +38,7 @@ CASES = [
         "segment",
         "webhook-segment-batch.json",
         email="peter@initech.example",
-        actions=["pricing_page_view", "video_watched", "identified"],
-        ignored=1,  # the group call
+        actions=["pricing_page_view", "video_watched", "identified", "identified"],
         malformed=b'{"type": "page", "anonymousId": "a1", "properties": {"path": "/pricing"}}',
     ),
     Case(
@@ -328,3 +327,45 @@ def post_body_signed(body: bytes) -> bytes:
         "mailgun", body, content_type="application/x-www-form-urlencoded"
     )
     return signed
+
+
+def test_a_group_call_tells_the_company_and_puts_a_personal_address_in_its_account(sandbox):
+    # Given Ann, known by a personal address, and Bob, by his Northwind one, both engaged
+    identify = {
+        "type": "identify",
+        "messageId": "g-i1",
+        "anonymousId": "anon-7",
+        "timestamp": "2026-11-25T09:00:00Z",
+        "traits": {"email": "ann@gmail.com"},
+    }
+    bob = {**page("g-p0", "anon-8", "/pricing", "2026-11-25T09:00:00Z")}
+    bob["context"] = {"traits": {"email": "bob@northwind.example"}}
+    # When Segment says which company Ann's anonymous id belongs to (the group's own e-mail
+    # is the company's), and she then views the pricing page
+    group = {
+        "type": "group",
+        "messageId": "g-g1",
+        "anonymousId": "anon-7",
+        "groupId": "grp-42",
+        "timestamp": "2026-11-25T09:01:00Z",
+        "traits": {
+            "name": "Northwind",
+            "email": "info@northwind.example",
+            "employees": 250,
+            "industry": "Software",
+            "website": "https://www.Northwind.example/about",
+        },
+    }
+    viewed = page("g-p1", "anon-7", "/pricing", "2026-11-25T09:02:00Z")
+    response = post(sandbox, CASES[0], body=segment([identify, bob, group, viewed]))
+    assert response.json()["accepted"] == 4
+    # Then her lead has the company's fields, and her address stays hers
+    ann = sandbox.request("GET", f"/leads/{lead_id_for('ann@gmail.com')}").json()
+    assert ann["email"] == "ann@gmail.com"
+    assert ann["profile"]["company"] == "Northwind"
+    assert (ann["profile"]["companySize"], ann["profile"]["industry"]) == ("250", "Software")
+    assert ann["profile"]["companyDomain"] == "northwind.example"
+    # And she counts in Northwind's account beside Bob
+    assert ann["account"]["domain"] == "northwind.example"
+    assert ann["account"]["summary"].startswith("1 other from Northwind engaged")
+    assert runtime.store().load(lead_id_for("info@northwind.example")) is None

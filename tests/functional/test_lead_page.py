@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode, urlsplit
 
 import boto3
+import pytest
 from boto3.dynamodb.types import TypeSerializer
 
 from leadwire.aws.dynamo import lead_item
@@ -66,12 +67,33 @@ def test_the_link_opens_the_lead_page_and_records_that_sales_saw_it(sandbox):
     assert "seen through the alert&#x27;s link" in history  # (in words, not the action name)
 
 
-def test_a_link_preview_does_not_count_as_sales_seeing_the_lead(sandbox):
+NAVIGATION = {"sec-fetch-mode": "navigate", "sec-fetch-dest": "document", "sec-fetch-user": "?1"}
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {"user-agent": "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"},
+        {"user-agent": "Mozilla/5.0 (compatible; MSIE 10.0) SafeLinks"},
+        {},  # no user agent at all: not a browser
+        {**BROWSER, "sec-purpose": "prefetch"},  # a browser prefetching it, nobody looking
+        {**BROWSER, "sec-fetch-mode": "no-cors", "sec-fetch-dest": "image"},  # an <img> of it
+        {**BROWSER, "sec-fetch-mode": "navigate", "sec-fetch-dest": "iframe"},  # framed
+    ],
+    ids=["slack", "mail-scanner", "no-agent", "prefetch", "image", "iframe"],
+)
+def test_a_link_preview_does_not_count_as_sales_seeing_the_lead(sandbox, headers):
     path = alerted_link(sandbox)
     with_clock(LEAD, datetime.now(UTC))
-    preview = {"user-agent": "Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"}
-    assert sandbox.request("GET", path, preview).status == 200
+    assert sandbox.request("GET", path, headers).status == 200
     assert sandbox.request("GET", f"/leads/{LEAD}").json()["sla"]["acknowledgedAt"] is None
+
+
+def test_a_browser_opening_the_link_from_a_mail_counts_as_seeing_the_lead(sandbox):
+    path = alerted_link(sandbox)
+    with_clock(LEAD, datetime.now(UTC))
+    assert sandbox.request("GET", path, {**BROWSER, **NAVIGATION}).status == 200
+    assert sandbox.request("GET", f"/leads/{LEAD}").json()["sla"]["acknowledgedAt"] is not None
 
 
 def test_the_buttons_record_a_disposition_with_its_reason_and_come_back_303(sandbox):
@@ -149,3 +171,14 @@ def test_the_prospects_text_is_escaped_on_the_page(sandbox):
     assert "<img" not in body and "<script" not in body and '<a href="javascript' not in body
     assert "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;" in body
     assert "\u202e" not in body and "second line" in body
+
+
+def test_the_page_says_who_else_from_the_company_engaged(sandbox):
+    # Given a colleague of Cleo's engaged this week
+    assert post_form(sandbox, "webinar", {"email": "ann@bigco.example"}).status == 202
+    sandbox.pump()
+    sandbox.received_alerts()
+    # When the rep opens Cleo's link
+    body = sandbox.request("GET", alerted_link(sandbox), BROWSER).body.decode()
+    # Then the page has the account's line
+    assert "<h2>Account</h2><p>1 other from Bigco engaged this week</p>" in body

@@ -58,6 +58,58 @@ def test_boto3_reaches_moto_in_process_without_a_socket(restored_environ, tmp_pa
     client.delete_table(TableName=table)
 
 
+def test_dynamodb_calls_take_moto_s_handler_directly_with_the_same_answers(
+    restored_environ, tmp_path
+):
+    # Given the in-process transport, and a count of what still goes through moto's WSGI app
+    journal = Journal(tmp_path / "journal.jsonl")
+    journal.start(0)
+    endpoint = f"http://127.0.0.1:{closed_port()}"
+    app = moto_server._serialized(moto_server._Dispatcher(create_backend_app), journal)
+    through_wsgi: list[str] = []
+    wsgi = app.app
+
+    def counting(environ, start_response):
+        through_wsgi.append(str(environ.get("HTTP_X_AMZ_TARGET", "")))
+        return wsgi(environ, start_response)
+
+    app.app = counting
+    session = boto3.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+    )
+    session.events.register_first("before-send", moto_server.InProcessTransport(app, endpoint))
+    client = session.client("dynamodb", endpoint_url=endpoint)
+    table = "direct-test"
+    client.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    item = {"pk": {"S": "a"}, "b": {"B": b"\x00\xff"}, "m": {"M": {"l": {"L": [{"N": "1"}]}}}}
+    new = {"ConditionExpression": "attribute_not_exists(pk)"}
+    # When an item is written, read back, and written again against its condition
+    client.put_item(TableName=table, Item=item, **new)
+    read = client.get_item(TableName=table, Key={"pk": {"S": "a"}})["Item"]
+    with pytest.raises(client.exceptions.ConditionalCheckFailedException):
+        client.put_item(TableName=table, Item=item, **new)
+    with pytest.raises(client.exceptions.TransactionCanceledException) as cancelled:
+        client.transact_write_items(
+            TransactItems=[{"Put": {"TableName": table, "Item": item, **new}}]
+        )
+    # Then the answers are DynamoDB's (binary round-trips, errors are boto3's own, with the
+    # cancellation reasons), none of it went through the WSGI app, and only the accepted
+    # write is journaled
+    assert read == item
+    reasons = cancelled.value.response["CancellationReasons"]
+    assert [r["Code"] for r in reasons] == ["ConditionalCheckFailed"]
+    assert through_wsgi == []
+    lines = [json.loads(line) for line in journal.path.read_text().splitlines()]
+    assert [line["dynamodb"] for line in lines] == ["PutItem"]
+    journal.close()
+    client.delete_table(TableName=table)
+
+
 def test_a_written_line_is_not_synced_until_its_fsync(tmp_path):
     journal = Journal(tmp_path / "journal.jsonl")
     journal.start(0)

@@ -1,13 +1,24 @@
-"""The local stack's moto patch: same transaction semantics, no whole-table copy, and a trip
-wire that fails when moto changes underneath it."""
+"""The local stack's moto patches: same transaction semantics, no whole-table copy, the same
+size limit and the same response bytes for less work, and a trip wire that fails when moto
+changes underneath them."""
 
 from __future__ import annotations
 
+import base64
 import copy
+import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from moto.core.serialize import XFormedAttributePicker, get_serializer_class
+from moto.core.utils import get_service_model
+from moto.dynamodb.exceptions import ItemSizeTooLarge
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.models.utilities import dynamo_to_dict
 
 from leadwire.domain.models import lead_id_for
 from leadwire.shell import runtime
@@ -31,10 +42,15 @@ def post(sandbox, form, email, delivery_id):
     return sandbox.request("POST", "/webhooks/forms/json", headers, body).json()["status"]
 
 
-def test_the_patch_is_pinned_to_the_moto_it_was_written_for():
-    # If this fails, moto changed: re-read its transact_write_items, re-check the patch,
-    # then update PINNED_MOTO / PINNED_SOURCE.
-    assert moto_patches.is_applicable(), moto_patches.source_digest()
+def test_the_patches_are_pinned_to_the_moto_they_were_written_for():
+    # If this fails, moto changed: re-read the functions whose digest moved, re-check the
+    # patches, then update PINNED_MOTO / PINNED_SOURCES.
+    changed = {
+        name: digest
+        for name, digest in moto_patches.source_digests().items()
+        if moto_patches.PINNED_SOURCES.get(name) != digest
+    }
+    assert moto_patches.is_applicable(), changed
 
 
 def test_patched_transactions_keep_dedupe_and_version_semantics(patched):
@@ -79,3 +95,136 @@ def test_consumed_stream_records_are_trimmed_and_numbering_goes_on(patched):
     later = reader.read()
     assert len(later) == 2  # ledger entry, lead (the account heard of them today already)
     assert min(int(r["dynamodb"]["SequenceNumber"]) for r in later) == last + 1
+
+
+# -- the item size limit, summed once ------------------------------------------------------
+
+
+def item_of(size: int) -> dict[str, Any]:
+    """An item whose attributes (names and values) come to `size` bytes, in 100 attributes."""
+    attributes = {"pk": {"S": "k"}}  # 2 + 1 bytes
+    left = size - 3
+    for n in range(99):
+        name = f"a{n:02d}"  # 3 bytes
+        width = left // (99 - n) - 3
+        attributes[name] = {"S": "x" * width}
+        left -= 3 + width
+    return attributes
+
+
+@pytest.mark.parametrize("size", [405_000, 405_001, 1_000])
+def test_the_item_size_limit_is_where_moto_puts_it(size):
+    def build() -> str:
+        try:
+            item = Item(None, None, item_of(size))  # type: ignore[arg-type]
+            return f"{len(item.attrs)} attributes"
+        except ItemSizeTooLarge:
+            return "too large"
+
+    unpatched = build()
+    assert moto_patches.apply()
+    try:
+        assert build() == unpatched == ("too large" if size > 405_000 else "100 attributes")
+    finally:
+        moto_patches.restore()
+
+
+# -- DynamoDB responses, serialized without the shape walk ---------------------------------
+
+SCALARS = st.one_of(
+    st.builds(lambda s: {"S": s}, st.text(max_size=8)),
+    st.builds(lambda n: {"N": str(n)}, st.integers()),
+    st.builds(lambda b: {"B": b}, st.binary(max_size=8)),
+    st.builds(lambda b: {"BOOL": b}, st.booleans()),
+    st.just({"NULL": True}),
+    st.builds(lambda s: {"SS": sorted(s)}, st.sets(st.text(max_size=4), min_size=1, max_size=3)),
+    st.builds(lambda s: {"NS": [str(n) for n in s]}, st.sets(st.integers(), min_size=1)),
+    st.builds(lambda s: {"BS": sorted(s)}, st.sets(st.binary(max_size=4), min_size=1)),
+)
+ATTRIBUTE_VALUES = st.recursive(
+    SCALARS,
+    lambda inner: st.one_of(
+        st.builds(lambda m: {"M": m}, st.dictionaries(st.text(max_size=4), inner, max_size=4)),
+        st.builds(lambda items: {"L": items}, st.lists(inner, max_size=4)),
+    ),
+    max_leaves=12,
+)
+ITEMS = st.dictionaries(st.text(min_size=1, max_size=6), ATTRIBUTE_VALUES, max_size=6)
+
+
+def serialized(operation: str, result: Any) -> Any:
+    """The response body moto sends for `result`, as its DynamoDB handler serializes it."""
+    service = get_service_model("dynamodb")
+    serializer_class = get_serializer_class("dynamodb", service.protocol)
+    serializer = serializer_class(
+        operation_model=service.operation_model(operation),
+        value_picker=XFormedAttributePicker(),
+    )
+    return json.loads(serializer.serialize(dynamo_to_dict(result))["body"])
+
+
+@settings(max_examples=150, deadline=None)
+@given(ITEMS, st.lists(ITEMS, max_size=3))
+def test_dynamodb_responses_are_the_bytes_moto_would_send(item, items):
+    for operation, result in [
+        ("GetItem", {"Item": item}),
+        ("Query", {"Items": items, "Count": len(items), "LastEvaluatedKey": item or None}),
+        ("PutItem", {"Attributes": item}),
+    ]:
+        unpatched = serialized(operation, result)
+        assert moto_patches.apply()
+        try:
+            assert serialized(operation, result) == unpatched
+        finally:
+            moto_patches.restore()
+
+
+def as_wire(value: Any) -> Any:
+    """Binary as it arrives over the wire (base64 text), the other form moto keeps."""
+    if isinstance(value, bytes):
+        return base64.b64encode(value).decode()
+    if isinstance(value, dict):
+        return {k: as_wire(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [as_wire(v) for v in value]
+    return value
+
+
+@settings(max_examples=150, deadline=None)
+@given(ITEMS, st.booleans())
+def test_an_item_s_json_is_what_moto_builds_and_as_much_a_copy(attributes, wire):
+    attributes = {"pk": {"S": "k"}, **(as_wire(attributes) if wire else attributes)}
+
+    def views() -> list[Any]:
+        item = Item(DynamoType({"S": "k"}), None, copy.deepcopy(attributes))
+        before = repr(item)
+        seen = []
+        for view in (item.to_json, item.to_regular_json):
+            try:
+                shown = view()
+            except TypeError as e:  # moto's own (boto3 refuses base64 text in a binary set)
+                seen.append(type(e))
+                continue
+            seen.append(copy.deepcopy(shown))
+            scribble(shown)
+        assert repr(item) == before  # nothing handed out shares the stored item's containers
+        return seen
+
+    unpatched = views()
+    assert moto_patches.apply()
+    try:
+        assert views() == unpatched
+    finally:
+        moto_patches.restore()
+
+
+def scribble(value: Any) -> None:
+    """Change every container in a view, as a careless caller might."""
+    if isinstance(value, dict):
+        for v in list(value.values()):
+            scribble(v)
+        value["scribbled"] = True
+    elif isinstance(value, list):
+        for v in value:
+            scribble(v)
+        value.append("scribbled")

@@ -86,3 +86,29 @@ def test_alert_carries_urgency_for_subscription_filter_policies(sandbox):
     assert (soon.urgency, later.urgency) == ("high", "normal")
     assert soon.stage == later.stage == "sql"
     assert "timeline 14 days" in soon.message.split("Why: ", 1)[1].splitlines()[0]
+
+
+def test_the_alert_says_who_else_from_the_company_engaged_this_week(sandbox):
+    # Given two colleagues of Cleo's engaged this week, and someone on a personal address
+    post_form(sandbox, "webinar", {"email": "ann@bigco.example", "first_name": "Ann"})
+    post_form(sandbox, "content-download", {"email": "raj@bigco.example"})
+    post_form(sandbox, "webinar", {"email": "sam@gmail.com"})
+    sandbox.pump()
+    sandbox.received_alerts()
+    # When Cleo requests a demo and becomes an SQL
+    assert post_form(sandbox, "demo-request", READY).status == 202
+    sandbox.pump()
+    # Then the alert names the account and its surge, without naming the colleagues
+    [alert] = sandbox.received_alerts()
+    line = "Account: 2 others from Bigco engaged this week (account surge: 3 people within 7 days)"
+    assert line in alert.message
+    assert "ann@" not in alert.message and "Ann" not in alert.message
+
+
+def test_an_alert_for_a_lead_without_colleagues_has_no_account_line(sandbox):
+    # Given no one else from bigco.example engaged, When Cleo requests a demo
+    assert post_form(sandbox, "demo-request", READY).status == 202
+    sandbox.pump()
+    # Then the alert has no account line (nothing to tell)
+    [alert] = sandbox.received_alerts()
+    assert alert.stage == "sql" and "Account:" not in alert.message

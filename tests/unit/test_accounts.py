@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from leadwire.domain.accounts import Colleague, account_of, account_view
+import pytest
+
+from leadwire.domain.accounts import Colleague, account_line, account_of, account_view
 from leadwire.domain.models import Profile
 from leadwire.domain.scoring import score
+from leadwire.providers.fields import web_domain
 from tests.support import form_event
 
 
@@ -70,3 +73,52 @@ def test_the_account_says_who_else_engaged_this_week_and_when_it_surges(rules, n
     )
     assert alone is not None and alone.others == 0
     assert alone.summary == "no one else from Northwind engaged this week"
+
+
+def test_the_alert_line_counts_colleagues_within_the_window_the_lead_was_scored_with(rules, now):
+    # Given Ann scored under rules with a 7-day window, surge at 3 people
+    profile = Profile(email="ann@northwind.example")
+    ann = score(None, form_event("webinar", profile, now), rules, now)
+    assert ann.lead.account_window is not None
+    assert ann.lead.account_window.window_days == 7
+    # When two others engaged, one of them 8 days ago (outside the window)
+    engaged = {"ld_1": now - timedelta(days=1), "ld_2": now - timedelta(days=8)}
+    engaged[ann.lead.lead_id] = now  # she is not her own colleague
+    # Then one other is counted, and no surge is claimed
+    assert account_line(ann.lead, engaged, now) == "1 other from Northwind engaged this week"
+    engaged["ld_3"] = now
+    assert account_line(ann.lead, engaged, now) == (
+        "2 others from Northwind engaged this week (account surge: 3 people within 7 days)"
+    )
+    # And a personal address has no account, so no line
+    sam = score(None, form_event("webinar", Profile(email="sam@gmail.com"), now), rules, now)
+    assert sam.lead.account_window is None
+    assert account_line(sam.lead, {"ld_1": now}, now) is None
+
+
+@pytest.mark.parametrize(
+    ("website", "domain"),
+    [
+        ("https://www.Northwind.example/about", "northwind.example"),
+        ("northwind.example", "northwind.example"),
+        ("http://shop.northwind.example:8080", "shop.northwind.example"),
+        ("localhost", None),
+        ("http://[::1", None),
+        ("", None),
+        (42, None),
+    ],
+)
+def test_a_company_website_gives_its_domain(website, domain):
+    assert web_domain(website) == domain
+
+
+def test_a_company_domain_is_the_account_only_when_the_address_says_nothing(rules):
+    # a personal address with the company's domain from a group call: that company
+    ann = Profile(email="ann@gmail.com", company_domain="northwind.example")
+    assert account_of(ann, rules) == "northwind.example"
+    # a business address wins over a company domain
+    raj = Profile(email="raj@globex.example", company_domain="northwind.example")
+    assert account_of(raj, rules) == "globex.example"
+    # a company domain that is a personal mail provider, or not a domain, is no account
+    assert account_of(Profile(company_domain="gmail.com"), rules) is None
+    assert account_of(Profile(company_domain="not a domain"), rules) is None

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
+
 import pytest
 
 from leadwire.domain.errors import RulesError
-from leadwire.domain.rules import DEFAULT_RULES_FILE, load_rules, parse_rules
+from leadwire.domain.rules import (
+    DEFAULT_RULES_FILE,
+    compile_rules,
+    compiled_path,
+    load_rules,
+    parse_rules,
+)
 
 
 def test_default_rules_load_and_carry_their_version():
@@ -104,3 +113,23 @@ def test_a_misspelled_action_reference_names_the_referencing_line_and_the_action
         f"rules.yaml:{line_of(text, 'demo-request: demo_requst')}: forms.demo-request: "
         "action 'demo_requst' is not in engagement.actions (did you mean 'demo_request'?)"
     )
+
+
+def test_the_shipped_compiled_rules_are_the_rules_file_validated():
+    # Given the defaults and the compiled form shipped beside them (a cold start reads it)
+    text = DEFAULT_RULES_FILE.read_text()
+    # Then it was made from this very text (else: python -m leadwire.domain.rules)
+    document = json.loads(compiled_path(DEFAULT_RULES_FILE).read_text())
+    assert document["source_sha256"] == hashlib.sha256(text.encode()).hexdigest()
+    # And loading it gives exactly what parsing and validating the file gives
+    assert load_rules() == parse_rules(text, str(DEFAULT_RULES_FILE))
+
+
+def test_a_rules_file_changed_after_compiling_is_parsed_again(tmp_path):
+    # Given a rules file compiled, then edited
+    path = tmp_path / "rules.yaml"
+    path.write_text(DEFAULT_RULES_FILE.read_text())
+    compile_rules(path)
+    path.write_text(DEFAULT_RULES_FILE.read_text().replace('version: "', 'version: "edited-', 1))
+    # When it is loaded, Then the edit counts (the stale compiled form is not read)
+    assert load_rules(path).version.startswith("edited-")

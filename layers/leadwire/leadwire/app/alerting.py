@@ -24,6 +24,7 @@ from typing import Literal
 from leadwire.app.lead_links import LeadLinks
 from leadwire.app.locking import update_lead
 from leadwire.app.ports import AlertOutbox, AlertPublisher, LeadStore, SlackPoster, SmsBudget
+from leadwire.domain.accounts import account_line
 from leadwire.domain.alert_text import Alert, render_alert
 from leadwire.domain.errors import AlertInFlight, DuplicateEvent, SlackUnavailable
 from leadwire.domain.models import Lead, Outcome, Urgency
@@ -51,7 +52,15 @@ class Alerting:
         """The alert's every text, with this alert's signed link."""
         link = self.links.for_alert(lead.lead_id, version, now) if self.links else None
         owner = self.owner_name(lead.owner) if lead.owner else None
-        return render_alert(lead, link, owner)
+        return render_alert(lead, link, owner, self.account(lead, now))
+
+    def account(self, lead: Lead, now: datetime) -> str | None:
+        """Who else from the lead's company engaged lately, read now (one query)."""
+        window = lead.account_window
+        if window is None:
+            return None
+        since = now - timedelta(days=window.window_days)
+        return account_line(lead, self.store.engaged_people(window.domain, since), now)
 
 
 @dataclass(frozen=True)

@@ -9,14 +9,18 @@ genuine token for an erased lead finds nothing and writes nothing.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from leadwire.app.acknowledge import acknowledge
-from leadwire.app.disposition import Dispositions
 from leadwire.app.ports import Clock, LeadStore, SigningSecrets
+from leadwire.domain.accounts import account_line
 from leadwire.domain.errors import LeadErased
 from leadwire.domain.lead_link import LINK_KEY_NAME, LeadLink, read_link
 from leadwire.domain.models import Lead, LedgerEntry
+
+if TYPE_CHECKING:  # its pydantic request model loads with the first disposition, not the page
+    from leadwire.app.disposition import Dispositions
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,7 @@ class LeadPageData:
     lead: Lead
     ledger: list[LedgerEntry]
     link: LeadLink
+    account: str | None = None  # who else from their company engaged lately
 
 
 @dataclass(frozen=True)
@@ -51,7 +56,15 @@ class LeadPages:
             raise LeadErased("this lead was erased")
         if acknowledged:
             lead = acknowledge(self.store, lead.lead_id, "link", self.clock(), self.rules_version)
-        return LeadPageData(lead, self.store.ledger(lead.lead_id), link)
+        return LeadPageData(lead, self.store.ledger(lead.lead_id), link, self._account(lead))
+
+    def _account(self, lead: Lead) -> str | None:
+        window = lead.account_window
+        if window is None:
+            return None
+        now = self.clock()
+        since = now - timedelta(days=window.window_days)
+        return account_line(lead, self.store.engaged_people(window.domain, since), now)
 
     def dispose(self, token: str, outcome: str, reason: str | None) -> dict[str, Any]:
         """Record sales' verdict from the page's buttons (a disposition also stops the clock)."""

@@ -32,7 +32,8 @@ def existing_lead(store: LeadStore, lead_id: str) -> Lead:
 
 def lead_view(lead: Lead) -> dict[str, Any]:
     """A lead as the API shows it (camelCase, score split, BANT, urgency, transitions)."""
-    return lead.model_dump(mode="json", by_alias=True)
+    # The account window is the alert senders' copy of the rules; the API shows `account`.
+    return lead.model_dump(mode="json", by_alias=True, exclude={"account_window"})
 
 
 def account_of_lead(

@@ -65,6 +65,10 @@ class LeadStore(Protocol):
         """The people who engaged for an account (business domain) since then, with when."""
         ...
 
+    def engaged_people(self, domain: str, since: datetime) -> dict[str, datetime]:
+        """Who engaged for an account since then (lead id -> when), without their leads."""
+        ...
+
     def all_ledger_entries(self) -> Iterator[tuple[str, LedgerEntry]]:
         """Every ledger entry with its lead id (the what-if replay's input)."""
         ...

@@ -510,6 +510,16 @@ class DynamoLeadStore:
         self, domain: str, since: datetime, limit: int = ACCOUNT_READ
     ) -> list[tuple[Lead, datetime]]:
         """The people who engaged for the account since `since`, each with when last."""
+        people = self.engaged_people(domain, since, limit)
+        engaged = {lead_pk(lead_id): at for lead_id, at in people.items()}
+        leads = self._batch_load(list(engaged)[:limit])
+        return [(lead, engaged[lead_pk(lead.lead_id)]) for lead in leads]
+
+    def engaged_people(
+        self, domain: str, since: datetime, limit: int = ACCOUNT_READ
+    ) -> dict[str, datetime]:
+        """Who engaged for the account since `since` (lead id -> when), from its person items
+        alone: what an alert's account line needs, without reading their leads."""
         engaged: dict[str, datetime] = {}
         paginator = self._client.get_paginator("query")
         with _storage_errors():
@@ -528,11 +538,10 @@ class DynamoLeadStore:
             for page in pages:
                 for item in page.get("Items", []):
                     plain = _untyped(item)
-                    engaged[lead_pk(plain["leadId"])] = datetime.fromisoformat(plain["engagedAt"])
+                    engaged[plain["leadId"]] = datetime.fromisoformat(plain["engagedAt"])
                 if len(engaged) >= limit:
                     break
-        leads = self._batch_load(list(engaged)[:limit])
-        return [(lead, engaged[lead_pk(lead.lead_id)]) for lead in leads]
+        return engaged
 
     def _batch_load(self, pks: list[str]) -> list[Lead]:
         found: dict[str, Lead] = {}

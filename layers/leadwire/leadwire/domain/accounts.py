@@ -8,11 +8,16 @@ domain; personal, disposable and competitor addresses belong to none.
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from leadwire.domain.models import Frozen, Lead, Profile
-from leadwire.domain.rules import FitRules, ScoringRules
 
+if TYPE_CHECKING:  # the alert function words the account line without the rules module
+    from leadwire.domain.rules import FitRules, ScoringRules
+
+_DOMAIN = re.compile(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}")
 SHOWN_PEOPLE = 10  # the others named on a lead's account (the count covers them all)
 
 
@@ -29,13 +34,16 @@ def email_kind(domain: str, rules: FitRules) -> str:
 
 
 def account_of(profile: Profile, rules: ScoringRules) -> str | None:
-    """The account (business e-mail domain) a person engages for; None without the rules'
-    `accounts` section or a business address."""
-    domain = profile.email_domain
-    if rules.accounts is None or not domain:
+    """The account a person engages for: their business e-mail domain, else their company's
+    domain (a CDP `group` call's website); None without the rules' `accounts` section."""
+    if rules.accounts is None:
         return None
-    domain = domain.strip().lower()
-    return domain if email_kind(domain, rules.fit) == "business" else None
+    email = (profile.email_domain or "").strip().lower()
+    company = (profile.company_domain or "").strip().lower()
+    for domain in (email, company if _DOMAIN.fullmatch(company) else ""):
+        if domain and email_kind(domain, rules.fit) == "business":
+            return domain
+    return None
 
 
 class Colleague(Frozen):
@@ -76,16 +84,8 @@ def account_view(
         reverse=True,
     )
     name = _account_name(lead, domain)
-    when = "this week" if window == 7 else f"in the last {window} days"
     people = len(recent)
-    summary = (
-        f"{people} other{'s' if people != 1 else ''} from {name} engaged {when}"
-        if people
-        else f"no one else from {name} engaged {when}"
-    )
-    surge = people + 1 >= rules.accounts.surge_people
-    if surge:
-        summary += f" (account surge: {people + 1} people within {window} days)"
+    summary, surge = account_summary(name, people, window, rules.accounts.surge_people)
     return AccountView(
         domain=domain,
         name=name,
@@ -95,6 +95,37 @@ def account_view(
         surge=surge,
         summary=summary,
     )
+
+
+def account_summary(
+    name: str, others: int, window_days: int, surge_people: int
+) -> tuple[str, bool]:
+    """The account's sentence, e.g. "3 others from Northwind engaged this week (account
+    surge: 4 people within 7 days)", and whether it surges (the person is one of them)."""
+    when = "this week" if window_days == 7 else f"in the last {window_days} days"
+    summary = (
+        f"{others} other{'s' if others != 1 else ''} from {name} engaged {when}"
+        if others
+        else f"no one else from {name} engaged {when}"
+    )
+    surge = others + 1 >= surge_people
+    if surge:
+        summary += f" (account surge: {others + 1} people within {window_days} days)"
+    return summary, surge
+
+
+def account_line(lead: Lead, engaged: dict[str, datetime], now: datetime) -> str | None:
+    """The account's sentence for an alert, from who engaged for it (lead id -> when) and the
+    window the lead carries; None when the person has no account, or no one else engaged."""
+    window = lead.account_window
+    if window is None:
+        return None
+    since = now - timedelta(days=window.window_days)
+    others = sum(1 for lid, at in engaged.items() if lid != lead.lead_id and at >= since)
+    if not others:
+        return None  # "no one else engaged" tells a rep nothing worth a line
+    name = _account_name(lead, window.domain)
+    return account_summary(name, others, window.window_days, window.surge_people)[0]
 
 
 def _account_name(lead: Lead, domain: str) -> str:

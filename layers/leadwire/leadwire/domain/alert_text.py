@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -63,7 +63,7 @@ class Alert(Frozen):
     subject: str
     message: str  # the e-mail's body
     sms: str
-    slack: dict[str, Any] = {}  # an incoming webhook's Block Kit message
+    slack: dict[str, Any] = field(default_factory=dict)  # an incoming webhook's Block Kit message
 
 
 @dataclass(frozen=True)
@@ -139,9 +139,11 @@ def phone_e164(phone: str | None) -> str | None:
     return shown(phone, 32)
 
 
-def render_alert(lead: Lead, link: AlertLink | None = None, owner: str | None = None) -> Alert:
+def render_alert(
+    lead: Lead, link: AlertLink | None = None, owner: str | None = None, account: str | None = None
+) -> Alert:
     """Every channel's text for an SQL alert. `owner`: the owner's name (routing.reps), else
-    the lead's owner id is shown as it is."""
+    the lead's owner id is shown as it is; `account`: who else from their company engaged."""
     p = lead.profile
     who = who_is(lead)
     title, company = shown(p.job_title or ""), shown(p.company or "")
@@ -162,6 +164,7 @@ def render_alert(lead: Lead, link: AlertLink | None = None, owner: str | None = 
         ("Title", title),
         ("Company", company),
         ("Company size", size),
+        ("Account", shown(account or "", _REASON_LIMIT)),
         ("Why", why),
         ("They wrote", f'"{wrote}"' if wrote else ""),
         ("Phone", phone or ""),

@@ -1,7 +1,7 @@
 """The domain's vocabulary: leads, the events that score them, stages and transitions.
 
-Frozen pydantic models, so the same types validate input, serialize to DynamoDB and to
-the HTTP API (camelCase), and can never be changed in place by the pure scoring code.
+Frozen records (leadwire.domain.records), so the same types serialize to DynamoDB and to the
+HTTP API (camelCase), and can never be changed in place by the pure scoring code.
 """
 
 from __future__ import annotations
@@ -10,17 +10,14 @@ import hashlib
 import re
 import unicodedata
 from collections.abc import Collection
+from dataclasses import field
 from datetime import date, datetime, time
 from enum import StrEnum
+from typing import ClassVar
 
-from pydantic import BaseModel, ConfigDict, Field, computed_field, model_validator
-from pydantic.alias_generators import to_camel
+from leadwire.domain.records import Record, RecordError, excluded
 
-
-class Frozen(BaseModel):
-    model_config = ConfigDict(
-        frozen=True, alias_generator=to_camel, populate_by_name=True, extra="ignore"
-    )
+Frozen = Record  # the name the other domain modules know
 
 
 class Stage(StrEnum):
@@ -70,6 +67,9 @@ class Profile(Frozen):
     industry: str | None = None
     country: str | None = None
     phone: str | None = None
+    # The company's web domain as a CDP's `group` call gives it (its `website`): the account
+    # of someone whose own address says nothing (a personal one, or none yet).
+    company_domain: str | None = None
 
     def updated_with(self, newer: Profile, keep: Collection[str] = ()) -> Profile:
         """What a later event says wins, except over the fields in `keep`; what it leaves
@@ -78,8 +78,8 @@ class Profile(Frozen):
         return self.model_copy(update=changes) if changes else self
 
     def said(self) -> dict[str, str]:
-        """The fields that hold a value."""
-        return {k: v for k, v in self.model_dump().items() if v not in (None, "")}
+        """The fields that hold a value (read from the instance: scored once per event)."""
+        return {k: v for k, v in self.__dict__.items() if v is not None and v != ""}
 
     @property
     def display_name(self) -> str:
@@ -94,7 +94,7 @@ class Profile(Frozen):
 class LeadEvent(Frozen):
     """One form submission or chat message, normalized from whatever a provider sent."""
 
-    event_id: str = Field(max_length=300)
+    event_id: str  # at most 300 characters
     provider: str
     channel: Channel
     form: str | None = None
@@ -104,7 +104,7 @@ class LeadEvent(Frozen):
     budget: str | None = None
     timeline: str | None = None
     message: str | None = None
-    attributes: dict[str, str] = Field(default_factory=dict)
+    attributes: dict[str, str] = field(default_factory=dict)
     # For behaviour (Channel.EVENT): what they did, as the rules name it ("page", a tracked
     # event's name such as "Video Playback Completed", "email_click", "identify"), and for a
     # page view its path.
@@ -114,19 +114,19 @@ class LeadEvent(Frozen):
     trust: Trust = Trust.UNVERIFIED
     # Scored only for a lead we already have (an e-mail reply: anyone can write to the reply
     # address, and mail from strangers is not a lead); never stored.
-    known_lead_only: bool = Field(default=False, exclude=True)
+    known_lead_only: bool = excluded(False)
     # Event ids this one repeats: recorded already, it is a duplicate (an unsigned form's
     # same content in the previous deduplication window).
-    repeats_of: list[str] = Field(default_factory=list)
+    repeats_of: list[str] = field(default_factory=list)
     # What reading the delivery changed or dropped, in words (never the raw values of an
     # identity): "email: removed 1 zero-width character", "company: dropped, not text".
-    normalized: list[str] = Field(default_factory=list)
+    normalized: list[str] = field(default_factory=list)
 
-    @model_validator(mode="after")
-    def _identifies_someone(self) -> LeadEvent:
+    def __post_init__(self) -> None:
+        if len(self.event_id) > 300:
+            raise RecordError("event_id: at most 300 characters")
         if not self.profile.email and not self.visitor_id:
-            raise ValueError("an event needs an email or a visitor id")
-        return self
+            raise RecordError("an event needs an email or a visitor id")
 
     @property
     def email(self) -> str | None:
@@ -179,7 +179,8 @@ class Bant(Frozen):
     timeline: str | None = None
     timeline_days: int | None = None
 
-    @computed_field  # type: ignore[prop-decorator]
+    _computed: ClassVar[tuple[str, ...]] = ("known",)
+
     @property
     def known(self) -> int:
         return sum(1 for v in (self.budget, self.authority, self.need, self.timeline) if v)
@@ -195,8 +196,12 @@ class Disposition(Frozen):
     """Sales' verdict on a lead they were handed: the feedback that tunes the rules."""
 
     outcome: DispositionOutcome
-    reason: str | None = Field(default=None, max_length=500)
+    reason: str | None = None  # at most 500 characters
     at: datetime
+
+    def __post_init__(self) -> None:
+        if self.reason is not None and len(self.reason) > 500:
+            raise RecordError("reason: at most 500 characters")
 
 
 class Transition(Frozen):
@@ -221,7 +226,7 @@ class LedgerEntry(Frozen):
     # The normalized event itself, so a what-if can replay history under other rules.
     event: LeadEvent | None = None
     # What reading the delivery changed or dropped (the event's `normalized`).
-    normalized: list[str] = Field(default_factory=list)
+    normalized: list[str] = field(default_factory=list)
     # The source's trust (None: not a delivery, e.g. decay or a disposition).
     trust: Trust | None = None
 
@@ -246,7 +251,7 @@ class BusinessHours(Frozen):
     name). Outside them an SLA waits; an alert still goes out at once."""
 
     timezone: str = "UTC"
-    days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])  # Monday = 0
+    days: list[int] = field(default_factory=lambda: [0, 1, 2, 3, 4])  # Monday = 0
     start: time = time(9)
     end: time = time(17)
 
@@ -258,13 +263,13 @@ class Sla(Frozen):
     started_at: datetime
     due: datetime
     acknowledged_at: datetime | None = None
-    escalations: list[Escalation] = Field(default_factory=list)
+    escalations: list[Escalation] = field(default_factory=list)
     # What escalating needs, fixed when the clock starts (the sweeper never reads the rules
     # file): the clock's length, the queue's hours, and who is alerted next on each expiry.
     minutes: float | None = None
     hours: BusinessHours | None = None
-    next: list[str] = Field(default_factory=list)
-    names: dict[str, str] = Field(default_factory=dict)  # rep id -> name, for the alert text
+    next: list[str] = field(default_factory=list)
+    names: dict[str, str] = field(default_factory=dict)  # rep id -> name, for the alert text
     rules_version: str = ""
 
 
@@ -274,7 +279,21 @@ class Turn(Frozen):
     so two concurrent SQLs never share a turn nor skip one."""
 
     queue: str
-    seen: int = Field(ge=0)
+    seen: int
+
+    def __post_init__(self) -> None:
+        if self.seen < 0:
+            raise RecordError("seen: a turn count is never negative")
+
+
+class AccountWindow(Frozen):
+    """The account a person engages for, with the rules' window and surge size fixed when
+    scored: the alert function and the sweeper tell sales about the account without reading
+    the rules file."""
+
+    domain: str
+    window_days: int
+    surge_people: int
 
 
 MESSAGE_KEPT = 1000  # characters of the prospect's latest message kept on the lead
@@ -285,17 +304,17 @@ class Lead(Frozen):
     profile: Profile = Profile()
     # Profile fields (and budget, timeline) a verified source set: an unverified event cannot
     # change them.
-    verified_fields: list[str] = Field(default_factory=list)
-    visitor_ids: list[str] = Field(default_factory=list)
+    verified_fields: list[str] = field(default_factory=list)
+    visitor_ids: list[str] = field(default_factory=list)
     stage: Stage = Stage.LEAD
     fit: int = 0
-    fit_rules: dict[str, int] = Field(default_factory=dict)
+    fit_rules: dict[str, int] = field(default_factory=dict)
     # Engagement as of `engaged_at`; it fades with the rules' half-life from then on.
     engagement: float = 0.0
     engaged_at: datetime | None = None
-    action_points: dict[str, int] = Field(default_factory=dict)
+    action_points: dict[str, int] = field(default_factory=dict)
     # The latest day each capped-per-day action scored, and its points that day.
-    day_points: dict[str, DayPoints] = Field(default_factory=dict)
+    day_points: dict[str, DayPoints] = field(default_factory=dict)
     # Visits to the site (a visit ends after the rules' inactivity), when the latest began,
     # and the latest site activity.
     visits: int = 0
@@ -303,13 +322,13 @@ class Lead(Frozen):
     last_seen_at: datetime | None = None
     bant: Bant = Bant()
     urgency: Urgency = Urgency.NORMAL
-    urgency_reasons: list[str] = Field(default_factory=list)  # why it is high (empty when normal)
+    urgency_reasons: list[str] = field(default_factory=list)  # why it is high (empty when normal)
     last_action: str | None = None
     last_hand_raise_at: datetime | None = None
     urgent_said_at: datetime | None = None
     urgent_words: str | None = None  # the urgent phrase they used, for the reason
     last_chat_at: datetime | None = None  # their latest chat message (an active conversation)
-    transitions: list[Transition] = Field(default_factory=list)
+    transitions: list[Transition] = field(default_factory=list)
     # When the lead entered its current stage: lists are newest first by it.
     stage_at: datetime | None = None
     disposition: Disposition | None = None
@@ -322,6 +341,7 @@ class Lead(Frozen):
     queue: str | None = None
     # The UTC day the person last counted as engaged for their account (once a day at most).
     account_noted_on: date | None = None
+    account_window: AccountWindow | None = None  # None: no account (or no accounts section)
     sla: Sla | None = None
     # After sales rejects a lead, it cannot become an SQL again before this moment.
     requalify_after: datetime | None = None
@@ -331,12 +351,12 @@ class Lead(Frozen):
     # Optimistic-locking counter: every stored change bumps it by one.
     version: int = 0
 
-    @computed_field  # type: ignore[prop-decorator]
+    _computed: ClassVar[tuple[str, ...]] = ("score", "email")
+
     @property
     def score(self) -> int:
         return round(self.fit + self.engagement)
 
-    @computed_field  # type: ignore[prop-decorator]
     @property
     def email(self) -> str | None:
         return self.profile.email
@@ -351,6 +371,6 @@ class Outcome(Frozen):
 
     lead: Lead
     entry: LedgerEntry
-    transitions: list[Transition] = Field(default_factory=list)
+    transitions: list[Transition] = field(default_factory=list)
     # The account (business e-mail domain) this event counts the person as engaged for.
     engaged_account: str | None = None

@@ -15,6 +15,7 @@ from leadwire.domain.accounts import account_of, email_kind
 from leadwire.domain.errors import DispositionNotAllowed
 from leadwire.domain.models import (
     MESSAGE_KEPT,
+    AccountWindow,
     Bant,
     Channel,
     DayPoints,
@@ -124,6 +125,7 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
             "last_chat_at": now if event.channel is Channel.CHAT else current.last_chat_at,
             **_message(current, event),
             "account_noted_on": now.date() if engaged_for else current.account_noted_on,
+            "account_window": _account_window(current, profile, rules),
             "events": current.events + 1,
             "updated_at": now,
         }
@@ -200,12 +202,13 @@ def _visit(lead: Lead, event: LeadEvent, rules: ScoringRules) -> dict[str, objec
 
 
 def _on_site(event: LeadEvent) -> bool:
-    """A page view or an event tracked on the site (not an e-mail activity or an identify)."""
+    """A page view or an event tracked on the site (not an e-mail activity, nor an identify
+    or group call: those say who, not what they did)."""
     activity = event.activity or ""
     return (
         event.channel is Channel.EVENT
         and bool(activity)
-        and activity != "identify"
+        and activity not in ("identify", "group")
         and not activity.startswith("email_")
     )
 
@@ -600,3 +603,15 @@ def _sql_reason(lead: Lead, rules: ScoringRules, now: datetime, hand_raise: bool
 
 def _with(items: list[str], item: str | None) -> list[str]:
     return items if item is None or item in items else [*items, item]
+
+
+def _account_window(current: Lead, profile: Profile, rules: ScoringRules) -> AccountWindow | None:
+    """The person's account with the rules' window (the lead's own object when unchanged)."""
+    domain = account_of(profile, rules)
+    if domain is None or rules.accounts is None:
+        return None
+    days, people = rules.accounts.window_days, rules.accounts.surge_people
+    kept = current.account_window
+    if kept and (kept.domain, kept.window_days, kept.surge_people) == (domain, days, people):
+        return kept  # the usual case: nothing to build (scoring is on the hot path)
+    return AccountWindow(domain=domain, window_days=days, surge_people=people)

@@ -10,8 +10,7 @@ import unicodedata
 from collections.abc import Callable, Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
-
-from pydantic import ValidationError
+from urllib.parse import urlsplit
 
 from leadwire.domain.errors import MalformedPayload, MissingIdentity
 from leadwire.domain.models import ZERO_WIDTH, Channel, LeadEvent, Profile, identity_email
@@ -126,6 +125,21 @@ def trusted_time(occurred_at: datetime, received_at: datetime, notes: list[str])
     return occurred_at
 
 
+def web_domain(value: object) -> str | None:
+    """The host of a company's website ("https://www.northwind.example/about" ->
+    "northwind.example"), lowercased; None when it is not a web address."""
+    text = text_of(value)
+    if not text:
+        return None
+    text = text.strip()
+    try:
+        host = urlsplit(text if "//" in text else "//" + text).hostname or ""
+    except ValueError:  # e.g. an unclosed "[" (an IPv6 literal)
+        return None
+    host = host.removeprefix("www.")
+    return host if "." in host and len(host) <= 253 else None
+
+
 def event_from_fields(
     *,
     provider: str,
@@ -162,6 +176,8 @@ def event_from_fields(
             if extra > _MAX_ATTRIBUTES:
                 continue
         values[name] = clean_field(name, value, notes)
+    if values.get("company_domain"):  # a website as any source writes it -> its domain
+        values["company_domain"] = web_domain(values["company_domain"])
     if extra > _MAX_ATTRIBUTES:
         dropped = _count(extra - _MAX_ATTRIBUTES, "extra field")
         notes.append(f"dropped {dropped} beyond {_MAX_ATTRIBUTES}")
@@ -187,8 +203,8 @@ def event_from_fields(
             attributes=attributes,
             normalized=notes,
         )
-    except ValidationError as e:
-        raise MalformedPayload(f"the event is not valid: {e.errors()[0]['msg']}") from e
+    except ValueError as e:  # a record's own check (leadwire.domain.records)
+        raise MalformedPayload(f"the event is not valid: {e}") from e
 
 
 def _usable_name(name: str) -> bool:

@@ -4,7 +4,7 @@ the Segment spec) to `/webhooks/events/rudderstack`.
 RudderStack's webhook destination signs nothing; it sends the headers you configure on the
 destination (Connection settings → Headers). leadwire's check: add the header
 `X-Leadwire-Secret` with the secret stored here; it is compared in constant time. The body is
-read as Segment's is (`page`, `screen`, `track`, `identify`; `group`, `alias` acknowledged;
+read as Segment's is (`page`, `screen`, `track`, `identify`, `group`; `alias` acknowledged;
 one call, a JSON array or `{"batch": [...]}`; dedupe on `messageId`). Assumed from RudderStack's
 event spec and webhook destination documentation, not from a captured delivery.
 """

@@ -13,8 +13,10 @@ as Segment's HTTP tracking API batches; a single call as one object; all three a
 `page` (and `screen`) is a page view of `properties.path` (else the URL's path); `track` is
 the event by its name (the video spec's `Video Playback Completed` is one); `identify` tells
 who the anonymous id is (an email in `traits` folds the visitor's history into the person's
-lead). `group` and `alias` are acknowledged and not scored. Each event is keyed by its
-`messageId`; one without is skipped and named in the answer.
+lead); `group` tells which company they belong to (its traits `name`, `industry`,
+`employees` and `website` fill the company fields, and the website's domain is their account
+when their own address is personal or unknown). `alias` is acknowledged and not scored.
+Each event is keyed by its `messageId`; one without is skipped and named in the answer.
 """
 
 from __future__ import annotations
@@ -26,7 +28,14 @@ from typing import Any
 from leadwire.domain.errors import MalformedPayload
 from leadwire.domain.models import Channel, LeadEvent
 from leadwire.providers.activity import identity, page_path, read_batch
-from leadwire.providers.fields import dig, event_from_fields, event_id_for, moment, text_of
+from leadwire.providers.fields import (
+    dig,
+    event_from_fields,
+    event_id_for,
+    moment,
+    text_of,
+    web_domain,
+)
 from leadwire.providers.request import (
     Delivery,
     Parsed,
@@ -38,8 +47,8 @@ from leadwire.providers.request import (
 )
 from leadwire.providers.signatures import sign_hmac, verify_hmac
 
-SCORED = frozenset({"page", "screen", "track", "identify"})
-ACKNOWLEDGED = frozenset({"group", "alias"})
+SCORED = frozenset({"page", "screen", "track", "identify", "group"})
+ACKNOWLEDGED = frozenset({"alias"})
 # Segment's trait names -> ours (the spec's reserved traits).
 TRAITS = {
     "email": "email",
@@ -76,10 +85,13 @@ def spec_event(slug: str, item: dict[str, Any], now: datetime) -> LeadEvent | No
     message_id = text_of(item.get("messageId"))
     if not message_id:
         raise MalformedPayload("no messageId")
-    traits = {**_object(dig(item, "context", "traits")), **_object(item.get("traits"))}
-    fields: dict[str, object] = {ours: traits.get(theirs) for theirs, ours in TRAITS.items()}
-    company = traits.get("company")
-    fields["company"] = dig(company, "name") if isinstance(company, dict) else company
+    if kind == "group":
+        fields = _group_fields(item)
+    else:
+        traits = {**_object(dig(item, "context", "traits")), **_object(item.get("traits"))}
+        fields = {ours: traits.get(theirs) for theirs, ours in TRAITS.items()}
+        company = traits.get("company")
+        fields["company"] = dig(company, "name") if isinstance(company, dict) else company
     fields = {k: v for k, v in fields.items() if v not in (None, "")}
     page = None
     activity: str | None
@@ -96,7 +108,7 @@ def spec_event(slug: str, item: dict[str, Any], now: datetime) -> LeadEvent | No
         if not activity:
             raise MalformedPayload("a track call without an event name")
     else:
-        activity = "identify"
+        activity = kind  # identify or group: who they are, not what they did
     visitor = identity(item.get("anonymousId"))
     if not visitor and not fields.get("email"):
         raise MalformedPayload("neither an email nor a usable anonymousId")
@@ -110,6 +122,20 @@ def spec_event(slug: str, item: dict[str, Any], now: datetime) -> LeadEvent | No
         received_at=now,
     )
     return event.model_copy(update={"activity": (activity or "")[:100], "page": page})
+
+
+def _group_fields(item: dict[str, Any]) -> dict[str, object]:
+    """A group call's traits are the company's (its `email` is the company's, not the
+    person's): name, industry, employees and website become the person's company fields;
+    the person is the call's anonymousId or the e-mail in `context.traits`."""
+    traits = _object(item.get("traits"))
+    return {
+        "email": _object(dig(item, "context", "traits")).get("email"),
+        "company": traits.get("name"),
+        "industry": traits.get("industry"),
+        "company_size": traits.get("employees"),
+        "company_domain": web_domain(traits.get("website") or traits.get("domain")),
+    }
 
 
 def _object(value: object) -> dict[str, Any]:

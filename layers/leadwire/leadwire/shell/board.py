@@ -424,6 +424,19 @@ function renderDetail(lead) {
     parts.push(node("h3", "", "What they wrote " + (lead.messageAt ? ago(lead.messageAt) : "")),
       node("blockquote", "", lead.message));
   }
+  const account = lead.account;
+  if (account) {
+    // Who else from the company engaged: B2B deals are bought by a group.
+    parts.push(node("h3", "", "Account: " + account.name + (account.surge ? " (surge)" : "")),
+      node("span", "sub", account.summary));
+    for (const other of account.people || []) {
+      const link = node("a", "", other.name);
+      link.href = "#" + other.leadId;
+      parts.push(node("div", "colleague", link, " ",
+        node("span", "sub", joined(other.jobTitle, stageBadge(other.stage).textContent,
+          "score " + other.score, "engaged " + ago(other.engagedAt)))));
+    }
+  }
   parts.push(
     node("div", "split",
       node("div", "", "Total", node("b", "", whole(lead.score))),

@@ -7,6 +7,7 @@ import binascii
 import json
 import re
 import urllib.parse
+from collections.abc import Mapping
 
 from aws_lambda_powertools.event_handler import Response, content_types
 from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
@@ -55,17 +56,30 @@ def form_request_body(event: APIGatewayProxyEventV2) -> dict[str, str]:
     return fields
 
 
-# Link previews fetch a URL to show it (Slack's unfurl, chat apps, mail scanners): opening the
-# page is then not sales seeing the lead.
+# Link previews fetch a URL to show it (Slack's unfurl, chat apps, mail scanners, browsers'
+# prefetching): opening the page is then not sales seeing the lead. A browser says what a
+# request is for (Fetch Metadata: Chrome, Edge, Firefox, Safari 16.4+): a person opening the
+# link is a top-level navigation to a document, never a prefetch. Without those headers (an
+# older browser, a tool) the user agent is all there is to go on.
 _PREVIEW_AGENTS = re.compile(
     r"bot|crawler|spider|preview|slack|facebookexternalhit|whatsapp|telegram|discord|"
-    r"skypeuripreview|safelinks|proofpoint|mimecast|barracuda",
+    r"skypeuripreview|safelinks|proofpoint|mimecast|barracuda|headless|curl|wget|"
+    r"python-requests|go-http-client|okhttp",
     re.IGNORECASE,
 )
 
 
-def is_link_preview(user_agent: str) -> bool:
-    return bool(_PREVIEW_AGENTS.search(user_agent))
+def is_link_preview(headers: Mapping[str, str]) -> bool:
+    """Whether a GET of a link is a machine looking at it rather than a person opening it.
+    `headers`: lower-case names, as API Gateway's HTTP API gives them."""
+    purpose = f"{headers.get('sec-purpose', '')} {headers.get('purpose', '')}".lower()
+    if "prefetch" in purpose or "prerender" in purpose:
+        return True
+    mode, dest = headers.get("sec-fetch-mode"), headers.get("sec-fetch-dest")
+    if mode is not None and (mode != "navigate" or dest not in (None, "document")):
+        return True
+    agent = headers.get("user-agent", "")
+    return not agent or bool(_PREVIEW_AGENTS.search(agent))
 
 
 # How soon a retryable refusal may be sent again (a hint: senders retry on any 5xx).

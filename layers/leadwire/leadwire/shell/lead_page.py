@@ -96,6 +96,8 @@ def lead_page(data: LeadPageData, token: str, done: str | None, now: datetime) -
     if done in _OUTCOME_WORDS:
         body.append(f'<p class="note" role="status">Recorded: {_OUTCOME_WORDS[done]}.</p>')
     body.append(f"<section><h2>Why</h2><p>{_text(why_in_words(lead), 300)}</p>")
+    if data.account:
+        body.append(f"<h2>Account</h2><p>{_text(data.account, 300)}</p>")
     if lead.message:
         lines = "\n".join(_text(line, 1000) for line in lead.message.splitlines())
         body.append(f"<h2>They wrote</h2><blockquote>{lines}</blockquote>")

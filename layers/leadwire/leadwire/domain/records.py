@@ -1,0 +1,261 @@
+"""Frozen records: the domain's values as plain frozen dataclasses, read from and written to
+camelCase JSON (the stored items and the HTTP API), without pydantic.
+
+The domain's records are only records: what validation they need is a check or two in
+`__post_init__`. pydantic and its schema building cost every cold start ~150 ms of CPU, and a
+copy per scoring step cost more than the scoring; here a copy is a dict update. The few methods
+keep pydantic's names (`model_copy`, `model_dump`, `model_validate`) so callers read the same.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import functools
+import json
+import types
+import typing
+from collections.abc import Callable, Collection
+from datetime import date, datetime, time
+from typing import Any, ClassVar, Self, dataclass_transform
+
+Reader = Callable[[Any], Any]
+_FIELDS_OF_RECORD = "__record_fields__"
+
+
+class RecordError(ValueError):
+    """A record could not be read from its data: which field, and why."""
+
+
+def camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(word.capitalize() for word in rest)
+
+
+@dataclass_transform(
+    frozen_default=True, kw_only_default=True, field_specifiers=(dataclasses.field,)
+)
+class Record:
+    """A frozen, keyword-only dataclass; subclasses are made dataclasses when defined.
+
+    `_computed` names properties that are written out beside the fields (a lead's `score`);
+    a field whose metadata has `exclude` is never written out.
+    """
+
+    _computed: ClassVar[tuple[str, ...]] = ()
+    model_fields: ClassVar[dict[str, dataclasses.Field[Any]]]
+    _cached: ClassVar[tuple[str, ...]] = ()  # cached properties: a copy computes them again
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        dataclasses.dataclass(frozen=True, kw_only=True)(cls)
+        cls.model_fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        cls._cached = tuple(
+            name
+            for klass in cls.__mro__
+            for name, value in vars(klass).items()
+            if isinstance(value, functools.cached_property)
+        )
+
+    def model_copy(self, *, update: dict[str, Any] | None = None) -> Self:
+        """A copy with `update`'s fields replaced (not checked again, as pydantic's)."""
+        new = object.__new__(type(self))
+        state = new.__dict__
+        state.update(self.__dict__)
+        if update:
+            state.update(update)
+        for name in self._cached:
+            state.pop(name, None)
+        return new
+
+    def model_dump(
+        self,
+        *,
+        mode: str = "python",
+        by_alias: bool = False,
+        exclude: Collection[str] = (),
+        exclude_none: bool = False,
+    ) -> dict[str, Any]:
+        """The record as a dict; `mode="json"` gives JSON's types (ISO dates, enum values)."""
+        as_json = mode == "json"
+        out: dict[str, Any] = {}
+        for name, alias in _writing(type(self)):
+            if name in exclude:
+                continue
+            value = getattr(self, name)
+            if value is None and exclude_none:
+                continue
+            out[alias if by_alias else name] = _dumped(value, as_json, by_alias, exclude_none)
+        return out
+
+    def model_dump_json(self, *, by_alias: bool = False, exclude_none: bool = False) -> str:
+        data = self.model_dump(mode="json", by_alias=by_alias, exclude_none=exclude_none)
+        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+
+    @classmethod
+    def model_validate(cls, data: Any) -> Self:
+        """The record from a dict with camelCase or field-name keys (others are ignored), values
+        converted to the fields' types (ISO strings to datetimes, DynamoDB's Decimals to
+        numbers); a record is returned as it is."""
+        if isinstance(data, cls):
+            return data
+        if not isinstance(data, dict):
+            raise RecordError(f"{cls.__name__}: expected an object, not {type(data).__name__}")
+        values: dict[str, Any] = {}
+        for name, alias, read in _reading(cls):
+            if alias in data:
+                raw = data[alias]
+            elif name in data:
+                raw = data[name]
+            else:
+                continue
+            try:
+                values[name] = read(raw)
+            except (TypeError, ValueError, ArithmeticError) as e:
+                raise RecordError(f"{cls.__name__}.{name}: {e}") from e
+        try:
+            return cls(**values)
+        except TypeError as e:  # a required field is missing
+            raise RecordError(f"{cls.__name__}: {e}") from e
+
+
+def _dumped(value: Any, as_json: bool, by_alias: bool, exclude_none: bool) -> Any:
+    if isinstance(value, Record):
+        return value.model_dump(
+            mode="json" if as_json else "python", by_alias=by_alias, exclude_none=exclude_none
+        )
+    if isinstance(value, list | tuple | frozenset | set):
+        return [_dumped(v, as_json, by_alias, exclude_none) for v in value]
+    if isinstance(value, dict):
+        return {k: _dumped(v, as_json, by_alias, exclude_none) for k, v in value.items()}
+    if not as_json:
+        return value
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, datetime):
+        return iso_datetime(value)
+    if isinstance(value, date | time):
+        return value.isoformat()
+    return value
+
+
+def iso_datetime(moment: datetime) -> str:
+    """ISO 8601 as pydantic writes it (and the stored items have it): UTC as `Z`."""
+    text = moment.isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+_WRITING: dict[type, tuple[tuple[str, str], ...]] = {}
+_READING: dict[type, tuple[tuple[str, str, Reader], ...]] = {}
+
+
+def _writing(cls: type[Record]) -> tuple[tuple[str, str], ...]:
+    found = _WRITING.get(cls)
+    if found is None:
+        names = [f.name for f in dataclasses.fields(cls) if not f.metadata.get("exclude")]  # type: ignore[arg-type]
+        found = _WRITING[cls] = tuple((n, camel(n)) for n in (*names, *cls._computed))
+    return found
+
+
+def _reading(cls: type[Record]) -> tuple[tuple[str, str, Reader], ...]:
+    found = _READING.get(cls)
+    if found is None:
+        hints = typing.get_type_hints(cls)
+        found = _READING[cls] = tuple(
+            (f.name, camel(f.name), _reader(hints[f.name]))
+            for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+        )
+    return found
+
+
+def _same(value: Any) -> Any:
+    return value
+
+
+def _text(value: Any) -> str:
+    if not isinstance(value, str):
+        raise TypeError(f"expected text, not {type(value).__name__}")
+    return value
+
+
+def _integer(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int | float) and not _is_decimal(value):
+        raise TypeError(f"expected a whole number, not {type(value).__name__}")
+    whole = int(value)
+    if whole != value:
+        raise ValueError(f"{value} is not a whole number")
+    return whole
+
+
+def _number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) and not _is_decimal(value):
+        raise TypeError(f"expected a number, not {type(value).__name__}")
+    return float(value)
+
+
+def _is_decimal(value: Any) -> bool:
+    return type(value).__name__ == "Decimal"
+
+
+def _moment(value: Any) -> datetime:
+    return value if isinstance(value, datetime) else datetime.fromisoformat(_text(value))
+
+
+def _day(value: Any) -> date:
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    return date.fromisoformat(_text(value))
+
+
+def _clock(value: Any) -> time:
+    return value if isinstance(value, time) else time.fromisoformat(_text(value))
+
+
+_SIMPLE: dict[Any, Reader] = {
+    str: _text,
+    int: _integer,
+    float: _number,
+    bool: _same,
+    datetime: _moment,
+    date: _day,
+    time: _clock,
+    Any: _same,
+}
+
+
+def _reader(hint: Any) -> Reader:
+    """A function that reads a value of type `hint` from its JSON (or DynamoDB) form."""
+    if hint in _SIMPLE:
+        return _SIMPLE[hint]
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        options = [a for a in args if a is not type(None)]
+        inner = _reader(options[0]) if len(options) == 1 else _same
+        return lambda v: None if v is None else inner(v)
+    if origin in (list, tuple, frozenset, set):
+        item = _reader(args[0]) if args else _same
+        make = list if origin is list else origin
+        return lambda v: make(item(x) for x in v)
+    if origin is dict:
+        value_reader = _reader(args[1])
+        if value_reader is _same or value_reader is _text:
+            return dict
+        return lambda v: {k: value_reader(x) for k, x in v.items()}
+    if origin is typing.Literal:
+        return lambda v: _one_of(v, args)
+    if isinstance(hint, type) and issubclass(hint, enum.Enum):
+        return hint
+    if isinstance(hint, type) and issubclass(hint, Record):
+        return hint.model_validate
+    raise TypeError(f"no reader for {hint!r}")
+
+
+def _one_of(value: Any, choices: tuple[Any, ...]) -> Any:
+    if value not in choices:
+        raise ValueError(f"{value!r} is not one of {', '.join(map(repr, choices))}")
+    return value
+
+
+def excluded(default: Any) -> Any:
+    """A field that is never written out (kept in memory only)."""
+    return dataclasses.field(default=default, metadata={"exclude": True})
