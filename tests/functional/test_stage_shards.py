@@ -73,7 +73,7 @@ def test_small_pages_walk_every_shard_merged_newest_first_without_repeats(sandbo
         sql = {**READY, "email": f"buyer{n}@big{n}.example"}
         assert post_form(sandbox, "demo-request", sql).status == 202
 
-    for limit in (1, 3, 7):
+    for limit in (1, 3, 5, 7):
         # When sales pages through the lead stage, and through every stage
         by_stage = pages(sandbox, f"/leads?stage=lead&limit={limit}")
         merged = pages(sandbox, f"/leads?limit={limit}")
