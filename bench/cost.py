@@ -37,6 +37,9 @@ PRICES: dict[str, tuple[float, str]] = {
     "sns_sms_us": (0.00581, "https://aws.amazon.com/sns/sms-pricing/ (US, before carrier fees)"),
     "logs_ingestion_gb": (0.50, "https://aws.amazon.com/cloudwatch/pricing/"),
     "xray_trace_recorded": (5.00 / 1e6, "https://aws.amazon.com/xray/pricing/"),
+    # Standard parameters at standard throughput: no charge (higher throughput: $0.05 per
+    # 10,000 API interactions, which the template does not turn on).
+    "ssm_get_parameter": (0.0, "https://aws.amazon.com/systems-manager/pricing/"),
 }
 
 COST_GOAL = 4.50  # USD per 1 M webhooks, SMS separate
@@ -260,6 +263,17 @@ def _per_million(
         / 1e9
     )
     lines["SQL alerts (outbox, Lambda, SNS, email)"] = per_alert * alerts_per_webhook * million
+    # SSM reads, cached per environment (SECRETS_MAX_AGE_SECONDS): the provider's secret at
+    # each webhook cold start, the signed lead link's key (`<prefix>lead_link`) at each alert
+    # environment's first alert (the leads function reads it too, for sales' clicks).
+    lines["SSM GetParameter (secrets, lead link key)"] = (
+        price("ssm_get_parameter")
+        * (a.cold_start_share + alerts_per_webhook * a.cold_start_share)
+        * million
+    )
+    # The sharded ByStage index is read by sales' list pages (one Query per shard) and the
+    # daily decay run, never per webhook: nothing per 1 M webhooks.
+    lines["ByStage shard-merge reads"] = 0.0
     return sum(lines.values()), lines, billed_ms, write_units
 
 

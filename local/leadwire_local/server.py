@@ -296,6 +296,9 @@ class LocalStack:
         # Replayed writes stay on the stream: an SQL scored after the last snapshot may not
         # have been alerted yet, and one that was finds its alert marker replayed too.
         recovery = replay_journal(self.sandbox, self.journal, journal_through(self.snapshot))
+        # Leads from a snapshot or journal of a version before the sharded ByStage index.
+        if sharded := runtime.store().shard_stage_keys():
+            self.say(f"{sharded} lead(s) from before the sharded stage index added to it")
         if self.options.journal:
             self.journal.start(recovery.last_seq)
         else:

@@ -14,6 +14,7 @@ import base64
 import binascii
 import json
 import re
+import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -52,6 +53,8 @@ from leadwire.domain.outbox import (
 PROFILE = "PROFILE"
 BY_STAGE = "ByStage"
 STAGE_SORT = "stageSort"
+STAGE_SHARD = "stageShard"  # the ByStage partition key: <stage>#<shard>
+STAGE_SHARDS = 8  # template.yaml's StageShards default
 MAX_PAGE = 100
 _MOVED_IN_TRANSACTION = 45  # 2 writes each, within DynamoDB's 100 per transaction
 EVENT_PREFIX = "EVENT#"
@@ -88,7 +91,13 @@ def lead_pk(lead_id: str) -> str:
     return f"LEAD#{lead_id}"
 
 
-def lead_item(lead: Lead) -> dict[str, Any]:
+def stage_shard(stage: str, lead_id: str, shards: int) -> str:
+    """The ByStage partition a lead is in: its stage and a shard fixed by its id, so every
+    write of one lead lands in one shard and new leads spread over all of them."""
+    return f"{stage}#{zlib.crc32(lead_id.encode()) % shards}"
+
+
+def lead_item(lead: Lead, shards: int = STAGE_SHARDS) -> dict[str, Any]:
     stage_at = lead.stage_at or lead.created_at
     sla = lead.sla
     running = (
@@ -102,8 +111,10 @@ def lead_item(lead: Lead) -> dict[str, Any]:
         "sk": PROFILE,
         "entity": "lead",
         **_plain(lead),
-        # The ByStage index: partition `stage`, sorted by when the lead entered it (fixed-width
-        # timestamp, so the string order is the time order).
+        # The ByStage index: partition `<stage>#<shard>` (write-sharded: ~1,000 writes/s per
+        # partition), sorted by when the lead entered the stage (fixed-width timestamp, so the
+        # string order is the time order).
+        STAGE_SHARD: stage_shard(lead.stage.value, lead.lead_id, shards),
         STAGE_SORT: f"{stage_at.astimezone(UTC):%Y-%m-%dT%H:%M:%S.%fZ}#{lead.lead_id}",
         # The DueClocks index, only while the clock can still escalate: acknowledged, no longer
         # an SQL, or nobody left to tell, the lead drops out of it with its next write.
@@ -194,9 +205,15 @@ def lead_from_item(item: dict[str, Any]) -> Lead:
 class DynamoLeadStore:
     """LeadStore and AlertOutbox on one DynamoDB table."""
 
-    def __init__(self, table_name: str, client: Any = None) -> None:
+    def __init__(
+        self, table_name: str, client: Any = None, stage_shards: int = STAGE_SHARDS
+    ) -> None:
         self.table_name = table_name
         self._client = client if client is not None else dynamodb_client()
+        self.stage_shards = max(1, stage_shards)
+
+    def _shards(self, stage: str) -> list[str]:
+        return [f"{stage}#{n}" for n in range(self.stage_shards)]
 
     # -- leads and ledger ------------------------------------------------------------------
 
@@ -250,7 +267,7 @@ class DynamoLeadStore:
             {
                 "Put": {
                     "TableName": self.table_name,
-                    "Item": _typed(lead_item(lead)),
+                    "Item": _typed(lead_item(lead, self.stage_shards)),
                     **_version_condition(expected_version),
                 }
             },
@@ -409,12 +426,14 @@ class DynamoLeadStore:
     ) -> tuple[list[Lead], str | None]:
         """Leads newest first (by when they entered their stage), from the ByStage index.
 
-        Without a stage, the three stage partitions are merged; the opaque cursor holds
-        where each one stands (a stage missing from it is exhausted).
+        Every shard of the stage (of all three stages without one) is queried for a page and
+        the pages merged; the opaque cursor holds where each shard stands (a shard missing
+        from it is exhausted). One page: one Query per shard + one BatchGetItem.
         """
         limit = max(1, min(limit, MAX_PAGE))
-        positions = _decode_cursor(cursor) if cursor else {s.value: None for s in Stage}
-        wanted = [stage.value] if stage else [s.value for s in Stage]
+        every = [shard for s in Stage for shard in self._shards(s.value)]
+        positions = _decode_cursor(cursor, set(every)) if cursor else dict.fromkeys(every)
+        wanted = self._shards(stage.value) if stage else every
         candidates: list[dict[str, Any]] = []
         more: dict[str, bool] = {}
         for name in wanted:
@@ -423,9 +442,9 @@ class DynamoLeadStore:
             query: dict[str, Any] = {
                 "TableName": self.table_name,
                 "IndexName": BY_STAGE,
-                "KeyConditionExpression": "#stage = :stage",
-                "ExpressionAttributeNames": {"#stage": "stage"},
-                "ExpressionAttributeValues": _typed({":stage": name}),
+                "KeyConditionExpression": "#shard = :shard",
+                "ExpressionAttributeNames": {"#shard": STAGE_SHARD},
+                "ExpressionAttributeValues": _typed({":shard": name}),
                 "ScanIndexForward": False,
                 "Limit": limit,
             }
@@ -440,15 +459,52 @@ class DynamoLeadStore:
         taken = candidates[:limit]
         next_positions: dict[str, dict[str, Any] | None] = {}
         for name in more:
-            mine = [i for i in taken if i["stage"] == name]
-            left = [i for i in candidates[limit:] if i["stage"] == name]
+            mine = [i for i in taken if i[STAGE_SHARD] == name]
+            left = [i for i in candidates[limit:] if i[STAGE_SHARD] == name]
             if mine and (left or more[name]):
                 last = mine[-1]
-                next_positions[name] = {k: last[k] for k in ("pk", "sk", "stage", STAGE_SORT)}
+                next_positions[name] = {k: last[k] for k in _INDEX_KEY}
             elif not mine and (left or more[name] or positions[name]):
                 next_positions[name] = positions[name]
         leads = self._batch_load([i["pk"] for i in taken])
         return leads, _encode_cursor(next_positions) if next_positions else None
+
+    def shard_stage_keys(self) -> int:
+        """Give every lead stored before the index was sharded its `stageShard` (a Scan and
+        one conditional update each, idempotent): until then it is missing from the lists."""
+        done = 0
+        paginator = self._client.get_paginator("scan")
+        with _storage_errors():
+            for page in paginator.paginate(
+                TableName=self.table_name,
+                FilterExpression="entity = :lead AND attribute_not_exists(#shard)",
+                ExpressionAttributeNames={"#shard": STAGE_SHARD},
+                ExpressionAttributeValues=_typed({":lead": "lead"}),
+            ):
+                for raw in page.get("Items", []):
+                    item = _untyped(raw)
+                    lead_id = str(item["pk"]).removeprefix("LEAD#")
+                    try:
+                        self._client.update_item(
+                            TableName=self.table_name,
+                            Key=_typed({"pk": item["pk"], "sk": PROFILE}),
+                            UpdateExpression="SET #shard = :shard",
+                            ConditionExpression="attribute_exists(pk) AND stage = :stage",
+                            ExpressionAttributeNames={"#shard": STAGE_SHARD},
+                            ExpressionAttributeValues=_typed(
+                                {
+                                    ":shard": stage_shard(
+                                        str(item["stage"]), lead_id, self.stage_shards
+                                    ),
+                                    ":stage": item["stage"],
+                                }
+                            ),
+                        )
+                        done += 1
+                    except ClientError as e:  # erased or re-written meanwhile: nothing to do
+                        if _code(e) != "ConditionalCheckFailedException":
+                            raise
+        return done
 
     def engaged_for(
         self, domain: str, since: datetime, limit: int = ACCOUNT_READ
@@ -809,16 +865,18 @@ def _encode_cursor(positions: dict[str, dict[str, Any] | None]) -> str:
     return base64.urlsafe_b64encode(json.dumps(positions).encode()).decode()
 
 
-def _decode_cursor(cursor: str) -> dict[str, dict[str, str] | None]:
+_INDEX_KEY = ("pk", "sk", STAGE_SHARD, STAGE_SORT)
+
+
+def _decode_cursor(cursor: str, shards: set[str]) -> dict[str, dict[str, str] | None]:
     """The positions a cursor holds, each checked against the ByStage key shape before any
     query sees it: a forged key would otherwise be DynamoDB's ValidationException (a 503)."""
     try:
         positions = json.loads(base64.urlsafe_b64decode(cursor.encode()))
-        valid_stages = {s.value for s in Stage}
-        if not isinstance(positions, dict) or not set(positions) <= valid_stages:
+        if not isinstance(positions, dict) or not set(positions) <= shards:
             raise ValueError("not a cursor")
-        for stage, key in positions.items():
-            if key is not None and not _is_stage_key(stage, key):
+        for shard, key in positions.items():
+            if key is not None and not _is_stage_key(shard, key):
                 raise ValueError("not a cursor")
         return positions
     except (ValueError, UnicodeDecodeError, binascii.Error) as e:
@@ -828,9 +886,9 @@ def _decode_cursor(cursor: str) -> dict[str, dict[str, str] | None]:
 _STAGE_SORT_SHAPE = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z#(?P<lead_id>.+)")
 
 
-def _is_stage_key(stage: str, key: object) -> bool:
-    """Whether `key` is a ByStage index key of a lead in `stage`, as `list_leads` writes one."""
-    if not isinstance(key, dict) or set(key) != {"pk", "sk", "stage", STAGE_SORT}:
+def _is_stage_key(shard: str, key: object) -> bool:
+    """Whether `key` is a ByStage index key of a lead in `shard`, as `list_leads` writes one."""
+    if not isinstance(key, dict) or set(key) != set(_INDEX_KEY):
         return False
     if not all(isinstance(v, str) for v in key.values()):
         return False
@@ -838,7 +896,7 @@ def _is_stage_key(stage: str, key: object) -> bool:
     lead_id = str(key["pk"]).removeprefix("LEAD#")
     return (
         key["sk"] == PROFILE
-        and key["stage"] == stage
+        and key[STAGE_SHARD] == shard
         and str(key["pk"]).startswith("LEAD#")
         and is_lead_id(lead_id)
         and sort is not None

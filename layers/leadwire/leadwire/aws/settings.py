@@ -33,6 +33,8 @@ class Settings:
     max_batch_body_bytes: int = field(default=5_242_880, metadata={"env": "MAX_BATCH_BODY_BYTES"})
     redirect_origins: tuple[str, ...] = field(default=(), metadata={"env": "REDIRECT_ORIGINS"})
     write_attempts: int = field(default=10, metadata={"env": "WRITE_ATTEMPTS", "ge": 1})
+    # The ByStage index's write shards per stage (template.yaml StageShards).
+    stage_shards: int = field(default=8, metadata={"env": "STAGE_SHARDS", "ge": 1, "le": 64})
     # The SMS budget (the alert function and the sweeper): past either, alerts go e-mail only.
     sms_per_hour: int = field(default=20, metadata={"env": "SMS_PER_HOUR", "ge": 0})
     sms_per_day: int = field(default=100, metadata={"env": "SMS_PER_DAY", "ge": 0})

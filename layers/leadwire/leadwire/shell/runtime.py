@@ -86,7 +86,7 @@ def sns_client() -> Any:
 def store() -> DynamoLeadStore:
     from leadwire.aws.dynamo import DynamoLeadStore
 
-    return DynamoLeadStore(settings().table_name, dynamodb_client())
+    return DynamoLeadStore(settings().table_name, dynamodb_client(), settings().stage_shards)
 
 
 @lru_cache(maxsize=1)
