@@ -844,8 +844,13 @@ def _storage_errors() -> Iterator[None]:
 
 
 def _plain(model: Lead | LedgerEntry) -> dict[str, Any]:
-    """JSON-shaped attributes with numbers as Decimal, which DynamoDB requires."""
-    plain: dict[str, Any] = json.loads(model.model_dump_json(by_alias=True), parse_float=Decimal)
+    """JSON-shaped attributes with numbers as Decimal, which DynamoDB requires. Unset (None)
+    fields are left out, at any depth: they read back as their defaults, and DynamoDB bills
+    every attribute name and NULL (a lead with them was 1,145 B: 4 transactional write units
+    instead of 2)."""
+    plain: dict[str, Any] = json.loads(
+        model.model_dump_json(by_alias=True, exclude_none=True), parse_float=Decimal
+    )
     return plain
 
 
