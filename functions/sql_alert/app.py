@@ -12,6 +12,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadwire.app.alerting import send_pending
+from leadwire.aws.dynamo import lead_id_in
 from leadwire.shell import runtime
 from leadwire.shell.log import get_logger
 
@@ -23,7 +24,7 @@ metrics = Metrics()
 def record_handler(record: DynamoDBRecord) -> None:
     logger.set_correlation_id(record.event_id)  # one stream record: one trail in the logs
     image = record.dynamodb.new_image
-    lead_id, version = str(image["leadId"]), int(image["version"])
+    lead_id, version = lead_id_in(image), int(image["version"])
     delivery = send_pending(runtime.alerting(), lead_id, version, runtime.now())
     metrics.add_metric(name="AlertsSent", unit=MetricUnit.Count, value=delivery.status == "sent")
     metrics.add_metric(

@@ -11,6 +11,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from botocore.exceptions import ClientError
 
+from bench.cost import item_size
 from leadwire.app import ports
 from leadwire.domain.models import lead_id_for
 from leadwire.shell import runtime
@@ -337,3 +338,24 @@ def test_logs_never_contain_the_raw_email_or_phone(sandbox):
     assert "webhook" in logged
     assert "acme-robotics.example" not in logged.lower().replace("***@acme-robotics.example", "")
     assert "bob@" not in logged.lower() and "555 010 9999" not in logged
+
+
+def test_a_stored_lead_bills_as_little_as_it_holds(sandbox):
+    """Unset fields are not written as NULLs: DynamoDB bills every attribute's name, and a lead
+    over 1 KB costs 4 transactional write units per webhook instead of 2."""
+    post_form(sandbox, "contact", DEMO, delivery_id="msg_small")
+    [lead_item] = [i for i in sandbox.items() if i["entity"] == {"S": "lead"}]
+
+    def nulls(value: dict, path: str) -> list[str]:
+        ((kind, inner),) = value.items()
+        if kind == "NULL":
+            return [path]
+        if kind == "M":
+            return [n for k, v in inner.items() for n in nulls(v, f"{path}.{k}")]
+        return []
+
+    assert [n for k, v in lead_item.items() for n in nulls(v, k)] == []
+    assert item_size(lead_item) <= 1024
+    lead = runtime.store().load(lead_id_for(DEMO["email"]))
+    assert lead.owner is None and lead.sla is None and lead.profile.last_name is None
+    assert lead.profile.first_name == "Bob" and lead.bant.budget_amount == 40_000

@@ -49,6 +49,7 @@ from leadwire.domain.outbox import (
     PendingAlert,
     addressee_for,
 )
+from leadwire.domain.records import camel
 
 PROFILE = "PROFILE"
 BY_STAGE = "ByStage"
@@ -110,7 +111,7 @@ def lead_item(lead: Lead, shards: int = STAGE_SHARDS) -> dict[str, Any]:
         "pk": lead_pk(lead.lead_id),
         "sk": PROFILE,
         "entity": "lead",
-        **_plain(lead),
+        **_plain(lead, _LEAD_DERIVED),
         # The ByStage index: partition `<stage>#<shard>` (write-sharded: ~1,000 writes/s per
         # partition), sorted by when the lead entered the stage (fixed-width timestamp, so the
         # string order is the time order).
@@ -197,9 +198,19 @@ def _version_condition(expected_version: int) -> dict[str, Any]:
     }
 
 
+# Not stored on the lead's item: its key holds the id, its profile the e-mail.
+_LEAD_DERIVED = frozenset({"lead_id", "email"})
+
+
 def lead_from_item(item: dict[str, Any]) -> Lead:
-    """A lead from a stored item (also a stream NewImage, already deserialized)."""
-    return Lead.model_validate(item)
+    """A lead from a stored item (also a stream NewImage, already deserialized); items stored
+    before the id was left out still carry it."""
+    return Lead.model_validate({"leadId": lead_id_in(item), **item})
+
+
+def lead_id_in(item: dict[str, Any]) -> str:
+    """The lead id a lead's item (or stream image) is keyed by."""
+    return str(item["pk"]).removeprefix("LEAD#")
 
 
 class DynamoLeadStore:
@@ -843,14 +854,18 @@ def _storage_errors() -> Iterator[None]:
         raise StorageUnavailable(f"storage failed: {type(e).__name__}") from e
 
 
-def _plain(model: Lead | LedgerEntry) -> dict[str, Any]:
-    """JSON-shaped attributes with numbers as Decimal, which DynamoDB requires. Unset (None)
-    fields are left out, at any depth: they read back as their defaults, and DynamoDB bills
-    every attribute name and NULL (a lead with them was 1,145 B: 4 transactional write units
-    instead of 2)."""
-    plain: dict[str, Any] = json.loads(
-        model.model_dump_json(by_alias=True, exclude_none=True), parse_float=Decimal
-    )
+def _plain(model: Lead | LedgerEntry, derived: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """JSON-shaped attributes with numbers as Decimal, which DynamoDB requires, and only what
+    reads back differently from its default: DynamoDB bills every attribute's name and value,
+    and a transactional write costs 2 units per started KB (a new lead with its NULLs and empty
+    lists was 1,145 B, 4 units; 900-odd without). Unset (None) fields are left out at any depth,
+    empty lists and maps at the top, and `derived` (fields the key already holds)."""
+    data = model.model_dump(mode="json", by_alias=True, exclude=derived, exclude_none=True)
+    for name, field in type(model).model_fields.items():
+        alias = camel(name)
+        if field.default_factory in (list, dict) and data.get(alias) in ([], {}):
+            del data[alias]
+    plain: dict[str, Any] = json.loads(json.dumps(data, ensure_ascii=False), parse_float=Decimal)
     return plain
 
 
