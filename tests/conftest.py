@@ -4,12 +4,15 @@ functions' environment (the Sandbox). Unit tests use only the first link."""
 from __future__ import annotations
 
 import os
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from hypothesis import settings
 from moto import mock_aws
+from moto.core.botocore_stubber import BotocoreStubber
 
 from leadwire.domain.rules import ScoringRules, load_rules
 from leadwire.shell import runtime
@@ -48,6 +51,21 @@ def restored_environ() -> Iterator[None]:
         os.environ.clear()
         os.environ.update(saved)
         runtime.reset()
+
+
+@pytest.fixture(autouse=True)
+def one_aws_call_at_a_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """moto in this process answers one call at a time, as each of DynamoDB's calls is atomic:
+    its transactions deep-copy the table unguarded, and a batch's people are written from
+    threads (a copy met another thread's write: "dictionary changed size during iteration")."""
+    lock = threading.RLock()
+    answer = BotocoreStubber.__call__
+
+    def serial(self: BotocoreStubber, event_name: str, request: Any, **kwargs: Any) -> Any:
+        with lock:
+            return answer(self, event_name, request, **kwargs)
+
+    monkeypatch.setattr(BotocoreStubber, "__call__", serial)
 
 
 @pytest.fixture

@@ -369,3 +369,19 @@ def test_a_group_call_tells_the_company_and_puts_a_personal_address_in_its_accou
     assert ann["account"]["domain"] == "northwind.example"
     assert ann["account"]["summary"].startswith("1 other from Northwind engaged")
     assert runtime.store().load(lead_id_for("info@northwind.example")) is None
+
+
+def test_a_batch_of_many_people_is_written_whole(sandbox):
+    # Given one Segment batch for 40 people of one company (written from several threads)
+    people = [f"p{n}@northwind.example" for n in range(40)]
+    items = []
+    for n, email in enumerate(people):
+        viewed = page(f"many-{n}", f"anon-many-{n}", "/pricing", "2026-11-25T09:00:00Z")
+        items.append({**viewed, "context": {"traits": {"email": email}}})
+    # When it is delivered, then every person is scored once, and each counts in the account
+    response = post(sandbox, CASES[0], body=segment(items))
+    assert response.status == 202 and response.json()["accepted"] == 40
+    for email in people:
+        assert ledger_actions(email) == ["pricing_page_view"]
+    last = sandbox.request("GET", f"/leads/{lead_id_for(people[-1])}").json()
+    assert last["account"]["summary"].startswith("39 others from")
