@@ -388,18 +388,26 @@ class DynamoLeadStore:
 
     def clocks_due(self, now: datetime, limit: int) -> list[str]:
         """Lead ids of SQLs whose response clock ran out unanswered, longest overdue first."""
+        due = self._oldest(DUE_CLOCKS, CLOCK, "running", f"{CLOCK_DUE} <= :bound", now, limit)
+        return [lead_id_in(item) for item in due]
+
+    def _oldest(
+        self, index: str, key: str, value: str, sort_condition: str, bound: datetime, limit: int
+    ) -> list[dict[str, Any]]:
+        """The first `limit` items of a sparse index's one partition up to `bound` (its sort
+        key is a unix time), oldest first: the sweeper's reads."""
         with _storage_errors():
             page = self._client.query(
                 TableName=self.table_name,
-                IndexName=DUE_CLOCKS,
-                KeyConditionExpression=f"{CLOCK} = :running AND {CLOCK_DUE} <= :now",
+                IndexName=index,
+                KeyConditionExpression=f"{key} = :value AND {sort_condition}",
                 ExpressionAttributeValues=_typed(
-                    {":running": "running", ":now": int(now.timestamp())}
+                    {":value": value, ":bound": int(bound.timestamp())}
                 ),
                 ScanIndexForward=True,
                 Limit=max(1, limit),
             )
-        return [str(_untyped(i)["pk"]).removeprefix("LEAD#") for i in page.get("Items", [])]
+        return [_untyped(raw) for raw in page.get("Items", [])]
 
     def _move_entry(self, source: str, target: str, entry: LedgerEntry) -> list[dict[str, Any]]:
         return [
@@ -762,23 +770,12 @@ class DynamoLeadStore:
 
     def overdue(self, created_before: datetime, limit: int) -> list[tuple[str, int]]:
         """Pending alerts written before then, oldest first, from the sparse index."""
-        with _storage_errors():
-            page = self._client.query(
-                TableName=self.table_name,
-                IndexName=PENDING_ALERTS,
-                KeyConditionExpression=f"{OUTBOX} = :pending AND {OUTBOX_SINCE} < :before",
-                ExpressionAttributeValues=_typed(
-                    {":pending": "pending", ":before": int(created_before.timestamp())}
-                ),
-                ScanIndexForward=True,
-                Limit=max(1, limit),
-            )
-        found = []
-        for raw in page.get("Items", []):
-            item = _untyped(raw)
-            lead_id = str(item["pk"]).removeprefix("LEAD#")
-            found.append((lead_id, int(str(item["sk"]).removeprefix(ALERT_PREFIX))))
-        return found
+        pending = self._oldest(
+            PENDING_ALERTS, OUTBOX, "pending", f"{OUTBOX_SINCE} < :bound", created_before, limit
+        )
+        return [
+            (lead_id_in(item), int(str(item["sk"]).removeprefix(ALERT_PREFIX))) for item in pending
+        ]
 
 
 class DynamoSmsBudget:
