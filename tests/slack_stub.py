@@ -4,11 +4,12 @@ status it was given (then 200), and keeps what it received and when."""
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from tests.support import serving_in_thread
 
 
 class StubSlack(ThreadingHTTPServer):
@@ -23,15 +24,8 @@ class StubSlack(ThreadingHTTPServer):
     @classmethod
     @contextmanager
     def running(cls, answers: list[int] | None = None) -> Iterator[StubSlack]:
-        server = cls(answers or [])
-        thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-        thread.start()
-        try:
+        with serving_in_thread(cls(answers or [])) as server:
             yield server
-        finally:
-            server.shutdown()
-            server.server_close()
-            thread.join()
 
     @property
     def url(self) -> str:

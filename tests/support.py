@@ -1,11 +1,15 @@
 """What the tests share: a lead one demo request makes sales-qualified, normalized form events
 for the pure scoring, signed webhook posts into the Sandbox, and an SNS outage through the
-local stack's own fault hook (`FailNext`)."""
+local stack's own fault hook (`FailNext`), and stand-in HTTP servers on 127.0.0.1."""
 
 from __future__ import annotations
 
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime
-from typing import Any
+from http.server import HTTPServer
+from typing import Any, TypeVar
 
 from leadwire.domain.models import Channel, LeadEvent, Profile
 from leadwire.shell import runtime
@@ -58,3 +62,19 @@ def form_event(name: str, profile: Profile, at: datetime, n: int = 0, **fields: 
         profile=profile,
         **fields,
     )
+
+
+Server = TypeVar("Server", bound=HTTPServer)
+
+
+@contextmanager
+def serving_in_thread(server: Server) -> Iterator[Server]:
+    """A stand-in server answering from a thread for a with-block, shut down and closed after."""
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()

@@ -8,7 +8,6 @@ import re
 import socket
 import subprocess
 import sys
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -19,6 +18,7 @@ import pytest
 from leadwire_local import cli
 from leadwire_local.server import RUNNING_FILE, ServeOptions, serve
 from leadwire_local.template import TEMPLATE
+from tests.support import serving_in_thread
 
 SERVE_TIMEOUT = 600  # a refused start is quick; this only ends a stack that did start
 REDRIVE_REPORT = {"replayed": 0, "records": 0, "failed": 0, "errors": []}
@@ -52,14 +52,8 @@ class _Answer(BaseHTTPRequestHandler):
 def stack_stand_in() -> Iterator[Recorder]:
     server = Recorder(("127.0.0.1", 0), _Answer)
     server.paths = []
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05})
-    thread.start()
-    try:
+    with serving_in_thread(server):
         yield server
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join()
 
 
 @pytest.mark.parametrize("variable", ["PORT", "LEADWIRE_URL"])
