@@ -81,6 +81,15 @@ class FitRules(_Rules):
         return {name.strip().lower(): value for name, value in self.industries.items()}
 
     @cached_property
+    def size_bands(self) -> list[tuple[int | None, str, int]]:
+        """The company-size bands in order, each with the name its points are explained by."""
+        named = []
+        for band in self.company_size:
+            label = "larger" if band.up_to is None else f"up_to_{band.up_to}"
+            named.append((band.up_to, f"fit.company_size.{label}", band.points))
+        return named
+
+    @cached_property
     def title_patterns(self) -> list[tuple[SeniorityRule, re.Pattern[str] | None]]:
         compiled: list[tuple[SeniorityRule, re.Pattern[str] | None]] = []
         for rule in self.seniority:
