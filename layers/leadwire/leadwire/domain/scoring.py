@@ -397,7 +397,10 @@ def dispose(
 
 def _settled(lead: Lead, transitions: list[Transition], rules: ScoringRules, now: datetime) -> Lead:
     """Apply the stage transitions and re-read urgency: the last step of every change."""
-    update: dict[str, object] = _urgency_update(lead, rules, now)
+    level, reasons = urgency_of(lead, rules, now)
+    if not transitions and level is lead.urgency and reasons == lead.urgency_reasons:
+        return lead  # the usual event: nothing to settle, no copy
+    update: dict[str, object] = {"urgency": level, "urgency_reasons": reasons}
     if transitions:
         update |= {
             "stage": transitions[-1].to_stage,
