@@ -75,6 +75,8 @@ class Profile(Frozen):
         """What a later event says wins, except over the fields in `keep`; what it leaves
         out is kept."""
         mine = self.__dict__
+        if newer.__dict__ == mine:
+            return self  # the same profile again (a form filled in the same way)
         changes = {
             k: v
             for k, v in newer.__dict__.items()

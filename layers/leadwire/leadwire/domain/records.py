@@ -48,23 +48,65 @@ class Record:
     _cached: ClassVar[tuple[str, ...]] = ()  # cached properties: a copy computes them again
 
     _values: ClassVar[Callable[[Any], tuple[Any, ...]]]  # the fields' values, in order
+    _defaults: ClassVar[dict[str, Any]] = {}
+    _factories: ClassVar[tuple[tuple[str, Callable[[], Any]], ...]] = ()
+    _names: ClassVar[frozenset[str]] = frozenset()
+    _checked: ClassVar[bool] = False  # whether the record has a __post_init__ check
+    _made: ClassVar[int] = 0  # instances made by the shared __init__
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        # A dataclass's generated methods are compiled per class at import: ~1 ms of CPU each at
-        # a cold start. __repr__, __eq__ and __hash__ are the same for every record, so they
-        # are written once, here, and only __init__ and the frozen guards are generated.
+        # A dataclass's methods are compiled per class at import: ~1 ms of CPU each, and a
+        # webhook's cold start defines 38 records. Every record's __init__, __repr__, __eq__,
+        # __hash__ and frozen guard are the same code, so they are written once, here, and
+        # dataclasses only reads the fields.
         if not cls.__doc__:
             cls.__doc__ = cls.__name__  # (else dataclasses builds one from inspect.signature)
-        dataclasses.dataclass(frozen=True, kw_only=True, repr=False, eq=False)(cls)
-        cls.model_fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        dataclasses.dataclass(init=False, repr=False, eq=False, kw_only=True)(cls)
+        fields = dataclasses.fields(cls)  # type: ignore[arg-type]
+        cls.model_fields = {f.name: f for f in fields}
         cls._values = _values_of(tuple(cls.model_fields))
+        cls._defaults = {f.name: f.default for f in fields if f.default is not dataclasses.MISSING}
+        cls._factories = tuple(
+            (f.name, f.default_factory)
+            for f in fields
+            if f.default_factory is not dataclasses.MISSING
+        )
+        cls._names = frozenset(cls.model_fields)
+        cls._made = 0
+        cls._checked = cls.__post_init__ is not Record.__post_init__
         cls._cached = tuple(
             name
             for klass in cls.__mro__
             for name, value in vars(klass).items()
             if isinstance(value, functools.cached_property)
         )
+
+    def __init__(self, **values: Any) -> None:
+        cls = type(self)
+        cls._made += 1
+        if cls._made == _COMPILE_AFTER:  # a record made often (scoring's) gets its own __init__
+            cls.__init__ = _compiled_init(cls)  # type: ignore[method-assign]
+        state = self.__dict__
+        state.update(self._defaults)
+        for name, make in self._factories:
+            if name not in values:
+                state[name] = make()
+        state.update(values)
+        if len(state) != len(self._names) or not self._names.issuperset(values):
+            state.clear()
+            raise TypeError(_wrong_arguments(type(self), values))
+        if self._checked:
+            self.__post_init__()
+
+    def __post_init__(self) -> None:
+        """A record's own checks (a length, a required pair), run after its fields are set."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
 
     def __repr__(self) -> str:
         shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.model_fields)
@@ -139,6 +181,48 @@ class Record:
             return cls(**values)
         except TypeError as e:  # a required field is missing
             raise RecordError(f"{cls.__name__}: {e}") from e
+
+
+# A record made this many times gets an __init__ compiled for its fields (as dataclasses
+# writes them): compiling costs ~0.3 ms, worth it only for what is made per event.
+_COMPILE_AFTER = 64
+_UNSET: Any = object()
+
+
+def _compiled_init(cls: type[Record]) -> Callable[..., None]:
+    arguments, lines = [], ["state = self.__dict__"]
+    scope: dict[str, Any] = {"UNSET": _UNSET}
+    factories = dict(cls._factories)
+    for name in cls.model_fields:
+        if name in cls._defaults:
+            scope[f"default_{name}"] = cls._defaults[name]
+            arguments.append(f"{name}=default_{name}")
+        elif name in factories:
+            scope[f"make_{name}"] = factories[name]
+            arguments.append(f"{name}=UNSET")
+            lines.append(f"if {name} is UNSET: {name} = make_{name}()")
+        else:
+            arguments.append(name)
+        lines.append(f"state[{name!r}] = {name}")
+    if cls._checked:
+        lines.append("self.__post_init__()")
+    signature = f"self, *, {', '.join(arguments)}" if arguments else "self"
+    source = f"def __init__({signature}):\n    " + "\n    ".join(lines)
+    exec(source, scope)  # our own field names, as dataclasses does
+    made: Callable[..., None] = scope["__init__"]
+    made.__qualname__ = f"{cls.__qualname__}.__init__"
+    return made
+
+
+def _wrong_arguments(cls: type[Record], values: dict[str, Any]) -> str:
+    """What dataclasses would say of a call with missing or unknown fields."""
+    unknown = sorted(set(values) - cls._names)
+    if unknown:
+        return f"{cls.__name__}.__init__() got an unexpected keyword argument {unknown[0]!r}"
+    required = set(cls._names) - set(cls._defaults) - {name for name, _ in cls._factories}
+    missing = [name for name in cls.model_fields if name in required and name not in values]
+    named = ", ".join(repr(m) for m in missing)
+    return f"{cls.__name__}.__init__() missing required keyword-only argument(s): {named}"
 
 
 def _values_of(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:

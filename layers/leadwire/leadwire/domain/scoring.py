@@ -455,14 +455,12 @@ def fit_of(profile: Profile, rules: FitRules, seniority: SeniorityRule | None) -
         kind = email_kind(domain, rules)
         if value := getattr(rules.email, kind):
             points[f"fit.email.{kind}"] = value
-    if profile.industry:
-        industry = profile.industry.strip().lower()
-        if value := rules.industry_points.get(industry, 0):
-            points[f"fit.industry.{industry}"] = value
-    if profile.country:
-        country = profile.country.strip().lower()
-        if value := rules.country_points.get(country, 0):
-            points[f"fit.country.{country}"] = value
+    if profile.industry and (
+        industry := rules.industry_points.get(profile.industry.strip().lower())
+    ):
+        points[industry[0]] = industry[1]
+    if profile.country and (country := rules.country_points.get(profile.country.strip().lower())):
+        points[country[0]] = country[1]
     return points
 
 
@@ -602,7 +600,7 @@ def _sql_reason(lead: Lead, rules: ScoringRules, now: datetime, hand_raise: bool
     fit, or a score over the threshold with BANT known (or an earlier good-fit hand-raise).
     Never for a barred fit (a student, a competitor), nor during a rejection's cooldown."""
     stages, total = rules.stages, lead.score
-    if any(r in lead.fit_rules for r in stages.never_sql):
+    if not lead.fit_rules.keys().isdisjoint(stages.never_sql):
         return None
     if lead.requalify_after is not None and now < lead.requalify_after:
         return None
