@@ -1,5 +1,6 @@
-"""Frozen records: the domain's values as plain frozen dataclasses, read from and written to
-camelCase JSON (the stored items and the HTTP API), without pydantic.
+"""Frozen records: the domain's values as frozen, keyword-only records declared like
+dataclasses, read from and written to camelCase JSON (the stored items and the HTTP API),
+without pydantic.
 
 The domain's records are only records: what validation they need is a check or two in
 `__post_init__`. pydantic and its schema building cost every cold start ~150 ms of CPU, and a
@@ -38,14 +39,15 @@ def camel(name: str) -> str:
     frozen_default=True, kw_only_default=True, field_specifiers=(dataclasses.field,)
 )
 class Record:
-    """A frozen, keyword-only dataclass; subclasses are made dataclasses when defined.
+    """A frozen, keyword-only record declared like a dataclass (annotations, defaults,
+    `dataclasses.field` for a factory or metadata); its fields are read when it is defined.
 
     `_computed` names properties that are written out beside the fields (a lead's `score`);
     a field whose metadata has `exclude` is never written out.
     """
 
     _computed: ClassVar[tuple[str, ...]] = ()
-    model_fields: ClassVar[dict[str, dataclasses.Field[Any]]]
+    model_fields: ClassVar[dict[str, dataclasses.Field[Any]]] = {}
     _cached: ClassVar[tuple[str, ...]] = ()  # cached properties: a copy computes them again
 
     _values: ClassVar[Callable[[Any], tuple[Any, ...]]]  # the fields' values, in order
@@ -57,15 +59,13 @@ class Record:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        # A dataclass's methods are compiled per class at import: ~1 ms of CPU each, and a
-        # webhook's cold start defines 38 records. Every record's __init__, __repr__, __eq__,
-        # __hash__ and frozen guard are the same code, so they are written once, here, and
-        # dataclasses only reads the fields.
-        if not cls.__doc__:
-            cls.__doc__ = cls.__name__  # (else dataclasses builds one from inspect.signature)
-        dataclasses.dataclass(init=False, repr=False, eq=False, kw_only=True)(cls)
-        fields = dataclasses.fields(cls)  # type: ignore[arg-type]
-        cls.model_fields = {f.name: f for f in fields}
+        # dataclasses compiles each class's methods at import and checks every annotation
+        # against its regexes: ~1 ms of CPU per class, and a webhook's cold start defines 38
+        # records. Every record's __init__, __repr__, __eq__, __hash__ and frozen guard are
+        # the same code, so they are written once, here, and the fields read from the
+        # annotations as dataclasses reads them (a `field(...)` for a factory or metadata).
+        cls.model_fields = {**cls.model_fields, **_own_fields(cls)}
+        fields = cls.model_fields.values()
         cls._values = _values_of(tuple(cls.model_fields))
         cls._defaults = {f.name: f.default for f in fields if f.default is not dataclasses.MISSING}
         cls._factories = tuple(
@@ -215,6 +215,31 @@ def _compiled_init(cls: type[Record]) -> Callable[..., None]:
     return made
 
 
+def _own_fields(cls: type) -> dict[str, dataclasses.Field[Any]]:
+    """The fields a class declares itself, in order: annotations that are not ClassVar, with
+    their defaults (a class attribute, or a `dataclasses.field`)."""
+    own: dict[str, dataclasses.Field[Any]] = {}
+    for name, annotation in vars(cls).get("__annotations__", {}).items():
+        if _is_class_var(annotation):
+            continue
+        value = vars(cls).get(name, dataclasses.MISSING)
+        made = value if isinstance(value, dataclasses.Field) else dataclasses.field(default=value)
+        if made.default is dataclasses.MISSING:
+            if name in vars(cls):
+                delattr(cls, name)  # a factory's field: no class attribute, as dataclasses does
+        else:
+            setattr(cls, name, made.default)
+        made.name, made.type = name, annotation
+        own[name] = made
+    return own
+
+
+def _is_class_var(annotation: Any) -> bool:
+    if isinstance(annotation, str):
+        return annotation.startswith(("ClassVar", "typing.ClassVar"))
+    return annotation is ClassVar or typing.get_origin(annotation) is ClassVar
+
+
 def _wrong_arguments(cls: type[Record], values: dict[str, Any]) -> str:
     """What dataclasses would say of a call with missing or unknown fields."""
     unknown = sorted(set(values) - cls._names)
@@ -268,7 +293,7 @@ _READING: dict[type, tuple[tuple[str, str, Reader], ...]] = {}
 def _writing(cls: type[Record]) -> tuple[tuple[str, str], ...]:
     found = _WRITING.get(cls)
     if found is None:
-        names = [f.name for f in dataclasses.fields(cls) if not f.metadata.get("exclude")]  # type: ignore[arg-type]
+        names = [f.name for f in cls.model_fields.values() if not f.metadata.get("exclude")]
         found = _WRITING[cls] = tuple((n, camel(n)) for n in (*names, *cls._computed))
     return found
 
@@ -278,8 +303,7 @@ def _reading(cls: type[Record]) -> tuple[tuple[str, str, Reader], ...]:
     if found is None:
         hints = _field_types(cls)
         found = _READING[cls] = tuple(
-            (f.name, camel(f.name), _reader(hints[f.name]))
-            for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+            (f.name, camel(f.name), _reader(hints[f.name])) for f in cls.model_fields.values()
         )
     return found
 
