@@ -73,7 +73,7 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
     hand_raise_at = now if rule.hand_raise else current.last_hand_raise_at
     message = (event.message or "").lower()
     pattern = rules.urgency.phrase_pattern
-    said = pattern.search(message) if pattern else None
+    said = pattern.search(message) if pattern and message else None
     verified = event.trust is Trust.VERIFIED
     new_bant = bant_of(
         current.bant,
