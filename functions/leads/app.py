@@ -3,7 +3,6 @@ the sales board: its page at /board and the same reads and feedback under /board
 JWT-authorized when deployed, for browsers); and the lead page an alert's signed link opens
 (`/l/{token}`: the token is the authorization)."""
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -21,8 +20,9 @@ from leadwire.shell.http import (
 )
 from leadwire.shell.lead_page import html_response, lead_page, refusal_page
 from leadwire.shell.log import get_logger
+from leadwire.shell.routes import Response, Routes
 
-app = APIGatewayHttpResolver()
+app = Routes()  # Powertools' resolver contract, without its import cost
 logger = get_logger()
 
 
@@ -56,7 +56,7 @@ def list_leads() -> Response:
 
 def signed_in_rep() -> str:
     """`owner=me`: the rep the board's login token names (its custom:rep, else the user)."""
-    claims = app.current_event.request_context.authorizer.jwt_claim
+    claims = app.current_event.jwt_claims
     rep = claims.get("custom:rep") or claims.get("cognito:username")
     if not rep:
         raise MalformedPayload("owner=me needs the board's login; give the rep id instead")

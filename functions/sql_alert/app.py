@@ -3,27 +3,21 @@ transition put in the outbox (once, and only if the lead is still there and stil
 
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
-from aws_lambda_powertools.utilities.batch import (
-    BatchProcessor,
-    EventType,
-    process_partial_response,
-)
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from leadwire.app.alerting import send_pending
 from leadwire.aws.dynamo import lead_id_in
 from leadwire.shell import runtime
 from leadwire.shell.log import get_logger
+from leadwire.shell.stream import StreamRecord, process_stream_batch
 
-processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 logger = get_logger()
 metrics = Metrics()
 
 
-def record_handler(record: DynamoDBRecord) -> None:
+def record_handler(record: StreamRecord) -> None:
     logger.set_correlation_id(record.event_id)  # one stream record: one trail in the logs
-    image = record.dynamodb.new_image
+    image = record.new_image
     lead_id, version = lead_id_in(image), int(image["version"])
     delivery = send_pending(runtime.alerting(), lead_id, version, runtime.now())
     metrics.add_metric(name="AlertsSent", unit=MetricUnit.Count, value=delivery.status == "sent")
@@ -45,6 +39,5 @@ def record_handler(record: DynamoDBRecord) -> None:
 @metrics.log_metrics
 @logger.inject_lambda_context
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
-    return process_partial_response(
-        event=event, record_handler=record_handler, processor=processor, context=context
-    )
+    # Powertools' BatchProcessor contract, without its import cost (shell/stream.py).
+    return process_stream_batch(event, record_handler)

@@ -2,7 +2,6 @@
 /webhooks/events/{provider}, GET /forms/token (the html form's signed token), and the
 first-party snippet: GET /t.js and its beacons, POST /t."""
 
-from aws_lambda_powertools.event_handler import APIGatewayHttpResolver, Response
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -13,6 +12,7 @@ from leadwire.shell import runtime
 from leadwire.shell.errors import http_error
 from leadwire.shell.http import error_response
 from leadwire.shell.log import get_logger
+from leadwire.shell.routes import Response, Routes
 from leadwire.shell.webhooks import (
     BEACON_PATH,
     beacon_response,
@@ -23,7 +23,7 @@ from leadwire.shell.webhooks import (
     webhook_request,
 )
 
-app = APIGatewayHttpResolver()
+app = Routes()  # Powertools' resolver contract, without its import cost
 logger = get_logger()
 
 

@@ -18,12 +18,40 @@ LAYER_ROOT = Path(leadwire.__file__).parents[1]
 # What the stream and schedule functions never use: the providers (and their pydantic models),
 # the rules file's YAML parser, and Powertools' HTTP resolvers.
 NOT_FOR_BACKGROUND = ("leadwire.providers", "yaml", "aws_lambda_powertools.event_handler")
+# What no function loads at import: Powertools' resolvers (and their event data classes), its
+# batch utility (asyncio), pydantic; the route tables and the stream loop are the layer's own.
+NOT_FOR_ANY = (
+    "aws_lambda_powertools.event_handler",
+    "aws_lambda_powertools.utilities.batch",
+    "aws_lambda_powertools.utilities.data_classes",
+    "asyncio",
+    "pydantic",
+)
 FORBIDDEN = {
-    "sql_alert": (*NOT_FOR_BACKGROUND, "leadwire.domain.rules", "leadwire.app.intake"),
-    "alert_sweep": (*NOT_FOR_BACKGROUND, "leadwire.domain.rules", "leadwire.app.intake"),
-    "decay": NOT_FOR_BACKGROUND,
-    "leads": ("leadwire.providers", "leadwire.app.intake", "yaml"),
-    "webhook": ("leadwire.app.disposition", "leadwire.app.erasure", "leadwire.app.decay"),
+    "sql_alert": (
+        *NOT_FOR_BACKGROUND,
+        *NOT_FOR_ANY,
+        "leadwire.domain.rules",
+        "leadwire.app.intake",
+    ),
+    "alert_sweep": (
+        *NOT_FOR_BACKGROUND,
+        *NOT_FOR_ANY,
+        "leadwire.domain.rules",
+        "leadwire.app.intake",
+    ),
+    "decay": (*NOT_FOR_BACKGROUND, *NOT_FOR_ANY),
+    "leads": ("leadwire.providers", "leadwire.app.intake", "yaml", *NOT_FOR_ANY),
+    # The webhook loads a provider when a request names it, a phone parser when one is given.
+    "webhook": (
+        "leadwire.app.disposition",
+        "leadwire.app.erasure",
+        "leadwire.app.decay",
+        "leadwire.providers.sendgrid",
+        "leadwire.providers.typeform",
+        "phonenumbers",
+        *NOT_FOR_ANY,
+    ),
 }
 
 

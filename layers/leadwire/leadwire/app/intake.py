@@ -10,7 +10,6 @@ from __future__ import annotations
 import time
 from collections import defaultdict
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Literal
 from urllib.parse import urlsplit
@@ -207,6 +206,8 @@ class Intake:
         if workers == 1:
             results = [self._record_group(g) for g in groups]
         else:
+            from concurrent.futures import ThreadPoolExecutor  # only a batch needs threads
+
             with ThreadPoolExecutor(max_workers=workers) as pool:
                 results = list(pool.map(self._record_group, groups))
         accepted = sum(r.accepted for r in results)

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from leadwire.domain.alert_text import Alert
-from leadwire.domain.models import Lead, LedgerEntry, Outcome, Stage, Turn
-from leadwire.domain.outbox import Addressee, OwedAlert, PendingAlert
+if TYPE_CHECKING:  # annotations only: a function imports the domain modules it uses itself
+    from leadwire.domain.alert_text import Alert
+    from leadwire.domain.models import Lead, LedgerEntry, Outcome, Stage, Turn
+    from leadwire.domain.outbox import Addressee, OwedAlert, PendingAlert
 
 Clock = Callable[[], datetime]
 

@@ -40,7 +40,7 @@ def account_of(profile: Profile, rules: ScoringRules) -> str | None:
         return None
     email = (profile.email_domain or "").strip().lower()
     company = (profile.company_domain or "").strip().lower()
-    for domain in (email, company if _DOMAIN.fullmatch(company) else ""):
+    for domain in (email, company if company and _DOMAIN.fullmatch(company) else ""):
         if domain and email_kind(domain, rules.fit) == "business":
             return domain
     return None

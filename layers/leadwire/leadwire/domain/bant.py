@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 
 _UNKNOWN = re.compile(
     r"^\s*(?:n/?a|none|no|nope|not sure|unsure|unknown|tbd|tbc|-+|0|\$?0|no budget|"
@@ -63,8 +64,8 @@ def timeline_days(text: str | None, now: datetime) -> int | None:
         except ValueError:
             return None
         return days if days >= 0 else None
-    for phrase, days in _NOW_WORDS.items():
-        if re.search(rf"\b{phrase}\b", lowered):
+    for pattern, days in _now_patterns():
+        if pattern.search(lowered):
             return days
     if m := _SPAN.search(lowered):
         count = int(m[1]) if m[1].isdigit() else _NUMBER_WORDS[m[1].lower()]
@@ -88,6 +89,12 @@ def timeline_days(text: str | None, now: datetime) -> int | None:
         if phrase in lowered:
             return (end - today).days
     return None
+
+
+@lru_cache(maxsize=1)
+def _now_patterns() -> list[tuple[re.Pattern[str], int]]:
+    """Compiled on first use (a cold start that reads no timeline does not pay for them)."""
+    return [(re.compile(rf"\b{phrase}\b"), days) for phrase, days in _NOW_WORDS.items()]
 
 
 def _quarter_end(year: int, quarter: int) -> date:

@@ -74,8 +74,15 @@ class Profile(Frozen):
     def updated_with(self, newer: Profile, keep: Collection[str] = ()) -> Profile:
         """What a later event says wins, except over the fields in `keep`; what it leaves
         out is kept."""
-        changes = {k: v for k, v in newer.said().items() if k not in keep}
-        return self.model_copy(update=changes) if changes else self
+        mine = self.__dict__
+        if newer.__dict__ == mine:
+            return self  # the same profile again (a form filled in the same way)
+        changes = {
+            k: v
+            for k, v in newer.__dict__.items()
+            if v is not None and v != "" and v != mine[k] and k not in keep
+        }
+        return self.model_copy(update=changes) if changes else self  # unchanged: no copy
 
     def said(self) -> dict[str, str]:
         """The fields that hold a value (read from the instance: scored once per event)."""

@@ -1,5 +1,6 @@
-"""Frozen records: the domain's values as plain frozen dataclasses, read from and written to
-camelCase JSON (the stored items and the HTTP API), without pydantic.
+"""Frozen records: the domain's values as frozen, keyword-only records declared like
+dataclasses, read from and written to camelCase JSON (the stored items and the HTTP API),
+without pydantic.
 
 The domain's records are only records: what validation they need is a check or two in
 `__post_init__`. pydantic and its schema building cost every cold start ~150 ms of CPU, and a
@@ -13,6 +14,8 @@ import dataclasses
 import enum
 import functools
 import json
+import operator
+import sys
 import types
 import typing
 from collections.abc import Callable, Collection
@@ -36,26 +39,88 @@ def camel(name: str) -> str:
     frozen_default=True, kw_only_default=True, field_specifiers=(dataclasses.field,)
 )
 class Record:
-    """A frozen, keyword-only dataclass; subclasses are made dataclasses when defined.
+    """A frozen, keyword-only record declared like a dataclass (annotations, defaults,
+    `dataclasses.field` for a factory or metadata); its fields are read when it is defined.
 
     `_computed` names properties that are written out beside the fields (a lead's `score`);
     a field whose metadata has `exclude` is never written out.
     """
 
     _computed: ClassVar[tuple[str, ...]] = ()
-    model_fields: ClassVar[dict[str, dataclasses.Field[Any]]]
+    model_fields: ClassVar[dict[str, dataclasses.Field[Any]]] = {}
     _cached: ClassVar[tuple[str, ...]] = ()  # cached properties: a copy computes them again
+
+    _values: ClassVar[Callable[[Any], tuple[Any, ...]]]  # the fields' values, in order
+    _defaults: ClassVar[dict[str, Any]] = {}
+    _factories: ClassVar[tuple[tuple[str, Callable[[], Any]], ...]] = ()
+    _names: ClassVar[frozenset[str]] = frozenset()
+    _checked: ClassVar[bool] = False  # whether the record has a __post_init__ check
+    _made: ClassVar[int] = 0  # instances made by the shared __init__
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        dataclasses.dataclass(frozen=True, kw_only=True)(cls)
-        cls.model_fields = {f.name: f for f in dataclasses.fields(cls)}  # type: ignore[arg-type]
+        # dataclasses compiles each class's methods at import and checks every annotation
+        # against its regexes: ~1 ms of CPU per class, and a webhook's cold start defines 38
+        # records. Every record's __init__, __repr__, __eq__, __hash__ and frozen guard are
+        # the same code, so they are written once, here, and the fields read from the
+        # annotations as dataclasses reads them (a `field(...)` for a factory or metadata).
+        cls.model_fields = {**cls.model_fields, **_own_fields(cls)}
+        fields = cls.model_fields.values()
+        cls._values = _values_of(tuple(cls.model_fields))
+        cls._defaults = {f.name: f.default for f in fields if f.default is not dataclasses.MISSING}
+        cls._factories = tuple(
+            (f.name, f.default_factory)
+            for f in fields
+            if f.default_factory is not dataclasses.MISSING
+        )
+        cls._names = frozenset(cls.model_fields)
+        cls._made = 0
+        cls._checked = cls.__post_init__ is not Record.__post_init__
         cls._cached = tuple(
             name
             for klass in cls.__mro__
             for name, value in vars(klass).items()
             if isinstance(value, functools.cached_property)
         )
+
+    def __init__(self, **values: Any) -> None:
+        cls = type(self)
+        cls._made += 1
+        if cls._made == _COMPILE_AFTER:  # a record made often (scoring's) gets its own __init__
+            cls.__init__ = _compiled_init(cls)  # type: ignore[method-assign]
+        state = self.__dict__
+        state.update(self._defaults)
+        for name, make in self._factories:
+            if name not in values:
+                state[name] = make()
+        state.update(values)
+        if len(state) != len(self._names) or not self._names.issuperset(values):
+            state.clear()
+            raise TypeError(_wrong_arguments(type(self), values))
+        if self._checked:
+            self.__post_init__()
+
+    def __post_init__(self) -> None:
+        """A record's own checks (a length, a required pair), run after its fields are set."""
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot assign to field {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        raise dataclasses.FrozenInstanceError(f"cannot delete field {name!r}")
+
+    def __repr__(self) -> str:
+        shown = ", ".join(f"{name}={getattr(self, name)!r}" for name in self.model_fields)
+        return f"{type(self).__qualname__}({shown})"
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        values = type(self)._values
+        return values(self) == values(other)
+
+    def __hash__(self) -> int:
+        return hash(type(self)._values(self))
 
     def model_copy(self, *, update: dict[str, Any] | None = None) -> Self:
         """A copy with `update`'s fields replaced (not checked again, as pydantic's)."""
@@ -119,6 +184,82 @@ class Record:
             raise RecordError(f"{cls.__name__}: {e}") from e
 
 
+# A record made this many times gets an __init__ compiled for its fields (as dataclasses
+# writes them): compiling costs ~0.3 ms, worth it only for what is made per event.
+_COMPILE_AFTER = 64
+_UNSET: Any = object()
+
+
+def _compiled_init(cls: type[Record]) -> Callable[..., None]:
+    arguments, lines = [], ["state = self.__dict__"]
+    scope: dict[str, Any] = {"UNSET": _UNSET}
+    factories = dict(cls._factories)
+    for name in cls.model_fields:
+        if name in cls._defaults:
+            scope[f"default_{name}"] = cls._defaults[name]
+            arguments.append(f"{name}=default_{name}")
+        elif name in factories:
+            scope[f"make_{name}"] = factories[name]
+            arguments.append(f"{name}=UNSET")
+            lines.append(f"if {name} is UNSET: {name} = make_{name}()")
+        else:
+            arguments.append(name)
+        lines.append(f"state[{name!r}] = {name}")
+    if cls._checked:
+        lines.append("self.__post_init__()")
+    signature = f"self, *, {', '.join(arguments)}" if arguments else "self"
+    source = f"def __init__({signature}):\n    " + "\n    ".join(lines)
+    exec(source, scope)  # our own field names, as dataclasses does
+    made: Callable[..., None] = scope["__init__"]
+    made.__qualname__ = f"{cls.__qualname__}.__init__"
+    return made
+
+
+def _own_fields(cls: type) -> dict[str, dataclasses.Field[Any]]:
+    """The fields a class declares itself, in order: annotations that are not ClassVar, with
+    their defaults (a class attribute, or a `dataclasses.field`)."""
+    own: dict[str, dataclasses.Field[Any]] = {}
+    for name, annotation in vars(cls).get("__annotations__", {}).items():
+        if _is_class_var(annotation):
+            continue
+        value = vars(cls).get(name, dataclasses.MISSING)
+        made = value if isinstance(value, dataclasses.Field) else dataclasses.field(default=value)
+        if made.default is dataclasses.MISSING:
+            if name in vars(cls):
+                delattr(cls, name)  # a factory's field: no class attribute, as dataclasses does
+        else:
+            setattr(cls, name, made.default)
+        made.name, made.type = name, annotation
+        own[name] = made
+    return own
+
+
+def _is_class_var(annotation: Any) -> bool:
+    if isinstance(annotation, str):
+        return annotation.startswith(("ClassVar", "typing.ClassVar"))
+    return annotation is ClassVar or typing.get_origin(annotation) is ClassVar
+
+
+def _wrong_arguments(cls: type[Record], values: dict[str, Any]) -> str:
+    """What dataclasses would say of a call with missing or unknown fields."""
+    unknown = sorted(set(values) - cls._names)
+    if unknown:
+        return f"{cls.__name__}.__init__() got an unexpected keyword argument {unknown[0]!r}"
+    required = set(cls._names) - set(cls._defaults) - {name for name, _ in cls._factories}
+    missing = [name for name in cls.model_fields if name in required and name not in values]
+    named = ", ".join(repr(m) for m in missing)
+    return f"{cls.__name__}.__init__() missing required keyword-only argument(s): {named}"
+
+
+def _values_of(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
+    """A function giving a record's field values as one tuple (what == and hash compare)."""
+    if len(names) == 1:
+        one = operator.attrgetter(names[0])
+        return lambda record: (one(record),)
+    many: Callable[[Any], tuple[Any, ...]] = operator.attrgetter(*names) if names else tuple
+    return many if names else lambda record: ()
+
+
 def _dumped(value: Any, as_json: bool, by_alias: bool, exclude_none: bool) -> Any:
     if isinstance(value, Record):
         return value.model_dump(
@@ -152,7 +293,7 @@ _READING: dict[type, tuple[tuple[str, str, Reader], ...]] = {}
 def _writing(cls: type[Record]) -> tuple[tuple[str, str], ...]:
     found = _WRITING.get(cls)
     if found is None:
-        names = [f.name for f in dataclasses.fields(cls) if not f.metadata.get("exclude")]  # type: ignore[arg-type]
+        names = [f.name for f in cls.model_fields.values() if not f.metadata.get("exclude")]
         found = _WRITING[cls] = tuple((n, camel(n)) for n in (*names, *cls._computed))
     return found
 
@@ -160,12 +301,35 @@ def _writing(cls: type[Record]) -> tuple[tuple[str, str], ...]:
 def _reading(cls: type[Record]) -> tuple[tuple[str, str, Reader], ...]:
     found = _READING.get(cls)
     if found is None:
-        hints = typing.get_type_hints(cls)
+        hints = _field_types(cls)
         found = _READING[cls] = tuple(
-            (f.name, camel(f.name), _reader(hints[f.name]))
-            for f in dataclasses.fields(cls)  # type: ignore[arg-type]
+            (f.name, camel(f.name), _reader(hints[f.name])) for f in cls.model_fields.values()
         )
     return found
+
+
+_ANNOTATIONS: dict[str, types.CodeType] = {}
+
+
+def _field_types(cls: type[Record]) -> dict[str, Any]:
+    """The fields' types, each annotation evaluated in the module that wrote it (what
+    typing.get_type_hints does, at a tenth of its cost: a cold start reads ~30 record types)."""
+    found: dict[str, Any] = {}
+    for klass in reversed(cls.__mro__):
+        module = vars(sys.modules[klass.__module__])
+        for name, annotation in vars(klass).get("__annotations__", {}).items():
+            if name in cls.model_fields:
+                found[name] = _evaluated(annotation, module)
+    return found
+
+
+def _evaluated(annotation: Any, namespace: dict[str, Any]) -> Any:
+    if not isinstance(annotation, str):
+        return annotation
+    code = _ANNOTATIONS.get(annotation)
+    if code is None:
+        code = _ANNOTATIONS[annotation] = compile(annotation, "<annotation>", "eval")
+    return eval(code, namespace)  # the layer's own annotations, as get_type_hints evaluates
 
 
 def _same(value: Any) -> Any:

@@ -71,14 +71,24 @@ class FitRules(_Rules):
     countries: dict[str, int] = field(default_factory=dict)
 
     @cached_property
-    def country_points(self) -> dict[str, int]:
-        """Countries by lower-case name: one lookup per event, not a loop over the rules."""
-        return {name.strip().lower(): value for name, value in self.countries.items()}
+    def country_points(self) -> dict[str, tuple[str, int]]:
+        """Countries by lower-case name, with the rule's name, for those that give points: one
+        lookup per event, not a loop over the rules."""
+        return _named_points("fit.country", self.countries)
 
     @cached_property
-    def industry_points(self) -> dict[str, int]:
+    def industry_points(self) -> dict[str, tuple[str, int]]:
         """Industries by lower-case name, as the form's value is matched ("IT Services")."""
-        return {name.strip().lower(): value for name, value in self.industries.items()}
+        return _named_points("fit.industry", self.industries)
+
+    @cached_property
+    def size_bands(self) -> list[tuple[int | None, str, int]]:
+        """The company-size bands in order, each with the name its points are explained by."""
+        named = []
+        for band in self.company_size:
+            label = "larger" if band.up_to is None else f"up_to_{band.up_to}"
+            named.append((band.up_to, f"fit.company_size.{label}", band.points))
+        return named
 
     @cached_property
     def title_patterns(self) -> list[tuple[SeniorityRule, re.Pattern[str] | None]]:
@@ -273,6 +283,15 @@ class ScoringRules(_Rules):
         return self.model_copy(
             update={"stages": stages, "version": f"{self.version}+mql{stages.mql}-sql{stages.sql}"}
         )
+
+
+def _named_points(kind: str, points: dict[str, int]) -> dict[str, tuple[str, int]]:
+    named = {}
+    for name, value in points.items():
+        lowered = name.strip().lower()
+        if value:
+            named[lowered] = (f"{kind}.{lowered}", value)
+    return named
 
 
 def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:

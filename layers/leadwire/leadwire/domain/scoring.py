@@ -44,7 +44,8 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
     current = lead or Lead.new(lead_id_for(event.email, event.visitor_id), now)
     profile, verified_fields = profile_after(current, event)
 
-    fit_rules = fit_of(profile, rules.fit)
+    seniority = seniority_of(profile.job_title, rules.fit)  # the title read once per event
+    fit_rules = fit_of(profile, rules.fit, seniority)
     fit_points = sum(fit_rules.values())
 
     action = action_of(event, rules)
@@ -72,19 +73,27 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
     hand_raise_at = now if rule.hand_raise else current.last_hand_raise_at
     message = (event.message or "").lower()
     pattern = rules.urgency.phrase_pattern
-    said = pattern.search(message) if pattern else None
+    said = pattern.search(message) if pattern and message else None
     verified = event.trust is Trust.VERIFIED
     new_bant = bant_of(
-        current.bant, event, profile, action, rules, now, keep=() if verified else verified_fields
+        current.bant,
+        event,
+        profile,
+        action,
+        rules,
+        now,
+        seniority,
+        keep=() if verified else verified_fields,
     )
     if verified:  # what it said of budget and timeline is now the verified answer
         answered = [k for k in _BANT_ANSWERS if bant_text.is_known(getattr(event, k))]
         verified_fields = sorted({*verified_fields, *answered})
 
-    for name in fit_rules.keys() | current.fit_rules.keys():
-        delta = fit_rules.get(name, 0) - current.fit_rules.get(name, 0)
-        if delta:
-            explained[name] = delta
+    if fit_rules != current.fit_rules:  # the usual event changes no fit
+        for name in fit_rules.keys() | current.fit_rules.keys():
+            delta = fit_rules.get(name, 0) - current.fit_rules.get(name, 0)
+            if delta:
+                explained[name] = delta
     entry = LedgerEntry(
         event_id=event.event_id,
         provider=event.provider,
@@ -100,11 +109,8 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
     )
 
     # The account hears of the person at most once a day (its window counts days).
-    engaged_for = (
-        account_of(profile, rules)
-        if awarded > 0 and current.account_noted_on != now.date()
-        else None
-    )
+    account = account_of(profile, rules)
+    engaged_for = account if awarded > 0 and current.account_noted_on != now.date() else None
     candidate = current.model_copy(
         update={
             "profile": profile,
@@ -125,7 +131,7 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
             "last_chat_at": now if event.channel is Channel.CHAT else current.last_chat_at,
             **_message(current, event),
             "account_noted_on": now.date() if engaged_for else current.account_noted_on,
-            "account_window": _account_window(current, profile, rules),
+            "account_window": _account_window(current, account, rules),
             "events": current.events + 1,
             "updated_at": now,
         }
@@ -391,7 +397,10 @@ def dispose(
 
 def _settled(lead: Lead, transitions: list[Transition], rules: ScoringRules, now: datetime) -> Lead:
     """Apply the stage transitions and re-read urgency: the last step of every change."""
-    update: dict[str, object] = _urgency_update(lead, rules, now)
+    level, reasons = urgency_of(lead, rules, now)
+    if not transitions and level is lead.urgency and reasons == lead.urgency_reasons:
+        return lead  # the usual event: nothing to settle, no copy
+    update: dict[str, object] = {"urgency": level, "urgency_reasons": reasons}
     if transitions:
         update |= {
             "stage": transitions[-1].to_stage,
@@ -429,33 +438,35 @@ def action_of(event: LeadEvent, rules: ScoringRules) -> str:
     return rules.forms.get(form, rules.default_form_action)
 
 
-def fit_of(profile: Profile, rules: FitRules) -> dict[str, int]:
-    """Fit points by rule, from who the lead is; only rules that gave points appear."""
+def fit_of(profile: Profile, rules: FitRules, seniority: SeniorityRule | None) -> dict[str, int]:
+    """Fit points by rule, from who the lead is (`seniority`: its title's rule, read once per
+    event); only rules that gave points appear."""
     points: dict[str, int] = {}
-    if (seniority := seniority_of(profile.job_title, rules)) is not None:
+    if seniority is not None and seniority.points:
         points[f"fit.seniority.{seniority.level}"] = seniority.points
     employees = employee_count(profile.company_size)
     if employees is not None:
-        for band in rules.company_size:
-            if band.up_to is None or employees <= band.up_to:
-                label = f"up_to_{band.up_to}" if band.up_to is not None else "larger"
-                points[f"fit.company_size.{label}"] = band.points
+        for band in rules.size_bands:
+            if band[0] is None or employees <= band[0]:
+                if band[2]:
+                    points[band[1]] = band[2]
                 break
     if domain := profile.email_domain:
         kind = email_kind(domain, rules)
-        points[f"fit.email.{kind}"] = getattr(rules.email, kind)
-    if profile.industry:
-        industry = profile.industry.strip().lower()
-        if industry in rules.industry_points:
-            points[f"fit.industry.{industry}"] = rules.industry_points[industry]
-    if profile.country:
-        country = profile.country.strip().lower()
-        if country in rules.country_points:
-            points[f"fit.country.{country}"] = rules.country_points[country]
-    return {name: value for name, value in points.items() if value}
+        if value := getattr(rules.email, kind):
+            points[f"fit.email.{kind}"] = value
+    if profile.industry and (
+        industry := rules.industry_points.get(profile.industry.strip().lower())
+    ):
+        points[industry[0]] = industry[1]
+    if profile.country and (country := rules.country_points.get(profile.country.strip().lower())):
+        points[country[0]] = country[1]
+    return points
 
 
 def seniority_of(title: str | None, rules: FitRules) -> SeniorityRule | None:
+    """The first seniority rule whose titles the job title names (the catch-all rule without
+    titles when none does); None without a title."""
     if not title or not title.strip():
         return None
     lowered = title.lower()
@@ -472,6 +483,8 @@ def employee_count(size: str | None) -> int | None:
     """Employees from "120", "51-200" (upper end), "1,000+" or "5k"."""
     if not size:
         return None
+    if size.isascii() and size.isdigit():  # the usual form value: a plain number
+        return int(size)
     numbers = []
     for raw in _SIZE_NUMBER.findall(size):
         text = raw.strip().lower().replace(",", "")
@@ -490,6 +503,7 @@ def bant_of(
     action: str,
     rules: ScoringRules,
     now: datetime,
+    seniority: SeniorityRule | None,
     keep: Collection[str] = (),
 ) -> Bant:
     """BANT as far as the lead's events have told us; a later answer replaces an earlier one,
@@ -503,15 +517,16 @@ def bant_of(
             "timeline": event.timeline,
             "timeline_days": bant_text.timeline_days(event.timeline, now),
         }
-    seniority = seniority_of(profile.job_title, rules.fit)
-    update["authority"] = seniority.level if seniority is not None and seniority.authority else None
+    authority = seniority.level if seniority is not None and seniority.authority else None
+    if authority != known.authority:
+        update["authority"] = authority
     if not known.need:
         rule = rules.engagement.actions.get(action, _NOTHING)
         if rule.hand_raise or rule.shows_need or action == rules.chat.pricing_action:
             update["need"] = action
         elif event.channel is Channel.FORM and bant_text.is_known(event.message):
             update["need"] = "message"
-    return known.model_copy(update=update)
+    return known.model_copy(update=update) if update else known
 
 
 def urgency_of(lead: Lead, rules: ScoringRules, now: datetime) -> tuple[Urgency, list[str]]:
@@ -585,7 +600,7 @@ def _sql_reason(lead: Lead, rules: ScoringRules, now: datetime, hand_raise: bool
     fit, or a score over the threshold with BANT known (or an earlier good-fit hand-raise).
     Never for a barred fit (a student, a competitor), nor during a rejection's cooldown."""
     stages, total = rules.stages, lead.score
-    if any(r in lead.fit_rules for r in stages.never_sql):
+    if not lead.fit_rules.keys().isdisjoint(stages.never_sql):
         return None
     if lead.requalify_after is not None and now < lead.requalify_after:
         return None
@@ -605,9 +620,9 @@ def _with(items: list[str], item: str | None) -> list[str]:
     return items if item is None or item in items else [*items, item]
 
 
-def _account_window(current: Lead, profile: Profile, rules: ScoringRules) -> AccountWindow | None:
-    """The person's account with the rules' window (the lead's own object when unchanged)."""
-    domain = account_of(profile, rules)
+def _account_window(current: Lead, domain: str | None, rules: ScoringRules) -> AccountWindow | None:
+    """The person's account (`domain`) with the rules' window (the lead's own object when
+    unchanged)."""
     if domain is None or rules.accounts is None:
         return None
     days, people = rules.accounts.window_days, rules.accounts.surge_people

@@ -8,7 +8,6 @@ lead. Routing (who is alerted first) and the sweeper that escalates live around 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from leadwire.domain.models import (
     BusinessHours,
@@ -52,6 +51,8 @@ def due_after(start: datetime, minutes: float, hours: BusinessHours | None = Non
     left = timedelta(minutes=minutes)
     if hours is None:
         return start + left
+    from zoneinfo import ZoneInfo  # here: only a queue with business hours needs it (and sysconfig)
+
     zone = ZoneInfo(hours.timezone)
     at = start.astimezone(UTC)
     day = at.astimezone(zone).date()

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from typing import TYPE_CHECKING
 
-import phonenumbers
-
-from leadwire.domain.models import LeadEvent
+if TYPE_CHECKING:
+    from leadwire.domain.models import LeadEvent
 
 # The longest text worth reading: E.164 has at most 15 digits, plus spaces and punctuation.
 MAX_TEXT = 32
@@ -31,6 +31,8 @@ def e164(text: str, region: str | None = None) -> tuple[str | None, str | None]:
         return None, "not only digits, spaces and + ( ) - . /"
     if not plain.startswith("+") and region is None:
         return None, "no +country code, and no default region is set"
+    import phonenumbers  # here: its metadata is ~15 ms of a cold start, and most leads give none
+
     try:
         number = phonenumbers.parse(plain, region)
     except phonenumbers.NumberParseException:

@@ -20,7 +20,6 @@ from __future__ import annotations
 import re
 from datetime import datetime
 from functools import lru_cache
-from importlib import resources
 from urllib.parse import parse_qsl, urlsplit
 
 from leadwire.domain.errors import MalformedPayload
@@ -141,6 +140,8 @@ def script(consent_default: str) -> str:
 
 @lru_cache(maxsize=1)
 def _compact() -> str:
+    from importlib import resources  # here: only the script's route reads it
+
     source = (
         resources.files("leadwire.providers").joinpath("snippet.js").read_text(encoding="utf-8")
     )

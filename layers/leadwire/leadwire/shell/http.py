@@ -9,14 +9,12 @@ import re
 import urllib.parse
 from collections.abc import Mapping
 
-from aws_lambda_powertools.event_handler import Response, content_types
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
-
 from leadwire.domain.errors import LeadwireError, MalformedPayload, RateLimited
 from leadwire.shell.errors import error_body, http_error
+from leadwire.shell.routes import HttpEvent, Response
 
 
-def raw_body(event: APIGatewayProxyEventV2) -> bytes:
+def raw_body(event: HttpEvent) -> bytes:
     """The bytes the sender sent: API Gateway base64-encodes bodies it considers binary."""
     body = event.body or ""
     try:
@@ -25,15 +23,15 @@ def raw_body(event: APIGatewayProxyEventV2) -> bytes:
         raise MalformedPayload("the body is not valid base64") from e
 
 
-def public_url(event: APIGatewayProxyEventV2, headers: dict[str, str]) -> str:
+def public_url(event: HttpEvent, headers: dict[str, str]) -> str:
     """The URL as the sender called it (API Gateway passes the host and scheme it was given)."""
     scheme = headers.get("x-forwarded-proto", "https").split(",")[0].strip() or "https"
-    host = headers.get("host") or event.request_context.domain_name
+    host = headers.get("host") or event.domain_name
     query = f"?{event.raw_query_string}" if event.raw_query_string else ""
     return f"{scheme}://{host}{event.raw_path}{query}"
 
 
-def json_request_body(event: APIGatewayProxyEventV2) -> object:
+def json_request_body(event: HttpEvent) -> object:
     """A JSON request body, or a 400 that says why it is not one."""
     raw = raw_body(event)
     try:
@@ -42,7 +40,7 @@ def json_request_body(event: APIGatewayProxyEventV2) -> object:
         raise MalformedPayload("the body is not valid JSON") from e
 
 
-def form_request_body(event: APIGatewayProxyEventV2) -> dict[str, str]:
+def form_request_body(event: HttpEvent) -> dict[str, str]:
     """A browser form's fields (urlencoded), the first value of each; a 400 when it is not
     text."""
     try:
@@ -86,7 +84,7 @@ def is_link_preview(headers: Mapping[str, str]) -> bool:
 RETRY_AFTER_SECONDS = 5
 
 
-def error_response(error: LeadwireError) -> Response[str]:
+def error_response(error: LeadwireError) -> Response:
     answer = http_error(error)
     headers = None
     if isinstance(error, RateLimited):
@@ -96,12 +94,10 @@ def error_response(error: LeadwireError) -> Response[str]:
     return json_response(answer.status, error_body(error), headers)
 
 
-def json_response(
-    status: int, body: object, headers: dict[str, str] | None = None
-) -> Response[str]:
+def json_response(status: int, body: object, headers: dict[str, str] | None = None) -> Response:
     return Response(
         status_code=status,
-        content_type=content_types.APPLICATION_JSON,
+        content_type="application/json",
         body=json.dumps(body),
         headers=headers,
     )

@@ -12,12 +12,11 @@ import html
 import urllib.parse
 from datetime import UTC, datetime
 
-from aws_lambda_powertools.event_handler import Response
-
 from leadwire.app.lead_page import LeadPageData
 from leadwire.domain.alert_text import action_words, phone_e164, shown, who_is, why_in_words
 from leadwire.domain.models import DispositionOutcome, Lead, LedgerEntry
 from leadwire.domain.sla import ACKNOWLEDGED, ESCALATED
+from leadwire.shell.routes import Response
 
 HEADERS = {
     "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; "
@@ -75,7 +74,7 @@ def _page(title: str, body: str) -> str:
     )
 
 
-def html_response(status: int, page: str) -> Response[str]:
+def html_response(status: int, page: str) -> Response:
     return Response(
         status_code=status, content_type="text/html; charset=utf-8", body=page, headers=HEADERS
     )

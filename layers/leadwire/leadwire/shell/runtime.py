@@ -171,7 +171,6 @@ def form_guard() -> FormGuard:
     from leadwire.app.form_guard import FormDefences, FormGuard
     from leadwire.aws.secrets import signing_secrets
     from leadwire.domain.form_token import TokenAges
-    from leadwire.providers import DEV_SECRETS
     from leadwire.providers.html_form import DEV_TOKEN_KEY, TOKEN_KEY_NAME
 
     config = settings()
@@ -185,15 +184,25 @@ def form_guard() -> FormGuard:
         posts_per_minute=config.form_posts_per_minute,
         beacons_per_minute=config.beacons_per_minute,
     )
-    secrets = signing_secrets(config, dev_defaults={**DEV_SECRETS, TOKEN_KEY_NAME: DEV_TOKEN_KEY})
+    dev = _dev_secrets(config)
+    secrets = signing_secrets(config, dev_defaults=dev and {**dev, TOKEN_KEY_NAME: DEV_TOKEN_KEY})
     return FormGuard(store=form_guard_store(), secrets=secrets, defences=defences)
+
+
+def _dev_secrets(config: Settings) -> dict[str, str] | None:
+    """The providers' development secrets, for secrets from the environment only (reading
+    them imports every provider; from SSM a cold start loads just the one it serves)."""
+    if config.secrets_source == "ssm":
+        return None
+    from leadwire.providers import DEV_SECRETS
+
+    return DEV_SECRETS
 
 
 @lru_cache(maxsize=1)
 def intake() -> Intake:
     from leadwire.app.intake import Intake, IntakeLimits
     from leadwire.aws.secrets import signing_secrets
-    from leadwire.providers import DEV_SECRETS
 
     config = settings()
     limits = IntakeLimits(
@@ -204,7 +213,7 @@ def intake() -> Intake:
         write_attempts=config.write_attempts,
         phone_region=config.phone_default_region,
     )
-    secrets = signing_secrets(config, dev_defaults=DEV_SECRETS)
+    secrets = signing_secrets(config, dev_defaults=_dev_secrets(config))
     return Intake(
         store=store(),
         secrets=secrets,

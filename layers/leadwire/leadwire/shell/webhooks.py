@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from urllib.parse import SplitResult, parse_qsl, urlencode, urlsplit, urlunsplit
 
-from aws_lambda_powertools.event_handler import Response
-from aws_lambda_powertools.utilities.data_classes import APIGatewayProxyEventV2
-
 from leadwire.app.form_guard import IssuedToken, origin_of
 from leadwire.app.intake import Receipt
 from leadwire.aws.settings import Settings
@@ -16,25 +13,26 @@ from leadwire.providers.html_form import TOKEN_FIELD
 from leadwire.providers.snippet import script
 from leadwire.shell.errors import error_body, http_error
 from leadwire.shell.http import error_response, json_response, public_url, raw_body
+from leadwire.shell.routes import HttpEvent, Response
 
 # The snippet's beacons (the script posts to "t" beside itself, /t.js).
 BEACON_PATH = "/t"
 
 
-def webhook_request(event: APIGatewayProxyEventV2) -> WebhookRequest:
+def webhook_request(event: HttpEvent) -> WebhookRequest:
     """The request as the sender made it, the body as the bytes it signed."""
     headers = {k.lower(): v for k, v in (event.headers or {}).items()}
     return WebhookRequest(
         headers=headers,
         body=raw_body(event),
         query=dict(event.query_string_parameters or {}),
-        method=event.request_context.http.method,
+        method=event.method,
         url=public_url(event, headers),
-        source_ip=event.request_context.http.source_ip or "",
+        source_ip=event.source_ip,
     )
 
 
-def receipt_response(receipt: Receipt) -> Response[str]:
+def receipt_response(receipt: Receipt) -> Response:
     """202 with the event id (never the score); a browser form with a redirect gets a 303."""
     if receipt.batch is not None:
         counts = receipt.batch
@@ -56,9 +54,7 @@ def receipt_response(receipt: Receipt) -> Response[str]:
     return json_response(202, body)
 
 
-def refusal_response(
-    error: LeadwireError, event: APIGatewayProxyEventV2, settings: Settings
-) -> Response[str]:
+def refusal_response(error: LeadwireError, event: HttpEvent, settings: Settings) -> Response:
     """A refused browser form post goes back to its page with `?error=<code>` (a 303), when
     that page (its Referer) is on an allowed origin; every other refusal is the JSON error."""
     answer = http_error(error)
@@ -70,7 +66,7 @@ def refusal_response(
     return json_response(303, error_body(error), headers={"Location": page})
 
 
-def _form_page(event: APIGatewayProxyEventV2, settings: Settings) -> SplitResult | None:
+def _form_page(event: HttpEvent, settings: Settings) -> SplitResult | None:
     provider = PROVIDERS.get((event.path_parameters or {}).get("provider", ""))
     headers = {k.lower(): v for k, v in (event.headers or {}).items()}
     referer = headers.get("referer", "")
@@ -87,9 +83,7 @@ def _form_page(event: APIGatewayProxyEventV2, settings: Settings) -> SplitResult
     return parts
 
 
-def form_token_response(
-    issued: IssuedToken, event: APIGatewayProxyEventV2, settings: Settings
-) -> Response[str]:
+def form_token_response(issued: IssuedToken, event: HttpEvent, settings: Settings) -> Response:
     """The token a page puts in its form; readable by pages on the allowed origins (CORS)."""
     headers = {"Cache-Control": "no-store", **cors_headers(event, settings)}
     body = {
@@ -101,7 +95,7 @@ def form_token_response(
     return json_response(200, body, headers=headers)
 
 
-def cors_headers(event: APIGatewayProxyEventV2, settings: Settings) -> dict[str, str]:
+def cors_headers(event: HttpEvent, settings: Settings) -> dict[str, str]:
     """Readable by pages on the allowed origins (`FORM_ORIGINS`; any page when it is empty)."""
     origin = {k.lower(): v for k, v in (event.headers or {}).items()}.get("origin", "")
     if not settings.form_origins:
@@ -111,7 +105,7 @@ def cors_headers(event: APIGatewayProxyEventV2, settings: Settings) -> dict[str,
     return {}
 
 
-def snippet_response(settings: Settings) -> Response[str]:
+def snippet_response(settings: Settings) -> Response:
     """The first-party snippet, with the deployment's consent default (the route compresses
     it and lets browsers cache it for an hour)."""
     return Response(
@@ -122,9 +116,7 @@ def snippet_response(settings: Settings) -> Response[str]:
     )
 
 
-def beacon_response(
-    answer: Response[str], event: APIGatewayProxyEventV2, settings: Settings
-) -> Response[str]:
+def beacon_response(answer: Response, event: HttpEvent, settings: Settings) -> Response:
     """A beacon's answer (its receipt or its refusal), readable by the site's pages."""
     answer.headers.update(cors_headers(event, settings))
     return answer
