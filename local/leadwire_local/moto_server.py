@@ -148,26 +148,29 @@ class SerialApp:
     def _serial(self, target: str, body: bytes, call: Callable[[], tuple[int, T]]) -> T:
         """Run `call` (moto answering) under MOTO_LOCK; a write is journaled (fsynced) before
         its answer leaves, the gate keeping the journal in the order moto applied the writes,
-        and a compaction out of the way."""
+        and a compaction out of the way. Inside `journal.answered_after_sync` (a function the
+        HTTP server runs) the fsync waits for the function's end, before its HTTP answer."""
         journal = self.journal
         if journal is None or not self._journaling(target):
             with MOTO_LOCK:
                 return call()[1]
         seq = 0
-        with journal.gate:
-            document: dict[str, Any] | None = None
-            with MOTO_LOCK:
-                status, answer = call()
-                if status == 200:
-                    if target.startswith(DYNAMODB_PREFIX):
-                        document = dynamodb_entry(target, body)
-                    else:
-                        queue = _queue_name(body)
-                        if queue in journal.queues:
-                            document = {"queue": queue, "messages": queue_messages(queue)}
-            if document is not None:
-                seq = journal.append(document)
-        journal.sync(seq)  # on disk before the answer; concurrent writers share one fsync
+        with journal.gate, MOTO_LOCK:
+            status, answer = call()
+            if status == 200:
+                if target.startswith(DYNAMODB_PREFIX):
+                    document: dict[str, Any] | None = dynamodb_entry(target, body)
+                else:
+                    queue = _queue_name(body)
+                    document = None
+                    if queue in journal.queues:
+                        document = {"queue": queue, "messages": queue_messages(queue)}
+                # Written before anyone can read the change (a reader that syncs through
+                # `journal.written` then covers what it saw).
+                if document is not None:
+                    seq = journal.append(document)
+        if not journal.deferring:  # else synced before the HTTP answer (`answered_after_sync`)
+            journal.sync(seq)  # on disk before the answer; concurrent writers share one fsync
         return answer
 
 
