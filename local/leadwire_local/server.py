@@ -4,8 +4,9 @@ An embedded moto server holds the template's resources; a stdlib HTTP server rou
 to the real handlers through the Sandbox (as API Gateway would); a background thread follows the
 table's stream into the alert function, runs the alert sweeper on its schedule, and writes
 every alert to the terminal and to `<data-dir>/alerts.jsonl`. Every write moto accepts is
-journaled, and on disk (fsynced) before the HTTP answer of the request that made it; at start the last snapshot is restored and the journal
-replayed on top of it, so a kill -9 loses no accepted webhook; snapshots compact the journal.
+journaled, and on disk (fsynced) before the HTTP answer of the request that made it; at start
+the last snapshot is restored and the journal replayed on top of it, so a kill -9 loses no
+accepted webhook; snapshots compact the journal.
 """
 
 from __future__ import annotations
