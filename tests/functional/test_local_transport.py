@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import threading
 
 import boto3
 import pytest
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from moto.moto_server.werkzeug_app import create_backend_app
 
 from leadwire_local import moto_server
@@ -167,9 +170,9 @@ def _in_process_client(journal: Journal) -> tuple[object, str]:
     endpoint = f"http://127.0.0.1:{closed_port()}"
     app = moto_server._serialized(moto_server._Dispatcher(create_backend_app), journal)
     session = boto3.Session(
-        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="us-east-1"
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="eu-west-1"
     )
-    session.events.register_first("before-send", moto_server.InProcessTransport(app, endpoint))
+    moto_server.take_the_in_process_path(session.events, app, endpoint)
     client = session.client("dynamodb", endpoint_url=endpoint)
     table = f"deferred-{closed_port()}"
     client.create_table(
@@ -234,3 +237,25 @@ def test_a_function_that_read_an_unsynced_write_is_answered_after_it_is_on_disk(
     release.set()
     thread.join(WAIT)
     journal.close()
+
+
+def test_in_process_calls_name_their_scope_unsigned_and_others_are_signed(
+    restored_environ, tmp_path
+):
+    # Given the in-process path, and what moto is handed
+    client, table = _in_process_client(Journal(tmp_path / "journal.jsonl"))
+    handed: list[str] = []
+    client.meta.events.register_first(
+        "before-send", lambda request, **_: handed.append(request.headers["Authorization"].decode())
+    )
+    # When a table in another region is written and read
+    client.put_item(TableName=table, Item={"pk": {"S": "a"}})
+    assert client.get_item(TableName=table, Key={"pk": {"S": "a"}})["Item"] == {"pk": {"S": "a"}}
+    # Then moto was told the access key, region and service (what it reads), with no signature
+    assert all(a.endswith("Signature=0") for a in handed) and len(handed) == 2
+    assert "Credential=testing/" in handed[0] and "/eu-west-1/dynamodb/aws4_request" in handed[0]
+    # ... while a request for any other address is signed with SigV4 as usual
+    elsewhere = AWSRequest("POST", "https://dynamodb.eu-west-1.amazonaws.com/", data=b"{}")
+    auth = moto_server.InProcessAuth(Credentials("testing", "testing"), "dynamodb", "eu-west-1")
+    auth.add_auth(elsewhere)
+    assert re.search(r"Signature=[0-9a-f]{64}$", elsewhere.headers["Authorization"])
