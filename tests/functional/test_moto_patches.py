@@ -13,6 +13,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from moto.core.parse import JSONParser
 from moto.core.serialize import XFormedAttributePicker, get_serializer_class
 from moto.core.utils import get_service_model
 from moto.dynamodb.exceptions import ItemSizeTooLarge
@@ -229,3 +230,63 @@ def scribble(value: Any) -> None:
         for v in value:
             scribble(v)
         value.append("scribbled")
+
+
+# -- DynamoDB requests, parsed without the shape walk ----------------------------------------
+
+
+def parsed(operation: str, body: Any) -> Any:
+    """The parameters moto's DynamoDB handler reads from a request body, as its parser does."""
+    operation_model = get_service_model("dynamodb").operation_model(operation)
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return JSONParser(operation_model, map_type=dict).parse({"body": raw})  # type: ignore[typeddict-item]
+
+
+# What a careless or hostile caller may put where an attribute value goes.
+ODD_VALUES = st.one_of(
+    st.none(),
+    st.just({}),
+    st.just({"S": "a", "N": "1"}),
+    st.just({"SS": "abc"}),
+    st.just({"B": "not base64!"}),
+    st.just({"X": "1"}),
+    st.just("S"),
+    st.just({"M": ["a"]}),
+    st.just({"S": None}),
+)
+WIRE_VALUES = st.one_of(ATTRIBUTE_VALUES.map(as_wire), ODD_VALUES)
+WIRE_ITEMS = st.dictionaries(st.text(min_size=1, max_size=6), WIRE_VALUES, max_size=6)
+
+
+def outcome(operation: str, body: Any) -> Any:
+    try:
+        return parsed(operation, body)
+    except Exception as e:  # moto's own refusal: the patched parser must refuse alike
+        return type(e)
+
+
+@settings(max_examples=200, deadline=None)
+@given(WIRE_ITEMS, WIRE_ITEMS, WIRE_VALUES)
+def test_dynamodb_requests_are_parsed_as_moto_parses_them(item, values, value):
+    table = {"TableName": "t"}
+    bodies = [
+        ("PutItem", {**table, "Item": item, "ExpressionAttributeValues": values}),
+        ("GetItem", {**table, "Key": item}),
+        (
+            "TransactWriteItems",
+            {
+                "TransactItems": [
+                    {"Put": {**table, "Item": item, "ConditionExpression": "a = :v"}},
+                    {"Update": {**table, "Key": values, "ExpressionAttributeValues": item}},
+                ]
+            },
+        ),
+        ("Query", {**table, "ExclusiveStartKey": {"pk": value}}),
+    ]
+    for operation, body in bodies:
+        unpatched = outcome(operation, body)
+        assert moto_patches.apply()
+        try:
+            assert outcome(operation, body) == unpatched
+        finally:
+            moto_patches.restore()
