@@ -32,7 +32,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder
 
-from leadwire_local import moto_patches
+from leadwire_local import botocore_patches, moto_patches
 from leadwire_local.journal import (
     DYNAMODB_PREFIX,
     DYNAMODB_WRITES,
@@ -313,6 +313,7 @@ def start_moto(journal: Journal | None = None) -> SerialMotoServer:
             f"note: moto {moto_version} is not the one moto_patches was written for; "
             "webhooks will slow down as the table grows"
         )
+    botocore_patches.apply()  # only faster: no note when botocore moved on
     moto = SerialMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.journal = journal
     moto.app = _serialized(_Dispatcher(create_backend_app), journal)
