@@ -204,7 +204,12 @@ def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, 
     undo: list[tuple[str, dict[str, Any], Any]] = []
     try:
         for op_type, op, table_name, key in planned:
-            undo.append((table_name, key, copy.deepcopy(self.get_item(table_name, key))))
+            # A Put or Delete replaces the stored item and leaves the old one as it was: only
+            # an Update changes it in place, so only its undo needs a copy.
+            previous = self.get_item(table_name, key)
+            undo.append(
+                (table_name, key, copy.deepcopy(previous) if op_type == "Update" else previous)
+            )
             names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
             if op_type == "Put":
                 self.put_item(table_name, op["Item"])

@@ -10,6 +10,8 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
+import botocore.exceptions
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -84,6 +86,50 @@ def test_a_transaction_does_not_copy_whole_tables(patched, monkeypatch):
     monkeypatch.setattr(copy, "deepcopy", recording)
     post(patched, "webinar", "b@corp.example", "msg_9")
     assert Table not in copied
+
+
+def test_a_transaction_failing_half_way_through_its_writes_leaves_every_item_as_it_was(
+    sandbox,
+):
+    # Given two items, and a transaction whose conditions pass but whose last write fails
+    # (adding to a string) after the first has been applied
+    client = boto3.client("dynamodb")
+    table = runtime.settings().table_name
+    a = {"pk": {"S": "t#a"}, "sk": {"S": "x"}, "n": {"N": "1"}, "m": {"M": {"l": {"L": []}}}}
+    b = {"pk": {"S": "t#b"}, "sk": {"S": "x"}, "n": {"S": "text"}}
+    writes = [
+        {"Put": {"TableName": table, "Item": {**a, "n": {"N": "2"}}}},
+        {
+            "Update": {
+                "TableName": table,
+                "Key": {"pk": b["pk"], "sk": b["sk"]},
+                "UpdateExpression": "SET n = n + :one",
+                "ExpressionAttributeValues": {":one": {"N": "1"}},
+            }
+        },
+    ]
+
+    def attempt() -> tuple[str, list[Any]]:
+        for item in (a, b):
+            client.put_item(TableName=table, Item=item)
+        try:
+            client.transact_write_items(TransactItems=writes)
+            failure = "none"
+        except botocore.exceptions.ClientError as e:
+            failure = e.response["Error"]["Code"]
+        keys = [{"pk": i["pk"], "sk": i["sk"]} for i in (a, b)]
+        return failure, [client.get_item(TableName=table, Key=k).get("Item") for k in keys]
+
+    # When it runs on moto as it is, and patched
+    unpatched = attempt()
+    assert moto_patches.apply()
+    try:
+        patched_outcome = attempt()
+    finally:
+        moto_patches.restore()
+    # Then both refuse it alike and both items are as they were before it
+    assert patched_outcome == unpatched
+    assert unpatched[0] != "none" and unpatched[1] == [a, b]
 
 
 def test_consumed_stream_records_are_trimmed_and_numbering_goes_on(patched):
