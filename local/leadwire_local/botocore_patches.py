@@ -1,10 +1,11 @@
 """botocore's side of a local DynamoDB call, cheaper. Local stack only, never deployed.
 
-Every in-process call is serialized to JSON by botocore and its answer parsed back, each
-walking DynamoDB's shape model once per attribute value, through a method lookup per node (a
-lead has ~50 attributes; a webhook writes it and its ledger entry and reads it back). These
-patches write and read the attribute values directly, with exactly botocore's result; anything
-else, and any value they do not recognise, goes the usual way.
+Every in-process call is validated and serialized to JSON by botocore and its answer parsed
+back, each walking DynamoDB's shape model once per attribute value, through a method lookup
+per node (a lead has ~50 attributes; a webhook writes it and its ledger entry and reads it
+back). These patches check, write and read the attribute values directly, with exactly
+botocore's result (a value with anything to report is left to botocore's validator, which
+writes the report); anything else, and any value they do not recognise, goes the usual way.
 
 Like `moto_patches`, each is pinned to the botocore release and the source it replaces:
 `apply()` refuses if either changed, and tests/functional/test_botocore_patches.py fails.
@@ -19,8 +20,10 @@ from collections.abc import Callable
 from typing import Any
 
 import botocore
+import botocore.validate
 from botocore.parsers import BaseJSONParser, JSONParser
 from botocore.serialize import JSONSerializer
+from botocore.validate import ParamValidator
 
 PINNED_BOTOCORE = "1.44.8"
 PINNED_SOURCES = {
@@ -36,18 +39,37 @@ PINNED_SOURCES = {
     "BaseJSONParser._handle_map": (
         "2bbe776e7fdf4c4ab928c0786b149770fed475af2f912156cf5a391292cfbb97"
     ),
+    # These two as written, inside the `type_check` guard they are wrapped in (pinned too).
+    "ParamValidator._validate_structure": (
+        "b9d310b92808a6d5c5fd5234b603dc2b5370cf0e344d38a41737b4d8ed77827e"
+    ),
+    "ParamValidator._validate_map": (
+        "442f23cbb9d13da2ad61c6602e339c9d03f79016106bdd64587d1c4b90f63092"
+    ),
+    "validate.type_check": "a60bf093e3c3038f1ba05e90bb0e3dfedc3f9f8a01a6aa043faeaa5b9e228aab",
 }
-_OWNERS: dict[str, Any] = {c.__name__: c for c in (JSONSerializer, BaseJSONParser)}
+_OWNERS: dict[str, Any] = {
+    **{c.__name__: c for c in (JSONSerializer, BaseJSONParser, ParamValidator)},
+    "validate": botocore.validate,
+}
 _ORIGINALS: dict[str, Any] = {
     name: _OWNERS[name.split(".")[0]].__dict__[name.split(".")[1]] for name in PINNED_SOURCES
 }
 _ATTRIBUTE_VALUE_MEMBERS = ("S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL")
 
 
+def _as_written(function: Any) -> Any:
+    """The function itself, out of the `type_check` guard around it if it has one."""
+    if function.__name__ != "_on_passes_type_check":
+        return function
+    cells = [cell.cell_contents for cell in function.__closure__ or ()]
+    return next(c for c in cells if inspect.isfunction(c) and c.__name__ != "_type_check")
+
+
 def source_digests() -> dict[str, str]:
     """What each pinned function's source hashes to in the installed botocore."""
     return {
-        name: hashlib.sha256(inspect.getsource(original).encode()).hexdigest()
+        name: hashlib.sha256(inspect.getsource(_as_written(original)).encode()).hexdigest()
         for name, original in _ORIGINALS.items()
     }
 
@@ -227,7 +249,80 @@ def _handle_json_map(self: BaseJSONParser, shape: Any, value: Any) -> Any:
     return _handle_map(self, shape, value)
 
 
+# -- validation: a well-formed attribute value has nothing to report ---------------------------
+
+
+def _valid_blob(value: Any) -> bool:
+    return isinstance(value, bytes | bytearray | str) or hasattr(value, "read")
+
+
+def _valid(value: Any) -> bool:
+    """Whether botocore's validator would report nothing for this attribute value (then it is
+    skipped; any doubt and botocore's own validator runs, writing its own report)."""
+    if not isinstance(value, dict):
+        return False
+    for kind, item in value.items():
+        if kind in ("S", "N"):
+            if not isinstance(item, str):
+                return False
+        elif kind in ("NULL", "BOOL"):
+            if not isinstance(item, bool):
+                return False
+        elif kind == "M":
+            if not _valid_map(item):
+                return False
+        elif kind == "L":
+            if not isinstance(item, list | tuple) or not all(_valid(v) for v in item):
+                return False
+        elif kind in ("SS", "NS"):
+            if not isinstance(item, list | tuple) or not all(isinstance(v, str) for v in item):
+                return False
+        elif kind == "B":
+            if not _valid_blob(item):
+                return False
+        elif kind == "BS":
+            if not isinstance(item, list | tuple) or not all(_valid_blob(v) for v in item):
+                return False
+        else:
+            return False
+    return True
+
+
+def _valid_map(values: Any) -> bool:
+    return isinstance(values, dict) and all(
+        isinstance(k, str) and _valid(v) for k, v in values.items()
+    )
+
+
+_validate_structure = _ORIGINALS["ParamValidator._validate_structure"]
+_validate_map = _ORIGINALS["ParamValidator._validate_map"]
+
+
+def _validate_structure_fast(
+    self: ParamValidator, params: Any, shape: Any, errors: Any, name: str
+) -> None:
+    if _is_attribute_value(shape) and _valid(params):
+        return
+    _validate_structure(self, params, shape, errors, name)
+
+
+def _validate_map_fast(
+    self: ParamValidator, params: Any, shape: Any, errors: Any, name: str
+) -> None:
+    """An item whose every attribute is well-formed has nothing to report; else botocore's."""
+    if (
+        _is_attribute_value(shape.value)
+        and getattr(shape.key, "type_name", None) == "string"
+        and not self._shape_has_constraints(shape.key)  # noqa: SLF001
+        and _valid_map(params)
+    ):
+        return
+    _validate_map(self, params, shape, errors, name)
+
+
 _REPLACEMENTS: dict[str, Callable[..., Any]] = {
+    "ParamValidator._validate_structure": _validate_structure_fast,
+    "ParamValidator._validate_map": _validate_map_fast,
     "JSONSerializer._serialize_type_structure": _serialize_type_structure,
     "JSONSerializer._serialize_type_map": _serialize_type_map,
     "BaseJSONParser._handle_structure": _handle_json_structure,

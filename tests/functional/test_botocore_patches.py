@@ -9,6 +9,7 @@ from typing import Any
 import botocore.session
 from botocore.parsers import create_parser
 from botocore.serialize import create_serializer
+from botocore.validate import ParamValidator
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -96,4 +97,51 @@ def test_dynamodb_answers_are_parsed_as_botocore_parses_them(item, items):
         response = {"body": json.dumps(answer).encode(), "headers": {}, "status_code": 200}
         parser = create_parser(MODEL.metadata["protocol"])
         unpatched, patched = both(parser.parse, response, shape)
+        assert patched == unpatched
+
+
+# What a caller may pass where an attribute value goes, well-formed or not.
+ODD_PARAMS = st.one_of(
+    st.none(),
+    st.just({}),
+    st.just({"S": 1}),
+    st.just({"N": 1.5}),
+    st.just({"BOOL": "yes"}),
+    st.just({"SS": {"a", "b"}}),
+    st.just({"SS": ("a", 2)}),
+    st.just({"L": ({"S": "a"},)}),
+    st.just({"B": 3}),
+    st.just({"BS": [b"a", None]}),
+    st.just({"M": {"k": {"X": "1"}}}),
+    st.just({"M": {1: {"S": "a"}}}),
+    st.just({"S": "a", "N": "1"}),
+    st.just("S"),
+)
+PARAM_VALUES = st.recursive(
+    st.one_of(ATTRIBUTE_VALUES, ODD_PARAMS),
+    lambda inner: st.one_of(
+        st.builds(lambda m: {"M": m}, st.dictionaries(st.text(max_size=3), inner, max_size=3)),
+        st.builds(lambda items: {"L": items}, st.lists(inner, max_size=3)),
+    ),
+    max_leaves=8,
+)
+PARAM_ITEMS = st.dictionaries(st.text(min_size=1, max_size=6), PARAM_VALUES, max_size=5)
+
+
+def report(params: Any, shape: Any) -> str:
+    return ParamValidator().validate(params, shape).generate_report()
+
+
+@settings(max_examples=300, deadline=None)
+@given(PARAM_ITEMS, PARAM_VALUES)
+def test_dynamodb_parameters_are_validated_as_botocore_validates_them(item, value):
+    table = {"TableName": "t"}
+    for operation, params in [
+        ("PutItem", {**table, "Item": item}),
+        ("GetItem", {**table, "Key": {"pk": value}}),
+        ("TransactWriteItems", {"TransactItems": [{"Put": {**table, "Item": item}}]}),
+        ("UpdateItem", {**table, "Key": {}, "ExpressionAttributeValues": {":v": value}}),
+    ]:
+        shape = MODEL.operation_model(operation).input_shape
+        unpatched, patched = both(report, params, shape)
         assert patched == unpatched
