@@ -497,7 +497,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     p.add_argument(
         "--no-journal",
         action="store_true",
-        help="do not journal writes to <data-dir>/journal.jsonl (fsynced before each answer, "
+        help="do not journal writes to <data-dir>/journal.jsonl (on disk before each answer, "
         "replayed on start); without it a kill -9 loses what the last snapshot lacks",
     )
     p.add_argument(

@@ -18,6 +18,7 @@ import os
 import threading
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -56,6 +57,7 @@ class Journal:
         self.written = 0  # the last seq whose line is written (perhaps not yet synced)
         self.synced = 0  # the last seq known to be on disk
         self._syncing = threading.Lock()  # one fsync at a time; it covers every line before it
+        self._answering = threading.local()  # `deferring`: inside `answered_after_sync`
         self._file: Any = None
 
     # -- writing --------------------------------------------------------------------------------
@@ -92,6 +94,28 @@ class Journal:
             through = self.written
             os.fsync(self._file.fileno())
             self.synced = max(self.synced, through)
+
+    @contextmanager
+    def answered_after_sync(self) -> Iterator[None]:
+        """For a caller that answers its own client (the HTTP server, around a function): the
+        writes it makes inside are not synced one by one before moto answers them; leaving
+        syncs every line written by then (its own, and any other it may have read). So the
+        function's instance is free for the next request while the disk catches up, and
+        requests in flight share one fsync; the caller answers only after leaving."""
+        if self.deferring:
+            yield
+            return
+        self._answering.deferring = True
+        try:
+            yield
+        finally:
+            self._answering.deferring = False
+            self.sync(self.written)
+
+    @property
+    def deferring(self) -> bool:
+        """Whether this thread's writes are synced later, by `answered_after_sync`."""
+        return bool(getattr(self._answering, "deferring", False))
 
     def truncate(self) -> None:
         """Forget every entry (they are in the snapshot just written). Call with `gate` held."""

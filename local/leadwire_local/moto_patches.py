@@ -13,6 +13,8 @@ computed directly: an item's size limit, which moto re-adds over the whole item 
 attribute it sets (quadratic in the attributes; a lead has ~50), and the JSON response
 serializer, which walks botocore's shape model through a chain of alias lookups for every
 DynamoDB attribute value (a GetItem of a lead spent longer there than in the rest of moto).
+The request parser's walk over the same model (every attribute of the written items) is
+replaced the same way.
 
 Stream records the poller has consumed are trimmed, and so are spent shard iterators (moto
 keeps every one it ever handed out).
@@ -32,6 +34,7 @@ from typing import Any
 
 import moto
 import moto.core.responses
+from moto.core.parse import BaseJSONParser, JSONParser, RequestParser
 from moto.core.serialize import BaseJSONSerializer, ResponseSerializer
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import (
@@ -100,6 +103,10 @@ PINNED_SOURCES = {
     "responses.method_names_from_class": (
         "9dbac89d082b655fee902c450e69de9dbadf9699ad06411298494984b55138c3"
     ),
+    "BaseJSONParser._parse_structure": (
+        "2de165721ba4b69e183647dca9c845d553a6f077c004007ad676cec8f2b581dd"
+    ),
+    "RequestParser._parse_map": "a9e8feb4d5519e24837f20fb213aab9716be576a5980ab2bfdf7becc2adab17b",
 }
 _OWNERS: dict[str, Any] = {
     **{
@@ -111,6 +118,8 @@ _OWNERS: dict[str, Any] = {
             LimitedSizeDict,
             BaseJSONSerializer,
             ResponseSerializer,
+            BaseJSONParser,
+            RequestParser,
         )
     },
     "responses": moto.core.responses,  # the module: it calls the name it imported
@@ -195,7 +204,12 @@ def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, 
     undo: list[tuple[str, dict[str, Any], Any]] = []
     try:
         for op_type, op, table_name, key in planned:
-            undo.append((table_name, key, copy.deepcopy(self.get_item(table_name, key))))
+            # A Put or Delete replaces the stored item and leaves the old one as it was: only
+            # an Update changes it in place, so only its undo needs a copy.
+            previous = self.get_item(table_name, key)
+            undo.append(
+                (table_name, key, copy.deepcopy(previous) if op_type == "Update" else previous)
+            )
             names, values = op.get("ExpressionAttributeNames"), op.get("ExpressionAttributeValues")
             if op_type == "Put":
                 self.put_item(table_name, op["Item"])
@@ -374,6 +388,74 @@ def _serialize_type_map(
     _map(self, serialized, value, shape, key)
 
 
+# -- DynamoDB's attribute values in a request, parsed as moto's JSON parser does, without the walk
+
+
+def _parsed_attribute_value(parser: BaseJSONParser, value: Any) -> dict[str, Any]:
+    """One attribute value of a request as moto's parser reads it: strings, numbers, booleans
+    and null as they came, blobs base64-decoded, maps and lists member by member."""
+    if type(value) is not dict or len(value) != 1:
+        raise _Unusual  # moto's keeps only the known members, in the shape's order
+    ((kind, item),) = value.items()
+    if item is None:
+        return {}
+    if kind in ("S", "N", "NULL", "BOOL"):
+        return {kind: item}
+    if kind == "M":
+        if type(item) is not dict:
+            raise _Unusual
+        return {kind: _parsed_attribute_map(parser, item)}
+    if kind in ("L", "SS", "NS", "BS"):
+        if type(item) is not list:
+            raise _Unusual  # moto's iterates whatever it is (a string's characters)
+        if kind == "L":
+            return {kind: [_parsed_attribute_value_or_none(parser, v) for v in item]}
+        if kind == "BS":
+            return {kind: [parser._blob_parser(v) for v in item]}  # noqa: SLF001
+        return {kind: list(item)}
+    if kind == "B":
+        return {kind: parser._blob_parser(item)}  # noqa: SLF001
+    raise _Unusual  # not a member: moto's leaves it out
+
+
+def _parsed_attribute_value_or_none(parser: BaseJSONParser, value: Any) -> Any:
+    return None if value is None else _parsed_attribute_value(parser, value)
+
+
+def _parsed_attribute_map(parser: BaseJSONParser, values: dict[str, Any]) -> dict[str, Any]:
+    return {k: _parsed_attribute_value_or_none(parser, v) for k, v in values.items()}
+
+
+_PARSE_FALLBACK = (_Unusual, ValueError, TypeError)  # moto's own path raises its own error
+_parse_structure = _ORIGINALS["BaseJSONParser._parse_structure"]
+_parse_map = _ORIGINALS["RequestParser._parse_map"]
+
+
+def _parse_json_structure(self: BaseJSONParser, shape: Any, value: Any) -> Any:
+    if value is not None and type(self) is JSONParser and _is_attribute_value(shape):
+        try:
+            return _parsed_attribute_value(self, value)
+        except _PARSE_FALLBACK:
+            pass
+    return _parse_structure(self, shape, value)
+
+
+def _parse_request_map(self: RequestParser, shape: Any, value: Any) -> Any:
+    """An item (a map of attribute values) of a JSON request in one go; any other as moto."""
+    if (
+        type(self) is JSONParser  # DynamoDB's protocol; the REST one reads strings its own way
+        and self.MAP_TYPE is dict
+        and type(value) is dict
+        and _is_attribute_value(shape.value)
+        and getattr(shape.key, "type_name", None) == "string"
+    ):
+        try:
+            return _parsed_attribute_map(self, value)
+        except _PARSE_FALLBACK:
+            pass
+    return _parse_map(self, shape, value)
+
+
 def trim_stream(table_name: str, consumed_through: int, region: str = "us-east-1") -> int:
     """Drop stream records up to and including `consumed_through`; return how many.
 
@@ -405,4 +487,6 @@ _REPLACEMENTS: dict[str, Callable[..., Any]] = {
     "responses.method_names_from_class": _method_names_from_class,
     "BaseJSONSerializer._serialize_type_structure": _serialize_type_structure,
     "BaseJSONSerializer._serialize_type_map": _serialize_type_map,
+    "BaseJSONParser._parse_structure": _parse_json_structure,
+    "RequestParser._parse_map": _parse_request_map,
 }

@@ -13,9 +13,11 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 import boto3
-from botocore.awsrequest import AWSPreparedRequest, AWSResponse
+from botocore.auth import AUTH_TYPE_MAPS, SIGV4_TIMESTAMP, SigV4Auth
+from botocore.awsrequest import AWSPreparedRequest, AWSRequest, AWSResponse
 from botocore.compat import HTTPHeaders
-from botocore.exceptions import ClientError
+from botocore.exceptions import ClientError, NoCredentialsError
+from botocore.utils import get_current_datetime
 from moto import __version__ as moto_version
 from moto.core.request import Request
 from moto.dynamodb.responses import DynamoHandler
@@ -30,7 +32,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder
 
-from leadwire_local import moto_patches
+from leadwire_local import botocore_patches, moto_patches
 from leadwire_local.journal import (
     DYNAMODB_PREFIX,
     DYNAMODB_WRITES,
@@ -148,26 +150,29 @@ class SerialApp:
     def _serial(self, target: str, body: bytes, call: Callable[[], tuple[int, T]]) -> T:
         """Run `call` (moto answering) under MOTO_LOCK; a write is journaled (fsynced) before
         its answer leaves, the gate keeping the journal in the order moto applied the writes,
-        and a compaction out of the way."""
+        and a compaction out of the way. Inside `journal.answered_after_sync` (a function the
+        HTTP server runs) the fsync waits for the function's end, before its HTTP answer."""
         journal = self.journal
         if journal is None or not self._journaling(target):
             with MOTO_LOCK:
                 return call()[1]
         seq = 0
-        with journal.gate:
-            document: dict[str, Any] | None = None
-            with MOTO_LOCK:
-                status, answer = call()
-                if status == 200:
-                    if target.startswith(DYNAMODB_PREFIX):
-                        document = dynamodb_entry(target, body)
-                    else:
-                        queue = _queue_name(body)
-                        if queue in journal.queues:
-                            document = {"queue": queue, "messages": queue_messages(queue)}
-            if document is not None:
-                seq = journal.append(document)
-        journal.sync(seq)  # on disk before the answer; concurrent writers share one fsync
+        with journal.gate, MOTO_LOCK:
+            status, answer = call()
+            if status == 200:
+                if target.startswith(DYNAMODB_PREFIX):
+                    document: dict[str, Any] | None = dynamodb_entry(target, body)
+                else:
+                    queue = _queue_name(body)
+                    document = None
+                    if queue in journal.queues:
+                        document = {"queue": queue, "messages": queue_messages(queue)}
+                # Written before anyone can read the change (a reader that syncs through
+                # `journal.written` then covers what it saw).
+                if document is not None:
+                    seq = journal.append(document)
+        if not journal.deferring:  # else synced before the HTTP answer (`answered_after_sync`)
+            journal.sync(seq)  # on disk before the answer; concurrent writers share one fsync
         return answer
 
 
@@ -252,12 +257,51 @@ class InProcessTransport:
         return AWSResponse(request.url, status, response_headers, _Raw(content))
 
 
+IN_PROCESS_SIGNER = "leadwire-local-v4"  # botocore's name for `InProcessAuth`
+
+
+class InProcessAuth(SigV4Auth):
+    """SigV4 for moto in this process without the signature: moto reads the credential scope
+    (access key, region, service) from the Authorization header and checks no signature, and
+    hashing the body and four HMACs were a tenth of a call's botocore time. A request for any
+    other address is signed as usual."""
+
+    netloc = ""  # moto's, set by `start_moto`
+
+    def add_auth(self, request: AWSRequest) -> None:
+        if urlsplit(request.url).netloc != self.netloc:
+            super().add_auth(request)
+            return
+        if self.credentials is None:
+            raise NoCredentialsError()
+        request.context["timestamp"] = get_current_datetime().strftime(SIGV4_TIMESTAMP)
+        self._modify_request_before_signing(request)  # the date header, a session token
+        request.headers["Authorization"] = (
+            f"AWS4-HMAC-SHA256 Credential={self.scope(request)}, "
+            "SignedHeaders=host;x-amz-date, Signature=0"
+        )
+
+
+def _in_process_signer(signature_version: str | None = None, **kwargs: Any) -> str | None:
+    """botocore's `choose-signer` hook: SigV4 requests are handed to `InProcessAuth`."""
+    return IN_PROCESS_SIGNER if signature_version == "v4" else None
+
+
 class _Raw(io.BytesIO):
     """The raw body botocore reads a response from (what urllib3 would have given it)."""
 
     def stream(self, **kwargs: Any) -> Iterator[bytes]:
         while chunk := self.read(65536):
             yield chunk
+
+
+def take_the_in_process_path(events: Any, app: Any, endpoint: str) -> None:
+    """Clients made from now on with these botocore events reach moto's `app` at `endpoint`
+    in-process (`InProcessTransport`), their SigV4 requests unsigned (`InProcessAuth`)."""
+    events.register_first("before-send", InProcessTransport(app, endpoint))
+    InProcessAuth.netloc = urlsplit(endpoint).netloc
+    AUTH_TYPE_MAPS[IN_PROCESS_SIGNER] = InProcessAuth
+    events.register("choose-signer", _in_process_signer)
 
 
 def start_moto(journal: Journal | None = None) -> SerialMotoServer:
@@ -269,6 +313,7 @@ def start_moto(journal: Journal | None = None) -> SerialMotoServer:
             f"note: moto {moto_version} is not the one moto_patches was written for; "
             "webhooks will slow down as the table grows"
         )
+    botocore_patches.apply()  # only faster: no note when botocore moved on
     moto = SerialMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     moto.journal = journal
     moto.app = _serialized(_Dispatcher(create_backend_app), journal)
@@ -279,9 +324,7 @@ def start_moto(journal: Journal | None = None) -> SerialMotoServer:
     # follower's) takes the in-process path to the same app.
     boto3.setup_default_session()
     events = boto3.DEFAULT_SESSION.events  # type: ignore[union-attr]
-    events.register_first(
-        "before-send", InProcessTransport(moto.app, os.environ["AWS_ENDPOINT_URL"])
-    )
+    take_the_in_process_path(events, moto.app, os.environ["AWS_ENDPOINT_URL"])
     for name, value in {
         "AWS_ACCESS_KEY_ID": "testing",
         "AWS_SECRET_ACCESS_KEY": "testing",

@@ -4,8 +4,9 @@ An embedded moto server holds the template's resources; a stdlib HTTP server rou
 to the real handlers through the Sandbox (as API Gateway would); a background thread follows the
 table's stream into the alert function, runs the alert sweeper on its schedule, and writes
 every alert to the terminal and to `<data-dir>/alerts.jsonl`. Every write moto accepts is
-journaled (fsynced) before it answers; at start the last snapshot is restored and the journal
-replayed on top of it, so a kill -9 loses no accepted webhook; snapshots compact the journal.
+journaled, and on disk (fsynced) before the HTTP answer of the request that made it; at start
+the last snapshot is restored and the journal replayed on top of it, so a kill -9 loses no
+accepted webhook; snapshots compact the journal.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import threading
 import time
 import traceback
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -100,6 +102,8 @@ class LocalHttpServer(ThreadingHTTPServer):
     settle: Callable[[], dict[str, int]] = staticmethod(lambda: {"records": 0, "alerts": 0})
     sweep: Callable[[float], dict[str, Any]] = staticmethod(lambda ahead: {})
     erased: Callable[[str], None] = staticmethod(lambda lead_id: None)
+    # The journal's: a function's writes synced once, when it returns (none: nothing to sync).
+    answered_after_sync: Callable[[], AbstractContextManager[None]] = staticmethod(nullcontext)
 
     def handle_error(self, request: Any, client_address: Any) -> None:
         """A client that hangs up is one line, not a traceback."""
@@ -157,9 +161,11 @@ class RequestHandler(BaseHTTPRequestHandler):
             headers[key] = f"{headers[key]},{value}" if key in headers else value
         assert self.server.sandbox is not None
         try:
-            response = self.server.sandbox.request(
-                self.command, self.path, headers, body, source_ip=self.client_address[0]
-            )
+            # What the function wrote (and read) is on disk before it is answered.
+            with self.server.answered_after_sync():
+                response = self.server.sandbox.request(
+                    self.command, self.path, headers, body, source_ip=self.client_address[0]
+                )
         except Exception:
             traceback.print_exc()
             response = _error(500, "internal_error", "the function failed; see the terminal")
@@ -325,6 +331,8 @@ class LocalStack:
         http.settle = self.settle
         http.sweep = self.sweep
         http.erased = self.erased
+        if self.options.journal:
+            http.answered_after_sync = self.journal.answered_after_sync
         self._start_thread("http", lambda: http.serve_forever(poll_interval=0.5))
         self._start_thread("stream", self._follow_stream)
         self._serving = True

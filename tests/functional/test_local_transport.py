@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import threading
 
 import boto3
 import pytest
+from botocore.awsrequest import AWSRequest
+from botocore.credentials import Credentials
 from moto.moto_server.werkzeug_app import create_backend_app
 
 from leadwire_local import moto_server
@@ -161,3 +164,98 @@ def test_concurrent_writers_share_fsyncs_and_each_returns_after_its_own(tmp_path
     assert len(fsyncs) < WRITERS, fsyncs
     assert len(journal.path.read_text().splitlines()) == WRITERS
     journal.close()
+
+
+def _in_process_client(journal: Journal) -> tuple[object, str]:
+    endpoint = f"http://127.0.0.1:{closed_port()}"
+    app = moto_server._serialized(moto_server._Dispatcher(create_backend_app), journal)
+    session = boto3.Session(
+        aws_access_key_id="testing", aws_secret_access_key="testing", region_name="eu-west-1"
+    )
+    moto_server.take_the_in_process_path(session.events, app, endpoint)
+    client = session.client("dynamodb", endpoint_url=endpoint)
+    table = f"deferred-{closed_port()}"
+    client.create_table(
+        TableName=table,
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        BillingMode="PAY_PER_REQUEST",
+    )
+    return client, table
+
+
+def test_a_function_s_writes_share_one_fsync_made_before_it_is_answered(
+    restored_environ, tmp_path, monkeypatch
+):
+    # Given the in-process transport over a journal, and a count of fsyncs
+    journal = Journal(tmp_path / "journal.jsonl")
+    journal.start(0)
+    client, table = _in_process_client(journal)
+    fsyncs: list[int] = []
+    real_fsync = os.fsync
+    monkeypatch.setattr(os, "fsync", lambda fd: (fsyncs.append(journal.written), real_fsync(fd)))
+    # When a function (as the HTTP server runs one) writes twice
+    with journal.answered_after_sync():
+        client.put_item(TableName=table, Item={"pk": {"S": "a"}})
+        client.put_item(TableName=table, Item={"pk": {"S": "b"}})
+        # Then neither write waited for the disk (the function's instance is not held by it)
+        assert journal.written == 2 and journal.synced == 0 and fsyncs == []
+    # ... and on its return both are on disk, with one fsync, before anything is answered
+    assert journal.synced == 2 and fsyncs == [2]
+    # ... while a write outside a function's run (another process's, over moto's port) is
+    # still synced before moto answers it
+    client.put_item(TableName=table, Item={"pk": {"S": "c"}})
+    assert journal.synced == 3 and fsyncs == [2, 3]
+    journal.close()
+
+
+def test_a_function_that_read_an_unsynced_write_is_answered_after_it_is_on_disk(
+    restored_environ, tmp_path
+):
+    # Given a function that has written but not returned (its line not yet synced)
+    journal = Journal(tmp_path / "journal.jsonl")
+    journal.start(0)
+    client, table = _in_process_client(journal)
+    written = threading.Event()
+    release = threading.Event()
+
+    def writer() -> None:
+        with journal.answered_after_sync():
+            client.put_item(TableName=table, Item={"pk": {"S": "a"}})
+            written.set()
+            release.wait(WAIT)
+
+    thread = threading.Thread(target=writer)
+    thread.start()
+    assert written.wait(WAIT)
+    # When another function reads that write (a retry finding its delivery already taken)
+    with journal.answered_after_sync():
+        assert "Item" in client.get_item(TableName=table, Key={"pk": {"S": "a"}})
+        assert journal.synced == 0
+    # Then the reader is answered only once what it read is on disk
+    assert journal.synced == 1
+    release.set()
+    thread.join(WAIT)
+    journal.close()
+
+
+def test_in_process_calls_name_their_scope_unsigned_and_others_are_signed(
+    restored_environ, tmp_path
+):
+    # Given the in-process path, and what moto is handed
+    client, table = _in_process_client(Journal(tmp_path / "journal.jsonl"))
+    handed: list[str] = []
+    client.meta.events.register_first(
+        "before-send", lambda request, **_: handed.append(request.headers["Authorization"].decode())
+    )
+    # When a table in another region is written and read
+    client.put_item(TableName=table, Item={"pk": {"S": "a"}})
+    assert client.get_item(TableName=table, Key={"pk": {"S": "a"}})["Item"] == {"pk": {"S": "a"}}
+    # Then moto was told the access key, region and service (what it reads), with no signature
+    assert all(a.endswith("Signature=0") for a in handed) and len(handed) == 2
+    assert "Credential=testing/" in handed[0] and "/eu-west-1/dynamodb/aws4_request" in handed[0]
+    # ... while a request for any other address is signed with SigV4 as usual
+    elsewhere = AWSRequest("POST", "https://dynamodb.eu-west-1.amazonaws.com/", data=b"{}")
+    auth = moto_server.InProcessAuth(Credentials("testing", "testing"), "dynamodb", "eu-west-1")
+    auth.add_auth(elsewhere)
+    assert re.search(r"Signature=[0-9a-f]{64}$", elsewhere.headers["Authorization"])

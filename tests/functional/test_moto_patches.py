@@ -10,9 +10,12 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import boto3
+import botocore.exceptions
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from moto.core.parse import JSONParser
 from moto.core.serialize import XFormedAttributePicker, get_serializer_class
 from moto.core.utils import get_service_model
 from moto.dynamodb.exceptions import ItemSizeTooLarge
@@ -83,6 +86,50 @@ def test_a_transaction_does_not_copy_whole_tables(patched, monkeypatch):
     monkeypatch.setattr(copy, "deepcopy", recording)
     post(patched, "webinar", "b@corp.example", "msg_9")
     assert Table not in copied
+
+
+def test_a_transaction_failing_half_way_through_its_writes_leaves_every_item_as_it_was(
+    sandbox,
+):
+    # Given two items, and a transaction whose conditions pass but whose last write fails
+    # (adding to a string) after the first has been applied
+    client = boto3.client("dynamodb")
+    table = runtime.settings().table_name
+    a = {"pk": {"S": "t#a"}, "sk": {"S": "x"}, "n": {"N": "1"}, "m": {"M": {"l": {"L": []}}}}
+    b = {"pk": {"S": "t#b"}, "sk": {"S": "x"}, "n": {"S": "text"}}
+    writes = [
+        {"Put": {"TableName": table, "Item": {**a, "n": {"N": "2"}}}},
+        {
+            "Update": {
+                "TableName": table,
+                "Key": {"pk": b["pk"], "sk": b["sk"]},
+                "UpdateExpression": "SET n = n + :one",
+                "ExpressionAttributeValues": {":one": {"N": "1"}},
+            }
+        },
+    ]
+
+    def attempt() -> tuple[str, list[Any]]:
+        for item in (a, b):
+            client.put_item(TableName=table, Item=item)
+        try:
+            client.transact_write_items(TransactItems=writes)
+            failure = "none"
+        except botocore.exceptions.ClientError as e:
+            failure = e.response["Error"]["Code"]
+        keys = [{"pk": i["pk"], "sk": i["sk"]} for i in (a, b)]
+        return failure, [client.get_item(TableName=table, Key=k).get("Item") for k in keys]
+
+    # When it runs on moto as it is, and patched
+    unpatched = attempt()
+    assert moto_patches.apply()
+    try:
+        patched_outcome = attempt()
+    finally:
+        moto_patches.restore()
+    # Then both refuse it alike and both items are as they were before it
+    assert patched_outcome == unpatched
+    assert unpatched[0] != "none" and unpatched[1] == [a, b]
 
 
 def test_consumed_stream_records_are_trimmed_and_numbering_goes_on(patched):
@@ -229,3 +276,63 @@ def scribble(value: Any) -> None:
         for v in value:
             scribble(v)
         value.append("scribbled")
+
+
+# -- DynamoDB requests, parsed without the shape walk ----------------------------------------
+
+
+def parsed(operation: str, body: Any) -> Any:
+    """The parameters moto's DynamoDB handler reads from a request body, as its parser does."""
+    operation_model = get_service_model("dynamodb").operation_model(operation)
+    raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+    return JSONParser(operation_model, map_type=dict).parse({"body": raw})  # type: ignore[typeddict-item]
+
+
+# What a careless or hostile caller may put where an attribute value goes.
+ODD_VALUES = st.one_of(
+    st.none(),
+    st.just({}),
+    st.just({"S": "a", "N": "1"}),
+    st.just({"SS": "abc"}),
+    st.just({"B": "not base64!"}),
+    st.just({"X": "1"}),
+    st.just("S"),
+    st.just({"M": ["a"]}),
+    st.just({"S": None}),
+)
+WIRE_VALUES = st.one_of(ATTRIBUTE_VALUES.map(as_wire), ODD_VALUES)
+WIRE_ITEMS = st.dictionaries(st.text(min_size=1, max_size=6), WIRE_VALUES, max_size=6)
+
+
+def outcome(operation: str, body: Any) -> Any:
+    try:
+        return parsed(operation, body)
+    except Exception as e:  # moto's own refusal: the patched parser must refuse alike
+        return type(e)
+
+
+@settings(max_examples=200, deadline=None)
+@given(WIRE_ITEMS, WIRE_ITEMS, WIRE_VALUES)
+def test_dynamodb_requests_are_parsed_as_moto_parses_them(item, values, value):
+    table = {"TableName": "t"}
+    bodies = [
+        ("PutItem", {**table, "Item": item, "ExpressionAttributeValues": values}),
+        ("GetItem", {**table, "Key": item}),
+        (
+            "TransactWriteItems",
+            {
+                "TransactItems": [
+                    {"Put": {**table, "Item": item, "ConditionExpression": "a = :v"}},
+                    {"Update": {**table, "Key": values, "ExpressionAttributeValues": item}},
+                ]
+            },
+        ),
+        ("Query", {**table, "ExclusiveStartKey": {"pk": value}}),
+    ]
+    for operation, body in bodies:
+        unpatched = outcome(operation, body)
+        assert moto_patches.apply()
+        try:
+            assert outcome(operation, body) == unpatched
+        finally:
+            moto_patches.restore()
