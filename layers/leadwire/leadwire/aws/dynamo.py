@@ -858,12 +858,24 @@ def _plain(model: Lead | LedgerEntry, derived: frozenset[str] = frozenset()) -> 
     lists was 1,145 B, 4 units; 900-odd without). Unset (None) fields are left out at any depth,
     empty lists and maps at the top, and `derived` (fields the key already holds)."""
     data = model.model_dump(mode="json", by_alias=True, exclude=derived, exclude_none=True)
-    for name, field in type(model).model_fields.items():
-        alias = camel(name)
-        if field.default_factory in (list, dict) and data.get(alias) in ([], {}):
+    for alias in _empty_by_default(type(model)):
+        if data.get(alias) in ([], {}):
             del data[alias]
     plain: dict[str, Any] = json.loads(json.dumps(data, ensure_ascii=False), parse_float=Decimal)
     return plain
+
+
+_EMPTY_BY_DEFAULT: dict[type, tuple[str, ...]] = {}
+
+
+def _empty_by_default(record: type[Lead | LedgerEntry]) -> tuple[str, ...]:
+    """The attribute names of a record's fields that default to an empty list or map."""
+    found = _EMPTY_BY_DEFAULT.get(record)
+    if found is None:
+        fields = record.model_fields.items()
+        found = tuple(camel(n) for n, f in fields if f.default_factory in (list, dict))
+        _EMPTY_BY_DEFAULT[record] = found
+    return found
 
 
 def _typed(item: dict[str, Any]) -> dict[str, Any]:
