@@ -385,3 +385,31 @@ def test_a_batch_of_many_people_is_written_whole(sandbox):
         assert ledger_actions(email) == ["pricing_page_view"]
     last = sandbox.request("GET", f"/leads/{lead_id_for(people[-1])}").json()
     assert last["account"]["summary"].startswith("39 others from")
+
+
+def test_erasing_a_person_whose_account_came_from_a_group_call_leaves_no_trace(sandbox):
+    # Given Ann, on a personal address, put in Northwind's account by a group call
+    identify = {
+        "type": "identify",
+        "messageId": "e-i1",
+        "anonymousId": "anon-9",
+        "timestamp": "2026-11-25T09:00:00Z",
+        "traits": {"email": "ann@gmail.com"},
+    }
+    group = {
+        "type": "group",
+        "messageId": "e-g1",
+        "anonymousId": "anon-9",
+        "groupId": "grp-7",
+        "timestamp": "2026-11-25T09:01:00Z",
+        "traits": {"name": "Northwind", "website": "https://northwind.example"},
+    }
+    viewed = page("e-p1", "anon-9", "/pricing", "2026-11-25T09:02:00Z")
+    assert post(sandbox, CASES[0], body=segment([identify, group, viewed])).status == 202
+    ann = lead_id_for("ann@gmail.com")
+    assert (
+        sandbox.request("GET", f"/leads/{ann}").json()["account"]["domain"] == "northwind.example"
+    )
+    # When she is erased, then nothing stored names her, on the account either
+    assert sandbox.request("DELETE", f"/leads/{ann}").status == 200
+    assert ann not in json.dumps(sandbox.items())

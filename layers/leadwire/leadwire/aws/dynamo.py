@@ -601,11 +601,15 @@ class DynamoLeadStore:
                     {"pk": item["pk"], "sk": item["sk"]}
                     for item in self._query_partition(visitor_lead, "")
                 ]
-        if lead and (domain := lead.profile.email_domain):
-            colleague = {"pk": account_pk(domain.strip().lower()), "sk": PERSON_PREFIX + lead_id}
+        # Their trace on an account: the one they were scored for (a business e-mail's domain,
+        # or a company's from a group call or a form) and their e-mail's.
+        window = lead.account_window if lead else None
+        domains = {lead.profile.email_domain if lead else None, window.domain if window else None}
+        for domain in sorted({d.strip().lower() for d in domains if d}):
+            colleague = {"pk": account_pk(domain), "sk": PERSON_PREFIX + lead_id}
             with _storage_errors():
                 found = self._client.get_item(TableName=self.table_name, Key=_typed(colleague))
-            if "Item" in found:  # their trace on the account
+            if "Item" in found:
                 keys.append(colleague)
         self._delete_keys([k for k in keys if k not in first])
         return len(keys)
