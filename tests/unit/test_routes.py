@@ -128,3 +128,15 @@ def test_a_stream_batch_whose_every_record_failed_is_raised_for_lambda_to_retry(
     with pytest.raises(StreamBatchFailed):
         process_stream_batch(stream(1, 2), handle)
     assert process_stream_batch({"Records": []}, handle) == {"batchItemFailures": []}
+
+
+def test_a_failed_stream_record_is_logged_in_one_line_without_a_traceback(caplog):
+    def handle(record):
+        if record.new_image["version"] == 1:
+            raise ConnectionError("SNS down")
+
+    with caplog.at_level("WARNING", logger="leadwire"):
+        process_stream_batch(stream(1, 2), handle)
+    [logged] = [r for r in caplog.records if r.getMessage() == "stream record failed"]
+    assert logged.levelname == "WARNING" and logged.exc_info is None
+    assert logged.error == "ConnectionError: SNS down" and logged.sequence == "0"

@@ -55,8 +55,16 @@ def process_stream_batch(
     for record in records:
         try:
             handle(record)
-        except Exception:
-            _log.exception("stream record failed", extra={"sequence": record.sequence_number})
+        except Exception as error:
+            # A fault the retry is for (SNS down, throttling): one line saying which record and
+            # why, as Powertools' batch processor had it, not a traceback per attempt.
+            _log.warning(
+                "stream record failed",
+                extra={
+                    "sequence": record.sequence_number,
+                    "error": f"{type(error).__name__}: {error}",
+                },
+            )
             failures.append({"itemIdentifier": record.sequence_number})
     if records and len(failures) == len(records):
         raise StreamBatchFailed(f"all {len(records)} records failed; the batch is retried")
