@@ -8,17 +8,13 @@ values as leadwire.domain.rules' records, which a cold start loads from their co
 from __future__ import annotations
 
 import difflib
-import fnmatch
 import hashlib
-import re
 from datetime import time
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, get_args, get_origin
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from leadwire.domain.errors import RulesError
-from leadwire.domain.models import BusinessHours
 
 if TYPE_CHECKING:
     import yaml
@@ -78,24 +74,6 @@ class FitRules(_Rules):
     industries: dict[str, int] = {}
     countries: dict[str, int] = {}
 
-    @cached_property
-    def country_points(self) -> dict[str, int]:
-        """Countries by lower-case name: one lookup per event, not a loop over the rules."""
-        return {name.strip().lower(): value for name, value in self.countries.items()}
-
-    @cached_property
-    def industry_points(self) -> dict[str, int]:
-        """Industries by lower-case name, as the form's value is matched ("IT Services")."""
-        return {name.strip().lower(): value for name, value in self.industries.items()}
-
-    @cached_property
-    def title_patterns(self) -> list[tuple[SeniorityRule, re.Pattern[str] | None]]:
-        compiled: list[tuple[SeniorityRule, re.Pattern[str] | None]] = []
-        for rule in self.seniority:
-            words = "|".join(re.escape(t.lower()) for t in rule.titles)
-            compiled.append((rule, re.compile(rf"\b(?:{words})\b") if words else None))
-        return compiled
-
 
 class ActionRule(_Rules):
     points: int
@@ -117,10 +95,6 @@ class ChatRules(_Rules):
     pricing_action: str
     pricing_phrases: list[str] = []
 
-    @cached_property
-    def pricing_pattern(self) -> re.Pattern[str] | None:
-        return _phrase_pattern(self.pricing_phrases)
-
 
 class BehaviourRules(_Rules):
     """Behaviour that site and e-mail tools report: what a page view, a tracked event or an
@@ -133,10 +107,6 @@ class BehaviourRules(_Rules):
     return_visit_action: str
     activities: dict[str, str] = {}  # a tracked event's name or an e-mail activity -> action
     other_activity_action: str  # any other tracked event
-
-    @cached_property
-    def activity_actions(self) -> dict[str, str]:
-        return {name.strip().lower(): action for name, action in self.activities.items()}
 
 
 class AccountRules(_Rules):
@@ -155,10 +125,6 @@ class UrgencyRules(_Rules):
     conversation_minutes: float = Field(default=60, ge=0)
     hand_raise_hours: float = Field(ge=0)
     phrases: list[str] = []
-
-    @cached_property
-    def phrase_pattern(self) -> re.Pattern[str] | None:
-        return _phrase_pattern(self.phrases)
 
 
 _E164 = r"^\+[1-9][0-9]{6,14}$"
@@ -209,10 +175,6 @@ class HoursRules(_Rules):
         if self.end <= self.start:
             raise ValueError(f"end ({self.end}) must be after start ({self.start})")
         return self
-
-    def business_hours(self) -> BusinessHours:
-        days = sorted({_WEEKDAYS.index(d.lower()) for d in self.days})
-        return BusinessHours(timezone=self.timezone, days=days, start=self.start, end=self.end)
 
 
 class QueueRules(_Rules):
@@ -277,13 +239,6 @@ class RoutingRules(_Rules):
             raise UnknownActions(problems)
         return self
 
-    @cached_property
-    def territory_countries(self) -> dict[str, frozenset[str]]:
-        return {
-            name: frozenset(c.strip().lower() for c in countries)
-            for name, countries in self.territories.items()
-        }
-
 
 class ScoringRules(_Rules):
     version: str = ""
@@ -324,37 +279,6 @@ class ScoringRules(_Rules):
             raise UnknownActions(problems)
         return self
 
-    def action(self, name: str) -> ActionRule:
-        return self.engagement.actions[name]
-
-    @cached_property
-    def page_patterns(self) -> list[tuple[re.Pattern[str], str]]:
-        return [
-            (re.compile(fnmatch.translate(pattern.strip().lower())), action)
-            for pattern, action in self.pages.items()
-        ]
-
-    def page_action(self, path: str | None) -> str | None:
-        """The action a page view of `path` is: the first pattern that matches, else the
-        behaviour's page action (None when the rules score no behaviour)."""
-        lowered = (path or "/").lower()
-        for pattern, action in self.page_patterns:
-            if pattern.match(lowered):
-                return action
-        return self.behaviour.page_action if self.behaviour else None
-
-    def with_thresholds(self, mql: int | None, sql: int | None) -> ScoringRules:
-        """Deploy-time overrides of the thresholds; they show in the stamped version."""
-        if mql is None and sql is None:
-            return self
-        stages = self.stages.model_copy(
-            update={k: v for k, v in (("mql", mql), ("sql", sql)) if v is not None}
-        )
-        StageRules.model_validate(stages.model_dump())
-        return self.model_copy(
-            update={"stages": stages, "version": f"{self.version}+mql{stages.mql}-sql{stages.sql}"}
-        )
-
 
 class UnknownActions(ValueError):
     """Actions referenced (by a form, the default, chat) that engagement.actions lacks.
@@ -370,11 +294,6 @@ class UnknownActions(ValueError):
 def _did_you_mean(word: str, choices: list[str]) -> str:
     close = difflib.get_close_matches(word, choices, n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
-
-
-def _phrase_pattern(phrases: list[str]) -> re.Pattern[str] | None:
-    words = "|".join(re.escape(p.lower()) for p in phrases)
-    return re.compile(rf"\b(?:{words})\b") if words else None
 
 
 def validated(text: str, source: str = "<rules>") -> dict[str, Any]:
