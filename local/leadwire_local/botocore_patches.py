@@ -14,7 +14,6 @@ Like `moto_patches`, each is pinned to the botocore release and the source it re
 from __future__ import annotations
 
 import base64
-import hashlib
 import inspect
 from collections.abc import Callable
 from typing import Any
@@ -24,6 +23,8 @@ import botocore.validate
 from botocore.parsers import BaseJSONParser, JSONParser
 from botocore.serialize import JSONSerializer
 from botocore.validate import ParamValidator
+
+from leadwire_local import pinned
 
 PINNED_BOTOCORE = "1.44.8"
 PINNED_SOURCES = {
@@ -52,9 +53,7 @@ _OWNERS: dict[str, Any] = {
     **{c.__name__: c for c in (JSONSerializer, BaseJSONParser, ParamValidator)},
     "validate": botocore.validate,
 }
-_ORIGINALS: dict[str, Any] = {
-    name: _OWNERS[name.split(".")[0]].__dict__[name.split(".")[1]] for name in PINNED_SOURCES
-}
+_ORIGINALS: dict[str, Any] = pinned.originals(_OWNERS, PINNED_SOURCES)
 _ATTRIBUTE_VALUE_MEMBERS = ("S", "N", "B", "SS", "NS", "BS", "M", "L", "NULL", "BOOL")
 
 
@@ -68,10 +67,7 @@ def _as_written(function: Any) -> Any:
 
 def source_digests() -> dict[str, str]:
     """What each pinned function's source hashes to in the installed botocore."""
-    return {
-        name: hashlib.sha256(inspect.getsource(_as_written(original)).encode()).hexdigest()
-        for name, original in _ORIGINALS.items()
-    }
+    return pinned.source_digests(_ORIGINALS, _as_written)
 
 
 def is_applicable() -> bool:
@@ -82,16 +78,12 @@ def apply() -> bool:
     """Patch botocore in this process (the local server's); False when it is not the pinned one."""
     if not is_applicable():
         return False
-    for name, replacement in _REPLACEMENTS.items():
-        owner, attribute = name.split(".")
-        setattr(_OWNERS[owner], attribute, replacement)
+    pinned.swap(_OWNERS, _REPLACEMENTS)
     return True
 
 
 def restore() -> None:
-    for name in _REPLACEMENTS:
-        owner, attribute = name.split(".")
-        setattr(_OWNERS[owner], attribute, _ORIGINALS[name])
+    pinned.swap(_OWNERS, {name: _ORIGINALS[name] for name in _REPLACEMENTS})
 
 
 class _Unusual(Exception):

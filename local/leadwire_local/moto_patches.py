@@ -27,7 +27,6 @@ from __future__ import annotations
 
 import base64
 import copy
-import hashlib
 import inspect
 from collections.abc import Callable
 from typing import Any
@@ -49,6 +48,8 @@ from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.utilities import bytesize
 from moto.dynamodbstreams.models import dynamodbstreams_backends
+
+from leadwire_local import pinned
 
 PINNED_MOTO = "5.2.5"
 _KEPT_ITERATORS = 64
@@ -125,17 +126,12 @@ _OWNERS: dict[str, Any] = {
     "responses": moto.core.responses,  # the module: it calls the name it imported
 }
 # Each pinned function as moto defines it, kept to digest and to restore.
-_ORIGINALS: dict[str, Any] = {
-    name: _OWNERS[name.split(".")[0]].__dict__[name.split(".")[1]] for name in PINNED_SOURCES
-}
+_ORIGINALS: dict[str, Any] = pinned.originals(_OWNERS, PINNED_SOURCES)
 
 
 def source_digests() -> dict[str, str]:
     """What each pinned function's source hashes to in the installed moto."""
-    return {
-        name: hashlib.sha256(inspect.getsource(original).encode()).hexdigest()
-        for name, original in _ORIGINALS.items()
-    }
+    return pinned.source_digests(_ORIGINALS)
 
 
 def is_applicable() -> bool:
@@ -143,19 +139,15 @@ def is_applicable() -> bool:
 
 
 def apply() -> bool:
-    """Patch moto in this process (the local server's); False when moto is not the pinned one."""
+    """Patch moto in this process (the local server's); False when it is not the pinned one."""
     if not is_applicable():
         return False
-    for name, replacement in _REPLACEMENTS.items():
-        owner, attribute = name.split(".")
-        setattr(_OWNERS[owner], attribute, replacement)
+    pinned.swap(_OWNERS, _REPLACEMENTS)
     return True
 
 
 def restore() -> None:
-    for name in _REPLACEMENTS:
-        owner, attribute = name.split(".")
-        setattr(_OWNERS[owner], attribute, _ORIGINALS[name])
+    pinned.swap(_OWNERS, {name: _ORIGINALS[name] for name in _REPLACEMENTS})
 
 
 def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
