@@ -24,7 +24,7 @@ from leadwire.domain.models import lead_id_for
 from leadwire.domain.outbox import LEASE_SECONDS
 from leadwire.domain.rules import DEFAULT_RULES_FILE
 from leadwire_local import cli
-from tests.e2e.stack import Sender, ServeProcess, get_json, post, request
+from tests.e2e.stack import Sender, ServeProcess, get_json, post, request, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -62,18 +62,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[ServeProcess]:
     home = tmp_path_factory.mktemp("guarantees")
     rules = home / "rules.yaml"
     rules.write_text(yaml.safe_dump(exact_rules()))
-    with pytest.MonkeyPatch.context() as env:  # ServeProcess passes os.environ on
-        env.setenv("RULES_FILE", str(rules))
-        env.setenv("LEADWIRE_LOCAL_CONCURRENCY", str(INSTANCES))
-        served = ServeProcess(home / "data", home / "serve.log")
-        served.start()
-    try:
+    env = {"RULES_FILE": str(rules), "LEADWIRE_LOCAL_CONCURRENCY": str(INSTANCES)}
+    with serving(home, env=env) as served:
         yield served
-    finally:
-        code = served.stop()
-        output = served.output()
-        assert code == 0, f"leadwire serve did not exit 0 on SIGTERM ({code}):\n{output}"
-        assert "Traceback" not in output, output
 
 
 @pytest.fixture
