@@ -9,36 +9,17 @@ import unicodedata
 from datetime import timedelta
 
 from leadwire.domain.alert_text import SMS_LIMIT, AlertLink, gsm, render_alert
-from leadwire.domain.models import Channel, LeadEvent, Profile
-from leadwire.domain.scoring import score
+from leadwire.domain.models import Profile
+from tests import builders
+from tests.builders import CLEO
 
-CLEO = Profile(
-    email="cleo@bigco.example",
-    first_name="Cleo",
-    last_name="Martin",
-    job_title="CEO",
-    company="BigCo",
-    company_size="800",
-    phone="+1 555 010 4242",
-)
 # The longest base URL a deployment has: the HTTP API's in a long region name.
 BASE = "https://a1b2c3d4e5.execute-api.ap-southeast-2.amazonaws.com"
 TOKEN = "A" * 36
 
 
 def sql_lead(rules, now, profile=CLEO, message="We need 40 seats by January, call me"):
-    event = LeadEvent(
-        event_id="json:1",
-        provider="json",
-        channel=Channel.FORM,
-        form="demo-request",
-        occurred_at=now,
-        profile=profile,
-        budget="$200k",
-        timeline="2 weeks",
-        message=message,
-    )
-    return score(None, event, rules, now).lead.model_copy(update={"version": 1})
+    return builders.sql_lead(rules, now, profile=profile, message=message)
 
 
 def link(now):

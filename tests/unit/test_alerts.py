@@ -8,53 +8,17 @@ from datetime import timedelta
 import pytest
 
 from leadwire.app.alerting import Alerting, send_pending, sweep_outbox
-from leadwire.domain.models import Channel, LeadEvent, Profile, Stage
+from leadwire.domain.models import Stage
 from leadwire.domain.outbox import LEASE_SECONDS, alert_for
 from leadwire.domain.scoring import score
+from tests.builders import sql_event
 from tests.fakes import CountingSmsBudget, InMemoryLeadStore, RecordingPublisher, RecordingSlack
-
-CLEO = Profile(
-    email="cleo@bigco.example",
-    first_name="Cleo",
-    job_title="CEO",
-    company="BigCo",
-    company_size="800",
-    phone="+1 555 010 4242",
-)
-
-
-def sql_lead(rules, now, n=1):
-    event = LeadEvent(
-        event_id=f"json:{n}",
-        provider="json",
-        channel=Channel.FORM,
-        form="demo-request",
-        occurred_at=now,
-        profile=CLEO.model_copy(update={"email": f"cleo{n}@bigco.example"}) if n > 1 else CLEO,
-        budget="$200k",
-        timeline="2 weeks",
-    )
-    return score(None, event, rules, now).lead.model_copy(update={"version": 1})
 
 
 def stored_sql_lead(store, rules, now, n=1):
     """An SQL lead written as the webhook writes it: with its alert in the outbox."""
-    outcome = score(None, sql_event(rules, now, n), rules, now)
+    outcome = score(None, sql_event(now, n), rules, now)
     return store.record(outcome, 0, alert=alert_for(outcome))
-
-
-def sql_event(rules, now, n):
-    profile = CLEO.model_copy(update={"email": f"cleo{n}@bigco.example"}) if n > 1 else CLEO
-    return LeadEvent(
-        event_id=f"json:{n}",
-        provider="json",
-        channel=Channel.FORM,
-        form="demo-request",
-        occurred_at=now,
-        profile=profile,
-        budget="$200k",
-        timeline="2 weeks",
-    )
 
 
 def alerting(store, publisher, budget=None, slack=None):
