@@ -22,8 +22,16 @@ from leadwire.domain.models import (
     Urgency,
     lead_id_for,
 )
-from leadwire.domain.rules import ScoringRules
-from leadwire.domain.scoring import decay, dispose, employee_count, faded, score
+from leadwire.domain.rules import ScoringRules, load_rules
+from leadwire.domain.scoring import (
+    _PROFILES_KEPT,
+    decay,
+    dispose,
+    employee_count,
+    faded,
+    profile_read,
+    score,
+)
 from leadwire.domain.sla import acknowledge
 from leadwire.providers import DEV_SECRETS, WebhookRequest
 from leadwire_local import senders
@@ -338,6 +346,32 @@ def test_country_and_industry_fit_match_whatever_the_case_the_form_sent(rules, n
     # Then both rules gave their points, named by what matched
     assert outcome.lead.fit_rules["fit.country.germany"] == 10
     assert outcome.lead.fit_rules["fit.industry.fintech"] == 5
+
+
+def test_the_same_person_under_two_rule_sets_gets_each_sets_own_fit(rules, now):
+    # Given the shipped rules and a copy that values a business address more
+    email = rules.fit.email.model_copy(update={"business": rules.fit.email.business + 15})
+    richer = rules.model_copy(update={"fit": rules.fit.model_copy(update={"email": email})})
+    event = form_event("newsletter", BOB, now)
+    # When Bob's form is scored under the shipped rules, under the copy, then the shipped again
+    first = score(None, event, rules, now).lead
+    other = score(None, event, richer, now).lead
+    again = score(None, event, rules, now).lead
+    # Then each set gives its own fit, and reading it under one never changes the other's
+    assert other.fit == first.fit + 15
+    assert other.fit_rules["fit.email.business"] == first.fit_rules["fit.email.business"] + 15
+    assert (again.fit, again.fit_rules) == (first.fit, first.fit_rules)
+
+
+def test_a_warm_container_keeps_a_bounded_number_of_profiles_read(now):
+    # Given rules that have read more distinct profiles than they keep
+    rules = load_rules()
+    expected = score(None, form_event("newsletter", BOB, now), rules, now).lead
+    for n in range(_PROFILES_KEPT + 10):
+        profile_read(Profile(email=f"p{n}@company{n}.example", job_title="CEO"), rules)
+    # Then what they keep stays bounded, and Bob is still read the same
+    assert len(rules.profile_reads) <= _PROFILES_KEPT
+    assert score(None, form_event("newsletter", BOB, now), rules, now).lead == expected
 
 
 def test_acknowledging_stops_the_response_clock_once(rules, now):

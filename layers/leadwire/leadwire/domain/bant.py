@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 
@@ -37,6 +38,12 @@ def is_known(text: str | None) -> bool:
     return bool(text and text.strip() and not _UNKNOWN.match(text))
 
 
+# Answers kept read: forms mostly offer a few choices ("next quarter", "$10k-$50k"), and
+# reading one is several regex searches on the scoring path.
+_ANSWERS_KEPT = 256
+
+
+@lru_cache(maxsize=_ANSWERS_KEPT)
 def budget_amount(text: str | None) -> float | None:
     """The lower end of a stated budget, in the currency's units ("$40k-60k" -> 40000)."""
     if not is_known(text):
@@ -54,19 +61,25 @@ def timeline_days(text: str | None, now: datetime) -> int | None:
     A date already past ("0001-01-01", last year's "Q1 2019") is not a timeline we know: None,
     never 0, so a wrong or absurd date cannot make a lead look urgent.
     """
+    return _timeline_days(text, now.date())
+
+
+@lru_cache(maxsize=_ANSWERS_KEPT)
+def _timeline_days(text: str | None, today: date) -> int | None:
+    """timeline_days as of the day `today` (all it reads of the moment)."""
     if not is_known(text):
         return None
     lowered = (text or "").lower()
-    today = now.date()
     if m := _ISO_DATE.search(lowered):
         try:
             days = (date(int(m[1]), int(m[2]), int(m[3])) - today).days
         except ValueError:
             return None
         return days if days >= 0 else None
-    for pattern, days in _now_patterns():
-        if pattern.search(lowered):
-            return days
+    if _now_words().search(lowered):  # one search rules them all out (the usual case)
+        for pattern, days in _now_patterns():
+            if pattern.search(lowered):
+                return days
     if m := _SPAN.search(lowered):
         count = int(m[1]) if m[1].isdigit() else _NUMBER_WORDS[m[1].lower()]
         return count * _UNIT_DAYS[m[2].lower()]
@@ -77,18 +90,30 @@ def timeline_days(text: str | None, now: datetime) -> int | None:
         if end < today and not m[2]:
             end = _quarter_end(year + 1, int(m[1]))
         return (end - today).days if end >= today else None
-    relative = {
-        "this month": _month_end(today, 0),
-        "next month": _month_end(today, 1),
-        "this quarter": _quarter_end(today.year, (today.month - 1) // 3 + 1),
-        "next quarter": _quarter_end(today.year, (today.month - 1) // 3 + 1) + timedelta(days=91),
-        "this year": date(today.year, 12, 31),
-        "next year": date(today.year + 1, 12, 31),
-    }
-    for phrase, end in relative.items():
-        if phrase in lowered:
-            return (end - today).days
+    for phrase, end_of in _RELATIVE.items():
+        if phrase in lowered:  # only the phrase said has its date worked out
+            return (end_of(today) - today).days
     return None
+
+
+def _this_quarter_end(today: date) -> date:
+    return _quarter_end(today.year, (today.month - 1) // 3 + 1)
+
+
+_RELATIVE: dict[str, Callable[[date], date]] = {
+    "this month": lambda today: _month_end(today, 0),
+    "next month": lambda today: _month_end(today, 1),
+    "this quarter": _this_quarter_end,
+    "next quarter": lambda today: _this_quarter_end(today) + timedelta(days=91),
+    "this year": lambda today: date(today.year, 12, 31),
+    "next year": lambda today: date(today.year + 1, 12, 31),
+}
+
+
+@lru_cache(maxsize=1)
+def _now_words() -> re.Pattern[str]:
+    """Any of the now-words: when none is said, none of their patterns is tried."""
+    return re.compile(rf"\b(?:{'|'.join(_NOW_WORDS)})\b")
 
 
 @lru_cache(maxsize=1)

@@ -12,9 +12,10 @@ import hashlib
 import json
 import re
 from dataclasses import field
-from datetime import time
+from datetime import time, timedelta
 from functools import cached_property
 from pathlib import Path
+from typing import NamedTuple
 
 from leadwire.domain.errors import RulesError
 from leadwire.domain.models import BusinessHours
@@ -99,6 +100,16 @@ class FitRules(_Rules):
         return compiled
 
 
+class ProfileRead(NamedTuple):
+    """What a set of rules makes of one profile: its title's seniority rule, its fit points by
+    rule and their sum, and the account it engages for."""
+
+    seniority: SeniorityRule | None
+    fit_rules: dict[str, int]
+    fit: int
+    account: str | None
+
+
 class ActionRule(_Rules):
     points: int
     cap: int | None = None  # over the lead's life (for a negative
@@ -163,6 +174,16 @@ class UrgencyRules(_Rules):
     @cached_property
     def phrase_pattern(self) -> re.Pattern[str] | None:
         return _phrase_pattern(self.phrases)
+
+    @cached_property
+    def windows(self) -> tuple[timedelta, timedelta, timedelta]:
+        """How long urgent words, a hand-raise and a conversation last, as timedeltas (read
+        on every event)."""
+        return (
+            timedelta(hours=self.words_hours),
+            timedelta(hours=self.hand_raise_hours),
+            timedelta(hours=self.conversation_minutes / 60),
+        )
 
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -253,6 +274,13 @@ class ScoringRules(_Rules):
 
     def action(self, name: str) -> ActionRule:
         return self.engagement.actions[name]
+
+    @cached_property
+    def profile_reads(self) -> dict[tuple[object, ...], ProfileRead]:
+        """Scoring's memo of what these rules make of a profile (by its fields' values;
+        leadwire.domain.scoring fills it): a lead's events mostly repeat its profile. A copy
+        of the rules starts its own."""
+        return {}
 
     @cached_property
     def page_patterns(self) -> list[tuple[re.Pattern[str], str]]:

@@ -32,11 +32,12 @@ from leadwire.domain.models import (
     Urgency,
     lead_id_for,
 )
-from leadwire.domain.rules import ActionRule, FitRules, ScoringRules, SeniorityRule
+from leadwire.domain.rules import ActionRule, FitRules, ProfileRead, ScoringRules, SeniorityRule
 
 _NOTHING = ActionRule(points=0)  # an action the rules do not name (a replay under old rules)
 _SIZE_NUMBER = re.compile(r"\d[\d,.]*\s*k?", re.IGNORECASE)
 _SECONDS_PER_DAY = 86_400
+_NO_TIME = timedelta(0)
 
 
 def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetime) -> Outcome:
@@ -44,9 +45,7 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
     current = lead or Lead.new(lead_id_for(event.email, event.visitor_id), now)
     profile, verified_fields = profile_after(current, event)
 
-    seniority = seniority_of(profile.job_title, rules.fit)  # the title read once per event
-    fit_rules = fit_of(profile, rules.fit, seniority)
-    fit_points = sum(fit_rules.values())
+    seniority, fit_rules, fit_points, account = profile_read(profile, rules)
 
     action = action_of(event, rules)
     rule = rules.engagement.actions.get(action, _NOTHING)
@@ -55,7 +54,7 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
     action_points = _earned(current.action_points, action, awarded)
     day_points = _earned_on(current.day_points, rule, action, day, awarded)
     explained = {f"action.{action}": awarded}
-    visit = _visit(current, event, rules)
+    visit = _visit(current, event, rules) if event.channel is Channel.EVENT else {}
     if visit.get("returned") and rules.behaviour is not None:
         # A new day's visit after an earlier one: its own action, beside the event's.
         again = rules.behaviour.return_visit_action
@@ -89,7 +88,8 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
         answered = [k for k in _BANT_ANSWERS if bant_text.is_known(getattr(event, k))]
         verified_fields = sorted({*verified_fields, *answered})
 
-    if fit_rules != current.fit_rules:  # the usual event changes no fit
+    if fit_rules is not current.fit_rules and fit_rules != current.fit_rules:  # the usual
+        # event changes no fit
         for name in fit_rules.keys() | current.fit_rules.keys():
             delta = fit_rules.get(name, 0) - current.fit_rules.get(name, 0)
             if delta:
@@ -109,8 +109,8 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
     )
 
     # The account hears of the person at most once a day (its window counts days).
-    account = account_of(profile, rules)
-    engaged_for = account if awarded > 0 and current.account_noted_on != now.date() else None
+    today = now.date()
+    engaged_for = account if awarded > 0 and current.account_noted_on != today else None
     candidate = current.model_copy(
         update={
             "profile": profile,
@@ -129,8 +129,8 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
             "urgent_said_at": now if said else current.urgent_said_at,
             "urgent_words": said.group(0) if said else current.urgent_words,
             "last_chat_at": now if event.channel is Channel.CHAT else current.last_chat_at,
-            **_message(current, event),
-            "account_noted_on": now.date() if engaged_for else current.account_noted_on,
+            **(_message(current, event) if event.message else {}),
+            "account_noted_on": today if engaged_for else current.account_noted_on,
             "account_window": _account_window(current, account, rules),
             "events": current.events + 1,
             "updated_at": now,
@@ -145,6 +145,27 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
         transitions=transitions,
         engaged_account=engaged_for,
     )
+
+
+# Profiles kept per rules: about a warm container's leads, so the memo stays small.
+_PROFILES_KEPT = 4096
+
+
+def profile_read(profile: Profile, rules: ScoringRules) -> ProfileRead:
+    """The profile's seniority, fit and account under `rules`, read once per distinct profile
+    and kept with the rules (a lead's events mostly repeat its profile: the title patterns,
+    size bands and domain lists are not read again for each)."""
+    kept = rules.profile_reads
+    key = Profile._values(profile)  # every field, compared as one tuple
+    read = kept.get(key)
+    if read is None:
+        if len(kept) >= _PROFILES_KEPT:
+            kept.clear()
+        seniority = seniority_of(profile.job_title, rules.fit)  # fit and authority share it
+        fit_rules = fit_of(profile, rules.fit, seniority)
+        account = account_of(profile, rules)
+        read = kept[key] = ProfileRead(seniority, fit_rules, sum(fit_rules.values()), account)
+    return read
 
 
 def _message(lead: Lead, event: LeadEvent) -> dict[str, object]:
@@ -539,22 +560,19 @@ def urgency_of(lead: Lead, rules: ScoringRules, now: datetime) -> tuple[Urgency,
     if days is not None and 0 <= days <= urgency.timeline_days:
         reasons.append(f"timeline {days} days" if days != 1 else "timeline 1 day")
     said = lead.urgent_said_at
-    if said is not None and _within(now - said, hours=urgency.words_hours):
+    words, hand_raise, conversation = urgency.windows
+    if said is not None and _NO_TIME <= now - said <= words:
         reasons.append(f'said "{lead.urgent_words}"' if lead.urgent_words else "said it is urgent")
     raised, chatted = lead.last_hand_raise_at, lead.last_chat_at
     if (
         raised is not None
         and chatted is not None
-        and _within(now - raised, hours=urgency.hand_raise_hours)
-        and _within(abs(raised - chatted), hours=urgency.conversation_minutes / 60)
+        and _NO_TIME <= now - raised <= hand_raise
+        and abs(raised - chatted) <= conversation
     ):
         action = (lead.last_action or "hand-raise").replace("_", " ")
         reasons.append(f"{action} during a chat conversation")
     return (Urgency.HIGH if reasons else Urgency.NORMAL), reasons
-
-
-def _within(elapsed: timedelta, hours: float) -> bool:
-    return timedelta(0) <= elapsed <= timedelta(hours=hours)
 
 
 def _urgency_update(lead: Lead, rules: ScoringRules, now: datetime) -> dict[str, object]:
