@@ -9,7 +9,6 @@ from aws_lambda_powertools.utilities.typing import LambdaContext
 from leadwire.app.erasure import erase_lead
 from leadwire.domain.errors import LeadNotFound, LeadwireError, MalformedPayload
 from leadwire.shell import runtime
-from leadwire.shell.board import board_login, board_page
 from leadwire.shell.errors import http_error
 from leadwire.shell.http import (
     error_response,
@@ -18,16 +17,19 @@ from leadwire.shell.http import (
     json_request_body,
     json_response,
 )
-from leadwire.shell.lead_page import html_response, lead_page, refusal_page
 from leadwire.shell.log import get_logger
 from leadwire.shell.routes import Response, Routes
 
 app = Routes()  # Powertools' resolver contract, without its import cost
 logger = get_logger()
+# The board's page and the lead page are imported by their routes: most cold starts are a tool
+# reading the API, which never renders HTML (the two were ~6 ms of its CPU, python3.13).
 
 
 @app.get("/board")
 def board() -> Response:
+    from leadwire.shell.board import board_login, board_page
+
     body, headers = board_page(board_login(runtime.settings()))
     return Response(200, headers["content-type"], body.decode(), headers)
 
@@ -80,6 +82,8 @@ def erase(lead_id: str) -> Response:
 
 @app.get("/l/<token>")
 def open_lead_page(token: str) -> Response:
+    from leadwire.shell.lead_page import html_response, lead_page
+
     event = app.current_event
     seen = not is_link_preview(event.headers)  # an unfurl or a prefetch is not sales
     page = runtime.lead_pages().open(token, acknowledged=seen)
@@ -102,6 +106,8 @@ def refused(error: LeadwireError) -> Response:
     answer = http_error(error)
     logger.warning("leads api refused", code=answer.code, status=answer.status)
     if app.current_event.raw_path.startswith("/l/"):  # a person's browser: a page
+        from leadwire.shell.lead_page import html_response, refusal_page
+
         return html_response(answer.status, refusal_page(answer.status, error.message))
     return error_response(error)
 

@@ -41,7 +41,16 @@ FORBIDDEN = {
         "leadwire.app.intake",
     ),
     "decay": (*NOT_FOR_BACKGROUND, *NOT_FOR_ANY),
-    "leads": ("leadwire.providers", "leadwire.app.intake", "yaml", *NOT_FOR_ANY),
+    # The leads function renders its HTML pages (the board, the lead page) only when asked for.
+    "leads": (
+        "leadwire.providers",
+        "leadwire.app.intake",
+        "leadwire.app.lead_page",
+        "leadwire.shell.board",
+        "leadwire.shell.lead_page",
+        "yaml",
+        *NOT_FOR_ANY,
+    ),
     # The webhook loads a provider when a request names it, a phone parser when one is given.
     "webhook": (
         "leadwire.app.disposition",

@@ -260,7 +260,13 @@ def _values_of(names: tuple[str, ...]) -> Callable[[Any], tuple[Any, ...]]:
     return many if names else lambda record: ()
 
 
+# Values written out as they are, in either mode (exact types: an enum member is not one).
+_AS_THEY_ARE = frozenset({str, int, float, bool, type(None)})
+
+
 def _dumped(value: Any, as_json: bool, by_alias: bool, exclude_none: bool) -> Any:
+    if type(value) in _AS_THEY_ARE:  # most of a lead's values: checked first
+        return value
     if isinstance(value, Record):
         return value.model_dump(
             mode="json" if as_json else "python", by_alias=by_alias, exclude_none=exclude_none
