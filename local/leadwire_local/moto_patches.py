@@ -53,7 +53,7 @@ from moto.dynamodb.exceptions import (
 )
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
-from moto.dynamodb.models.utilities import bytesize
+from moto.dynamodb.models.utilities import bytesize, dynamo_to_dict
 from moto.dynamodbstreams.models import dynamodbstreams_backends
 from moto.moto_api._internal import mock_random
 
@@ -582,6 +582,23 @@ def in_process_request(method: str, url: str, headers: Mapping[str, Any], body: 
             files=request.parameter_storage_class(),
         )
     return request
+
+
+def items_as_sent(table_name: str, region: str = "us-east-1") -> list[dict[str, Any]] | None:
+    """Every item of a table of this process's moto, each as moto's answer to a Scan writes it
+    (the pages of a whole-table Scan, joined: moto's key order), read from the table itself;
+    None when the table is not here, moto is not the pinned one, or an item holds a value the
+    direct serializer leaves to moto's. Call with MOTO_LOCK held."""
+    if not _pinned():
+        return None
+    for account in list(dynamodb_backends):
+        table = dynamodb_backends[account][region].tables.get(table_name)
+        if table is not None:
+            try:
+                return [_attribute_map(dynamo_to_dict(item.attrs)) for item in table.all_items()]
+            except _Unusual:
+                return None
+    return None
 
 
 def trim_stream(table_name: str, consumed_through: int, region: str = "us-east-1") -> int:
