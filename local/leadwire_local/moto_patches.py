@@ -19,6 +19,11 @@ replaced the same way.
 Stream records the poller has consumed are trimmed, and so are spent shard iterators (moto
 keeps every one it ever handed out).
 
+Smaller per-call costs go the same way: the request an in-process DynamoDB call hands moto is
+written out instead of built by werkzeug's test environ builder (`in_process_request`), a
+condition expression is tokenized once per expression, a request id is drawn in one call; and
+the snapshot reads the table's items from moto directly (`items_as_sent`) instead of a Scan.
+
 Each patch is pinned to the moto release and the exact source it replaces: if either changes,
 `apply()` refuses and tests/functional/test_moto_patches.py fails, so it is re-checked.
 """
