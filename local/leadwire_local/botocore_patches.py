@@ -14,6 +14,7 @@ Like `moto_patches`, each is pinned to the botocore release and the source it re
 from __future__ import annotations
 
 import base64
+import functools
 import inspect
 from collections.abc import Callable
 from typing import Any
@@ -72,6 +73,11 @@ def source_digests() -> dict[str, str]:
 
 def is_applicable() -> bool:
     return botocore.__version__ == PINNED_BOTOCORE and source_digests() == PINNED_SOURCES
+
+
+@functools.cache
+def _pinned() -> bool:
+    return is_applicable()
 
 
 def apply() -> bool:
@@ -239,6 +245,20 @@ def _handle_json_map(self: BaseJSONParser, shape: Any, value: Any) -> Any:
         except _PARSE_FALLBACK:
             pass
     return _handle_map(self, shape, value)
+
+
+_READER = JSONParser()
+
+
+def item_as_read(item: dict[str, Any]) -> dict[str, Any] | None:
+    """An item of a DynamoDB JSON answer as botocore's parser reads it (blobs as bytes); None:
+    one botocore's own parser would have to read (or botocore is not the pinned one)."""
+    if not _pinned():
+        return None
+    try:
+        return _read_map(_READER, item)
+    except _PARSE_FALLBACK:
+        return None
 
 
 # -- validation: a well-formed attribute value has nothing to report ---------------------------

@@ -19,6 +19,11 @@ replaced the same way.
 Stream records the poller has consumed are trimmed, and so are spent shard iterators (moto
 keeps every one it ever handed out).
 
+Smaller per-call costs go the same way: the request an in-process DynamoDB call hands moto is
+written out instead of built by werkzeug's test environ builder (`in_process_request`), a
+condition expression is tokenized once per expression, a request id is drawn in one call; and
+the snapshot reads the table's items from moto directly (`items_as_sent`) instead of a Scan.
+
 Each patch is pinned to the moto release and the exact source it replaces: if either changes,
 `apply()` refuses and tests/functional/test_moto_patches.py fails, so it is re-checked.
 """
@@ -27,15 +32,22 @@ from __future__ import annotations
 
 import base64
 import copy
+import functools
 import inspect
-from collections.abc import Callable
+import io
+import string
+import sys
+from collections import deque
+from collections.abc import Callable, Mapping
 from typing import Any
+from urllib.parse import urlsplit
 
 import moto
 import moto.core.responses
 from moto.core.parse import BaseJSONParser, JSONParser, RequestParser
+from moto.core.request import PRESERVED_HEADER_NAMES_ENVIRON_KEY, Request
 from moto.core.serialize import BaseJSONSerializer, ResponseSerializer
-from moto.dynamodb.comparisons import get_filter_expression
+from moto.dynamodb.comparisons import ConditionExpressionParser, get_filter_expression
 from moto.dynamodb.exceptions import (
     ConditionalCheckFailed,
     ItemSizeTooLarge,
@@ -46,8 +58,9 @@ from moto.dynamodb.exceptions import (
 )
 from moto.dynamodb.models import DynamoDBBackend, dynamodb_backends
 from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
-from moto.dynamodb.models.utilities import bytesize
+from moto.dynamodb.models.utilities import bytesize, dynamo_to_dict
 from moto.dynamodbstreams.models import dynamodbstreams_backends
+from moto.moto_api._internal import mock_random
 
 from leadwire_local import pinned
 
@@ -108,6 +121,22 @@ PINNED_SOURCES = {
         "2de165721ba4b69e183647dca9c845d553a6f077c004007ad676cec8f2b581dd"
     ),
     "RequestParser._parse_map": "a9e8feb4d5519e24837f20fb213aab9716be576a5980ab2bfdf7becc2adab17b",
+    "ConditionExpressionParser._lex_condition_expression": (
+        "a815288359216b2e4dfec54d1a3d032d52d9faa3e7a17a6ff127841e457301fa"
+    ),
+    # Mirrored (not replaced): `_lex_condition_expression`'s cache relies on it reading
+    # nothing but the expression.
+    "ConditionExpressionParser._lex_one_node": (
+        "58485dd15b2f6df58f0d3b939c22743b0eb39b98b5205a190696fa9f36024f4b"
+    ),
+    "responses.gen_amzn_requestid_long": (
+        "e651941c2107cdc2b174be191284ea6604b1a738cd5e4ddbf7e6244060b8f01c"
+    ),
+    "MotoRandom.get_random_string": (
+        "942eb93ebea1f80a04ff8fc3f87f2f6fc1b035fd2e4c9e2edfa27d3bdf8e4872"
+    ),
+    # Mirrored (not replaced) by `in_process_request`.
+    "Request.from_primitives": ("4cfb35d5fb26843afc829586edd3210e0154c686d45c4b991c862710661c3eee"),
 }
 _OWNERS: dict[str, Any] = {
     **{
@@ -121,9 +150,12 @@ _OWNERS: dict[str, Any] = {
             ResponseSerializer,
             BaseJSONParser,
             RequestParser,
+            Request,
+            ConditionExpressionParser,
+            type(mock_random),
         )
     },
-    "responses": moto.core.responses,  # the module: it calls the name it imported
+    "responses": moto.core.responses,  # the module: it calls the names it imported
 }
 # Each pinned function as moto defines it, kept to digest and to restore.
 _ORIGINALS: dict[str, Any] = pinned.originals(_OWNERS, PINNED_SOURCES)
@@ -136,6 +168,11 @@ def source_digests() -> dict[str, str]:
 
 def is_applicable() -> bool:
     return moto.__version__ == PINNED_MOTO and source_digests() == PINNED_SOURCES
+
+
+@functools.cache
+def _pinned() -> bool:
+    return is_applicable()
 
 
 def apply() -> bool:
@@ -448,6 +485,128 @@ def _parse_request_map(self: RequestParser, shape: Any, value: Any) -> Any:
     return _parse_map(self, shape, value)
 
 
+_REQUEST_ID_CHARACTERS = string.ascii_letters + string.digits
+
+
+def _gen_amzn_requestid_long(headerdict: dict[str, Any] | None = None) -> str:
+    """moto's 52-character request id (every answer has one), drawn in one call from moto's
+    seedable random instead of 52 calls of `choice`."""
+    request_id = "".join(mock_random.choices(_REQUEST_ID_CHARACTERS, k=52))
+    if headerdict is not None and isinstance(headerdict, dict):
+        headerdict.update({"x-amzn-requestid": request_id})
+    return request_id
+
+
+_lex = _ORIGINALS["ConditionExpressionParser._lex_condition_expression"]
+_LEXED: dict[str, tuple[Any, ...]] = {}
+_LEXED_KEPT = 256  # a handful of expressions are written over and over
+
+
+def _lex_condition_expression(self: ConditionExpressionParser) -> deque[Any]:
+    """moto's tokens of a condition expression (its text alone decides them: the names and
+    values are looked up afterwards), tokenized once per expression instead of on every
+    write; a transaction checks one per item. The tokens are immutable tuples."""
+    expression = self.condition_expression
+    if not isinstance(expression, str):
+        return _lex(self)
+    tokens = _LEXED.get(expression)
+    if tokens is None:
+        tokens = tuple(_lex(self))  # an invalid expression raises here, every time
+        if len(_LEXED) >= _LEXED_KEPT:
+            _LEXED.clear()
+        _LEXED[expression] = tokens
+    return deque(tokens)
+
+
+# -- a botocore request in this process, as moto's Request ------------------------------------
+
+
+def in_process_request(method: str, url: str, headers: Mapping[str, Any], body: bytes) -> Request:
+    """What moto's `Request.from_primitives` builds for a request with a body and a plain URL,
+    with the WSGI environ written out (werkzeug's test EnvironBuilder built it in ~20 steps:
+    a third of a DynamoDB call's request handling) and the body already read, as moto reads it
+    first (`setup_class`: the data, then an empty form for a JSON body). Anything else, and any
+    moto other than the pinned one, is built by moto's own."""
+    parts = urlsplit(url)
+    names = [k.lower() for k in headers]
+    if (
+        not body
+        or not _pinned()
+        or parts.scheme not in ("http", "https")
+        or parts.query
+        or parts.fragment
+        or not parts.netloc
+        or not parts.path.startswith("/")
+        or not parts.path.isascii()
+        or "%" in parts.path
+        or len(set(names)) != len(names)
+        or "transfer-encoding" in names
+        or "content-encoding" in names  # moto's setup may decompress the stream first
+        or any(not isinstance(k, str) or "_" in k for k in headers)
+    ):
+        return Request.from_primitives(method, url, headers, body)
+    path = parts.path
+    host = parts.netloc
+    server_name, _, port = host.partition(":")
+    environ: dict[str, Any] = {
+        "REQUEST_METHOD": method,
+        "SCRIPT_NAME": "",
+        "PATH_INFO": path,
+        "QUERY_STRING": "",
+        "REQUEST_URI": path,
+        "RAW_URI": path,
+        "SERVER_NAME": server_name,
+        "SERVER_PORT": port if port.isdigit() else ("443" if parts.scheme == "https" else "80"),
+        "HTTP_HOST": host,
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.version": (1, 0),
+        "wsgi.url_scheme": parts.scheme,
+        "wsgi.input": io.BytesIO(body),
+        "wsgi.errors": sys.stderr,
+        "wsgi.multithread": False,
+        "wsgi.multiprocess": False,
+        "wsgi.run_once": False,
+    }
+    texts = {
+        name.upper().replace("-", "_"): value.decode("utf-8") if isinstance(value, bytes) else value
+        for name, value in headers.items()
+    }
+    if "CONTENT_TYPE" in texts:
+        environ["CONTENT_TYPE"] = texts["CONTENT_TYPE"]
+    environ["CONTENT_LENGTH"] = str(len(body))
+    for key, text in texts.items():
+        if key not in ("CONTENT_TYPE", "CONTENT_LENGTH"):
+            environ[f"HTTP_{key}"] = text
+    environ[PRESERVED_HEADER_NAMES_ENVIRON_KEY] = {}  # only S3's x-amz-meta-* names are kept
+    request = Request(environ)
+    if not request.want_form_data_parsed:
+        # As werkzeug leaves a request whose body was read as data: the stream consumed, no form.
+        request._cached_data = body  # noqa: SLF001
+        request.__dict__.update(
+            stream=io.BytesIO(),
+            form=request.parameter_storage_class(),
+            files=request.parameter_storage_class(),
+        )
+    return request
+
+
+def items_as_sent(table_name: str, region: str = "us-east-1") -> list[dict[str, Any]] | None:
+    """Every item of a table of this process's moto, each as moto's answer to a Scan writes it
+    (the pages of a whole-table Scan, joined: moto's key order), read from the table itself;
+    None when the table is not here, moto is not the pinned one, or an item holds a value the
+    direct serializer leaves to moto's. Call with MOTO_LOCK held."""
+    if not _pinned():
+        return None
+    for account in list(dynamodb_backends):
+        table = dynamodb_backends[account][region].tables.get(table_name)
+        if table is not None:
+            try:
+                return [_attribute_map(dynamo_to_dict(item.attrs)) for item in table.all_items()]
+            except _Unusual:
+                return None
+    return None
+
+
 def trim_stream(table_name: str, consumed_through: int, region: str = "us-east-1") -> int:
     """Drop stream records up to and including `consumed_through`; return how many.
 
@@ -477,6 +636,8 @@ _REPLACEMENTS: dict[str, Callable[..., Any]] = {
     "Item.__init__": _item_init,
     "DynamoType.to_regular_json": _to_regular_json,
     "responses.method_names_from_class": _method_names_from_class,
+    "responses.gen_amzn_requestid_long": _gen_amzn_requestid_long,
+    "ConditionExpressionParser._lex_condition_expression": _lex_condition_expression,
     "BaseJSONSerializer._serialize_type_structure": _serialize_type_structure,
     "BaseJSONSerializer._serialize_type_map": _serialize_type_map,
     "BaseJSONParser._parse_structure": _parse_json_structure,

@@ -19,7 +19,6 @@ from botocore.compat import HTTPHeaders
 from botocore.exceptions import ClientError, NoCredentialsError
 from botocore.utils import get_current_datetime
 from moto import __version__ as moto_version
-from moto.core.request import Request
 from moto.dynamodb.responses import DynamoHandler
 from moto.dynamodbstreams.responses import DynamoDBStreamsHandler
 from moto.moto_server.werkzeug_app import (
@@ -126,7 +125,9 @@ class SerialApp:
         body = request.body or b""
         if not isinstance(body, bytes):
             body = body.encode() if isinstance(body, str) else body.read()
-        moto_request = Request.from_primitives(request.method, request.url, request.headers, body)
+        moto_request = moto_patches.in_process_request(
+            request.method, request.url, request.headers, body
+        )
 
         def call() -> tuple[int, tuple[int, Any, bytes]]:
             try:

@@ -12,20 +12,26 @@ from typing import Any
 
 import boto3
 import botocore.exceptions
+import moto.core.responses as moto_responses
+import moto.utilities.aws_headers as moto_headers
 import pytest
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto.core.parse import JSONParser
+from moto.core.request import Request as MotoRequest
 from moto.core.serialize import XFormedAttributePicker, get_serializer_class
 from moto.core.utils import get_service_model
+from moto.dynamodb.comparisons import ConditionExpressionParser
 from moto.dynamodb.exceptions import ItemSizeTooLarge
 from moto.dynamodb.models.dynamo_type import DynamoType, Item
 from moto.dynamodb.models.table import Table
 from moto.dynamodb.models.utilities import dynamo_to_dict
+from moto.dynamodb.responses import DynamoHandler
+from moto.moto_api._internal import mock_random
 
 from leadwire.domain.models import lead_id_for
 from leadwire.shell import runtime
-from leadwire_local import moto_patches, senders
+from leadwire_local import moto_patches, senders, snapshot
 from leadwire_local.streams import StreamReader
 
 
@@ -336,3 +342,174 @@ def test_dynamodb_requests_are_parsed_as_moto_parses_them(item, values, value):
             assert outcome(operation, body) == unpatched
         finally:
             moto_patches.restore()
+
+
+# -- a request in this process, handed to moto without werkzeug's EnvironBuilder -----------
+
+HEADER_NAMES = st.sampled_from(
+    ["X-Amz-Target", "Content-Type", "content-type", "User-Agent", "X-Amz-Date", "Authorization"]
+    + ["Content-Length", "amz-sdk-invocation-id", "x-amz-security-token", "Accept-Encoding"]
+    + ["Content-Encoding"]
+)
+HEADER_VALUES_ALSO = ["application/x-amz-json-1.0", "application/x-www-form-urlencoded", "gzip"]
+HEADER_VALUES = st.one_of(
+    st.text(st.characters(min_codepoint=32, max_codepoint=126), max_size=12),
+    st.sampled_from([*HEADER_VALUES_ALSO, "DynamoDB_20120810."]),
+)
+REQUEST_HEADERS = st.dictionaries(HEADER_NAMES, HEADER_VALUES, max_size=8)
+URLS = st.sampled_from(
+    ["http://127.0.0.1:5000/", "http://localhost", "https://127.0.0.1:8443/", "http://h:1/a/b"]
+    + ["http://127.0.0.1:5000/?x=1", "http://127.0.0.1:5000/%7E"]
+)
+
+
+def as_moto_sees_it(build: Any) -> dict[str, Any]:
+    """Everything moto reads of a request (`build()` makes it): its environ, what werkzeug
+    derives from it, and what a DynamoDB handler's setup makes of a fresh one."""
+    handler = DynamoHandler()
+    seen: dict[str, Any] = {}
+    try:
+        handler.setup_class(build())
+    except Exception as e:  # moto's refusal (a body it cannot parse): the same either way
+        seen["setup"] = type(e)
+    else:
+        setup = {
+            k: v for k, v in vars(handler).items() if k not in ("normalized_request", "headers")
+        }
+        seen["setup"] = sorted((k, repr(v)) for k, v in setup.items() if k != "response_headers")
+        seen["response headers"] = sorted(k for k in handler.response_headers)
+    request = build()
+    objects = ("wsgi.input", "werkzeug.request")
+    environ = {k: v for k, v in request.environ.items() if k not in objects}
+    return seen | {
+        "environ": list(environ.items()),
+        "attributes": (request.method, request.url, request.raw_url, request.path),
+        "headers": list(request.headers),
+        "data": request.data,
+        "form": list(request.form.items(multi=True)),
+        "files": list(request.files.items()),
+        "rest": request.stream.read(),
+    }
+
+
+@settings(max_examples=300, deadline=None)
+@given(URLS, REQUEST_HEADERS, st.binary(max_size=40) | st.builds(str.encode, st.text(max_size=30)))
+def test_an_in_process_request_is_the_one_moto_builds(url, headers, body):
+    ours = as_moto_sees_it(lambda: moto_patches.in_process_request("POST", url, headers, body))
+    assert ours == as_moto_sees_it(lambda: MotoRequest.from_primitives("POST", url, headers, body))
+
+
+def test_a_real_dynamodb_call_is_set_up_as_moto_sets_it_up():
+    headers = {
+        "X-Amz-Target": "DynamoDB_20120810.GetItem",
+        "Content-Type": "application/x-amz-json-1.0",
+        "Authorization": "AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/dynamodb/"
+        "aws4_request, SignedHeaders=host;x-amz-date, Signature=0",
+        "Content-Length": "47",
+    }
+    body = json.dumps({"TableName": "t", "Key": {"pk": {"S": "a"}, "b": {"B": "AAE="}}}).encode()
+    url = "http://127.0.0.1:5000/"
+    ours = as_moto_sees_it(lambda: moto_patches.in_process_request("POST", url, headers, body))
+    assert ours == as_moto_sees_it(lambda: MotoRequest.from_primitives("POST", url, headers, body))
+    assert "'Key': {'pk': {'S': 'a'}, 'b': {'B': b'\\x00\\x01'}}" in dict(ours["setup"])["params"]
+
+
+def test_request_ids_are_moto_s_shape_and_follow_its_seed():
+    def ids() -> tuple[str, dict[str, str]]:
+        mock_random.seed(7)
+        headers: dict[str, str] = {}
+        first = moto_headers.gen_amzn_requestid_long(headers)
+        return first, headers
+
+    unpatched, _ = ids()
+    assert moto_patches.apply()
+    try:
+        first, headers = moto_responses.gen_amzn_requestid_long({}), {}
+        patched, headers = ids()
+        again, _ = ids()
+    finally:
+        moto_patches.restore()
+    for request_id in (unpatched, first, patched):
+        assert len(request_id) == 52 and request_id.isalnum() and request_id.isascii()
+    assert headers == {"x-amzn-requestid": patched} and again == patched
+
+
+EXPRESSIONS = st.one_of(
+    st.sampled_from(
+        [
+            "attribute_not_exists(pk) OR #v = :v",
+            "attribute_exists(pk) AND (version = :v OR NOT begins_with(#s, :p))",
+            "a BETWEEN :lo AND :hi",
+            "size(#l) > :n AND c IN (:a, :b)",
+            "a <> :v",
+        ]
+    ),
+    st.text(st.sampled_from("ab:#()=<> ,_"), max_size=16),
+)
+
+
+def tokens(expression: str) -> Any:
+    parser = ConditionExpressionParser(expression, {}, {})
+    try:
+        return list(parser._lex_condition_expression())
+    except Exception as e:  # an invalid expression: the same error, every time it is sent
+        return type(e), str(e)
+
+
+@settings(max_examples=300, deadline=None)
+@given(EXPRESSIONS)
+def test_condition_expressions_are_tokenized_as_moto_tokenizes_them(expression):
+    unpatched = tokens(expression)
+    assert moto_patches.apply()
+    try:
+        assert tokens(expression) == unpatched
+        assert tokens(expression) == unpatched  # from the cache
+    finally:
+        moto_patches.restore()
+
+
+# -- the snapshot's read of the table, straight from moto ---------------------------------
+
+
+def read_back(read: Any) -> Any:
+    try:
+        return read()
+    except Exception as e:  # moto answers a Scan botocore cannot read (a map member named "")
+        return type(e)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(ITEMS, min_size=1, max_size=4), st.booleans(), st.uuids())
+def test_the_snapshot_reads_the_table_as_a_scan_returns_it(sandbox, items, patched_moto, run):
+    # Given items of every kind of value (binary ones included) in the leads table
+    client = boto3.client("dynamodb", region_name="us-east-1")
+    table = runtime.settings().table_name
+    for n, attributes in enumerate(items):
+        key = {"pk": {"S": f"TEST#{run}-{n}"}, "sk": {"S": "T"}}
+        client.put_item(
+            TableName=table, Item={**key, **{f"x{k}": v for k, v in attributes.items()}}
+        )
+    if patched_moto:
+        assert moto_patches.apply()
+    try:
+        # When the snapshot reads the table, Then it has what a whole-table Scan returns
+        assert read_back(lambda: snapshot.table_items(sandbox)) == read_back(sandbox.items)
+    finally:
+        moto_patches.restore()
+
+
+def test_the_snapshot_scans_a_table_moto_does_not_hold_here(sandbox, monkeypatch):
+    # Given moto elsewhere (or not the pinned one): the direct read has nothing to offer
+    monkeypatch.setattr(moto_patches, "items_as_sent", lambda *args: None)
+    post(sandbox, "webinar", "a@corp.example", "msg_1")
+    # Then the snapshot's items come from a Scan, as before
+    assert snapshot.table_items(sandbox) == sandbox.items() != []
+
+
+def test_the_snapshot_reads_moto_s_table_without_a_scan(sandbox, monkeypatch):
+    post(sandbox, "webinar", "a@corp.example", "msg_1")
+    scanned = sandbox.items()
+    monkeypatch.setattr(sandbox, "items", lambda: pytest.fail("scanned the whole table"))
+    assert snapshot.table_items(sandbox) == scanned
