@@ -3,11 +3,14 @@ recycled lead is not alerted, and the SMS budget turns urgent alerts into e-mail
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 
 import pytest
 
 from leadwire.app.alerting import Alerting, send_pending, sweep_outbox
+from leadwire.app.lead_links import LeadLinks
+from leadwire.aws.secrets import EnvSigningSecrets
 from leadwire.domain.models import Stage
 from leadwire.domain.outbox import LEASE_SECONDS, alert_for
 from leadwire.domain.scoring import score
@@ -129,3 +132,20 @@ def test_without_a_slack_webhook_the_alert_is_done_after_sns(rules, now):
         alerting(store, publisher, slack=slack), lead.lead_id, lead.version, now
     )
     assert (delivery.slack, store.outbox) == ("off", {})
+
+
+def test_a_slack_retry_in_the_next_hour_carries_the_link_the_email_carried(rules, now):
+    # Given an SQL owed just before the hour, links signed, and Slack failing once
+    before_the_hour = now.replace(minute=59, second=30)
+    store, publisher, slack = InMemoryLeadStore(), RecordingPublisher(), RecordingSlack(failures=1)
+    lead = stored_sql_lead(store, rules, before_the_hour)
+    secrets = EnvSigningSecrets({"LEADWIRE_SECRET_LEAD_LINK": "link-key"})
+    links = LeadLinks(secrets, "https://leads.example")
+    sending = Alerting(store, store, publisher, CountingSmsBudget(), links=links, slack=slack)
+    # When the alert function sends it, and the sweeper retries Slack past the lease (next hour)
+    send_pending(sending, lead.lead_id, lead.version, before_the_hour)
+    retried = before_the_hour + timedelta(seconds=LEASE_SECONDS + 1)
+    assert send_pending(sending, lead.lead_id, lead.version, retried).slack == "sent"
+    # Then Slack's message has the e-mail's link: one alert, one link, one expiry
+    (emailed,) = [line for line in publisher.sent[0].message.splitlines() if "/l/" in line]
+    assert emailed.split()[-1] in json.dumps(slack.posted[0])

@@ -48,9 +48,11 @@ class Alerting:
     # The owner's name for a rep id (the rules' routing.reps); None shows the id itself.
     owner_name: Callable[[str], str | None] = lambda rep: None
 
-    def render(self, lead: Lead, version: int, now: datetime) -> Alert:
-        """The alert's every text, with this alert's signed link."""
-        link = self.links.for_alert(lead.lead_id, version, now) if self.links else None
+    def render(self, lead: Lead, version: int, now: datetime, owed_at: datetime) -> Alert:
+        """The alert's every text, with this alert's signed link: valid from when the alert
+        was owed, so every channel and every retry of it (Slack's, an hour later) carries the
+        same link."""
+        link = self.links.for_alert(lead.lead_id, version, owed_at) if self.links else None
         owner = self.owner_name(lead.owner) if lead.owner else None
         return render_alert(lead, link, owner, self.account(lead, now))
 
@@ -89,7 +91,7 @@ def send_pending(alerting: Alerting, lead_id: str, version: int, now: datetime) 
         alerting.outbox.mark_skipped(lead_id, version, reason or "erased", now)
         return Delivery("skipped", reason=reason)
     try:
-        alert = alerting.render(lead, version, now)
+        alert = alerting.render(lead, version, now, owed_at=pending.created_at)
     except Exception:
         alerting.outbox.release(lead_id, version)  # the link key could not be read: retry
         raise
