@@ -199,6 +199,9 @@ class _Children:
             "AWS_ENDPOINT_URL": endpoint,
             "POWERTOOLS_SERVICE_NAME": "leadwire",
             "POWERTOOLS_LOG_LEVEL": "INFO",
+            # As Lambda's runtime sets it (botocore adds it to its user agent; the functions
+            # freeze what their cold start loaded: leadwire/shell/coldstart.py).
+            "AWS_EXECUTION_ENV": "AWS_Lambda_python3.13",  # the template's Runtime
         }
 
     def run(

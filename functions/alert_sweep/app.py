@@ -4,6 +4,8 @@ function crashed after its claim, the stream record expired), from the table its
 
 from datetime import datetime
 
+from leadwire.shell.coldstart import loaded  # first: see its docstring
+
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.metrics import MetricUnit
@@ -31,3 +33,6 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     metrics.add_metric(name="AlertSweepFailed", unit=MetricUnit.Count, value=int(bool(run.failed)))
     logger.info("alert sweep", **run.counts())
     return run.counts()
+
+
+loaded()  # freeze what loading allocated (in Lambda), before the first invocation

@@ -1,5 +1,7 @@
 """Decay function (daily schedule): engagement fades; MQLs below the margin return to lead."""
 
+from leadwire.shell.coldstart import loaded  # first: see its docstring
+
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -17,3 +19,6 @@ def lambda_handler(event: dict, context: LambdaContext) -> dict:
     )
     logger.info("decay", **result)
     return result
+
+
+loaded()  # freeze what loading allocated (in Lambda), before the first invocation

@@ -3,6 +3,8 @@ the sales board: its page at /board and the same reads and feedback under /board
 JWT-authorized when deployed, for browsers); and the lead page an alert's signed link opens
 (`/l/{token}`: the token is the authorization)."""
 
+from leadwire.shell.coldstart import loaded  # first: see its docstring
+
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -120,3 +122,6 @@ def not_found(_: Exception) -> Response:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)
+
+
+loaded()  # freeze what loading allocated (in Lambda), before the first invocation

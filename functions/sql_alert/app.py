@@ -1,6 +1,8 @@
 """SQL alert function: the leads stream, filtered to leads entering `sql`; sends the alert the
 transition put in the outbox (once, and only if the lead is still there and still SQL)."""
 
+from leadwire.shell.coldstart import loaded  # first: see its docstring
+
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.typing import LambdaContext
@@ -41,3 +43,6 @@ def record_handler(record: StreamRecord) -> None:
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     # Powertools' BatchProcessor contract, without its import cost (shell/stream.py).
     return process_stream_batch(event, record_handler)
+
+
+loaded()  # freeze what loading allocated (in Lambda), before the first invocation

@@ -2,6 +2,8 @@
 /webhooks/events/{provider}, GET /forms/token (the html form's signed token), and the
 first-party snippet: GET /t.js and its beacons, POST /t."""
 
+from leadwire.shell.coldstart import loaded  # first: see its docstring
+
 from aws_lambda_powertools.logging import correlation_paths
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
@@ -107,3 +109,6 @@ def not_found(_: Exception) -> Response:
 @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_HTTP)
 def lambda_handler(event: dict, context: LambdaContext) -> dict:
     return app.resolve(event, context)
+
+
+loaded()  # freeze what loading allocated (in Lambda), before the first invocation

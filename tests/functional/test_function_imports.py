@@ -89,3 +89,35 @@ def test_a_cold_function_imports_only_what_it_uses(function):
     ]
     assert unwanted == [], f"functions/{function}/app.py loads {unwanted}"
     assert "leadwire.shell.runtime" in loaded  # (and it did import the layer)
+
+
+def cold_start_collector(function: str, lambda_runtime: bool) -> dict[str, object]:
+    """The collector's state as a fresh interpreter leaves it after importing the handler."""
+    code = (
+        "import gc, json, sys\n"
+        f"sys.path[:0] = [{str(ROOT / 'functions' / function)!r}, {str(LAYER_ROOT)!r}]\n"
+        "import app\n"
+        "print(json.dumps({'enabled': gc.isenabled(), 'frozen': gc.get_freeze_count(),"
+        " 'first': [m for m in sys.modules if m.startswith(('aws_lambda_powertools',"
+        " 'leadwire.shell.coldstart'))][0]}))\n"
+    )
+    env = {"AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_SERVICE_NAME": "leadwire"}
+    if lambda_runtime:
+        env["AWS_EXECUTION_ENV"] = "AWS_Lambda_python3.13"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=env
+    )
+    assert done.returncode == 0, done.stderr
+    state: dict[str, object] = json.loads(done.stdout)
+    return state
+
+
+@pytest.mark.parametrize("function", sorted(FORBIDDEN))
+def test_in_lambda_a_function_freezes_what_it_loaded_and_collects_again(function):
+    # In Lambda's runtime: the collector paused before Powertools loads, then on, with the
+    # loaded objects frozen out of its walks
+    in_lambda = cold_start_collector(function, lambda_runtime=True)
+    assert in_lambda["first"] == "leadwire.shell.coldstart"
+    assert in_lambda["enabled"] is True and int(str(in_lambda["frozen"])) > 10_000
+    # Elsewhere (tests, the local stack load functions again and again): nothing is frozen
+    assert cold_start_collector(function, lambda_runtime=False)["frozen"] == 0
