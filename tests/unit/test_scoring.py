@@ -384,3 +384,15 @@ def test_acknowledging_stops_the_response_clock_once(rules, now):
     assert seen.lead.sla.acknowledged_at == later and seen.entry.action == "acknowledged.link"
     assert seen.entry.points == 0 and seen.lead.score == lead.score
     assert acknowledge(seen.lead, later, "link", "ack:2", rules.version) is None
+
+
+def test_a_lead_changed_after_scoring_does_not_change_the_next_persons_fit(rules, now):
+    # Given Bob scored, and his lead's fit rules changed in place afterwards
+    event = form_event("newsletter", BOB, now)
+    first = score(None, event, rules, now).lead
+    expected = dict(first.fit_rules)
+    first.fit_rules.clear()
+    # When the same profile is scored again (the rules remember what they read of it)
+    again = score(None, event, rules, now).lead
+    # Then its fit is read as before: the lead held its own copy, not the rules' memo
+    assert again.fit_rules == expected and again.fit == sum(expected.values())

@@ -88,8 +88,8 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
         answered = [k for k in _BANT_ANSWERS if bant_text.is_known(getattr(event, k))]
         verified_fields = sorted({*verified_fields, *answered})
 
-    if fit_rules is not current.fit_rules and fit_rules != current.fit_rules:  # the usual
-        # event changes no fit
+    fit_changed = fit_rules != current.fit_rules  # the usual event changes no fit
+    if fit_changed:
         for name in fit_rules.keys() | current.fit_rules.keys():
             delta = fit_rules.get(name, 0) - current.fit_rules.get(name, 0)
             if delta:
@@ -117,7 +117,8 @@ def score(lead: Lead | None, event: LeadEvent, rules: ScoringRules, now: datetim
             "verified_fields": verified_fields,
             "visitor_ids": _with(current.visitor_ids, event.visitor_id),
             "fit": fit_points,
-            "fit_rules": fit_rules,
+            # The lead's own copy: the memo's dict is never shared with a lead.
+            "fit_rules": dict(fit_rules) if fit_changed else current.fit_rules,
             "engagement": round(engagement, 2),
             "engaged_at": now,
             "action_points": action_points,
