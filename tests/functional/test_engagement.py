@@ -413,3 +413,39 @@ def test_erasing_a_person_whose_account_came_from_a_group_call_leaves_no_trace(s
     # When she is erased, then nothing stored names her, on the account either
     assert sandbox.request("DELETE", f"/leads/{ann}").status == 200
     assert ann not in json.dumps(sandbox.items())
+
+
+def test_erasing_a_person_who_moved_accounts_leaves_no_trace_on_the_old_one(sandbox):
+    # Given Ann, on a personal address, engaging for Northwind, then a day later for Contoso
+    def day(n: int, company: str, website: str) -> list[dict]:
+        at = f"2026-11-2{n}T09:0"
+        return [
+            {
+                "type": "identify",
+                "messageId": f"m-i{n}",
+                "anonymousId": "anon-10",
+                "timestamp": at + "0:00Z",
+                "traits": {"email": "ann@gmail.com"},
+            },
+            {
+                "type": "group",
+                "messageId": f"m-g{n}",
+                "anonymousId": "anon-10",
+                "groupId": f"grp-{company}",
+                "timestamp": at + "1:00Z",
+                "traits": {"name": company, "website": website},
+            },
+            page(f"m-p{n}", "anon-10", "/pricing", at + "2:00Z"),
+        ]
+
+    assert (
+        post(sandbox, CASES[0], body=segment(day(5, "Northwind", "northwind.example"))).status
+        == 202
+    )
+    assert post(sandbox, CASES[0], body=segment(day(6, "Contoso", "contoso.example"))).status == 202
+    ann = lead_id_for("ann@gmail.com")
+    assert sandbox.request("GET", f"/leads/{ann}").json()["account"]["domain"] == "contoso.example"
+    assert any(ann in json.dumps(item) for item in sandbox.items() if "northwind" in str(item))
+    # When she is erased, then nothing stored names her: not on Contoso, nor on Northwind
+    assert sandbox.request("DELETE", f"/leads/{ann}").status == 200
+    assert ann not in json.dumps(sandbox.items())

@@ -585,7 +585,8 @@ class DynamoLeadStore:
         The profile and the lead's alerts go first, in one transaction: from then on no
         sender finds the lead or an alert to send (the rest follows in batches)."""
         lead = self.load(lead_id)
-        keys = [{"pk": item["pk"], "sk": item["sk"]} for item in self._query_partition(lead_id, "")]
+        items = list(self._query_partition(lead_id, ""))
+        keys = [{"pk": item["pk"], "sk": item["sk"]} for item in items]
         first = [k for k in keys if k["sk"] == PROFILE or k["sk"].startswith(ALERT_PREFIX)]
         for start in range(0, len(first), 100):  # DynamoDB's limit per transaction
             deletes = [
@@ -598,14 +599,15 @@ class DynamoLeadStore:
             visitor_lead = lead_id_for(None, visitor)
             alias = self._get(visitor_lead)
             if alias and alias.get("mergedInto") == lead_id:
-                keys += [
-                    {"pk": item["pk"], "sk": item["sk"]}
-                    for item in self._query_partition(visitor_lead, "")
-                ]
+                visited = list(self._query_partition(visitor_lead, ""))
+                items += visited
+                keys += [{"pk": item["pk"], "sk": item["sk"]} for item in visited]
         # Their trace on an account: the one they were scored for (a business e-mail's domain,
-        # or a company's from a group call or a form) and their e-mail's.
+        # or a company's from a group call or a form), their e-mail's, and every company an
+        # event of theirs named (they may have engaged for another one before).
         window = lead.account_window if lead else None
         domains = {lead.profile.email_domain if lead else None, window.domain if window else None}
+        domains |= {_company_domain_in(item) for item in items}
         for domain in sorted({d.strip().lower() for d in domains if d}):
             colleague = {"pk": account_pk(domain), "sk": PERSON_PREFIX + lead_id}
             with _storage_errors():
@@ -838,6 +840,14 @@ class DynamoSmsBudget:
 
 def _expiry(now: datetime) -> dict[str, int]:
     return {":expires": int((now + timedelta(days=SENT_KEPT_DAYS)).timestamp())}
+
+
+def _company_domain_in(item: dict[str, Any]) -> str | None:
+    """The company domain a ledger item's event gave its person, if any."""
+    event = item.get("event")
+    profile = event.get("profile") if isinstance(event, dict) else None
+    domain = profile.get("companyDomain") if isinstance(profile, dict) else None
+    return domain if isinstance(domain, str) else None
 
 
 def _condition_failed(error: StorageUnavailable) -> bool:
