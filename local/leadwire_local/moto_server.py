@@ -31,7 +31,7 @@ from werkzeug.exceptions import HTTPException
 from werkzeug.serving import make_server
 from werkzeug.test import EnvironBuilder
 
-from leadwire_local import botocore_patches, moto_patches
+from leadwire_local import botocore_patches, direct_dynamodb, moto_patches
 from leadwire_local.journal import (
     DYNAMODB_PREFIX,
     DYNAMODB_WRITES,
@@ -298,11 +298,14 @@ class _Raw(io.BytesIO):
 
 def take_the_in_process_path(events: Any, app: Any, endpoint: str) -> None:
     """Clients made from now on with these botocore events reach moto's `app` at `endpoint`
-    in-process (`InProcessTransport`), their SigV4 requests unsigned (`InProcessAuth`)."""
+    in-process (`InProcessTransport`), their SigV4 requests unsigned (`InProcessAuth`), and
+    the webhook's DynamoDB calls straight to moto's handler (`direct_dynamodb`)."""
     events.register_first("before-send", InProcessTransport(app, endpoint))
     InProcessAuth.netloc = urlsplit(endpoint).netloc
     AUTH_TYPE_MAPS[IN_PROCESS_SIGNER] = InProcessAuth
     events.register("choose-signer", _in_process_signer)
+    if isinstance(app, SerialApp) and direct_dynamodb.wanted() and direct_dynamodb.is_applicable():
+        events.register_first("before-call.dynamodb", direct_dynamodb.DirectDynamoDB(app, endpoint))
 
 
 def start_moto(journal: Journal | None = None) -> SerialMotoServer:
