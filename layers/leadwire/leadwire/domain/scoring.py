@@ -468,10 +468,10 @@ def fit_of(profile: Profile, rules: FitRules, seniority: SeniorityRule | None) -
         points[f"fit.seniority.{seniority.level}"] = seniority.points
     employees = employee_count(profile.company_size)
     if employees is not None:
-        for band in rules.size_bands:
-            if band[0] is None or employees <= band[0]:
-                if band[2]:
-                    points[band[1]] = band[2]
+        for up_to, name, value in rules.size_bands:
+            if up_to is None or employees <= up_to:
+                if value:
+                    points[name] = value
                 break
     if domain := profile.email_domain:
         kind = email_kind(domain, rules)
