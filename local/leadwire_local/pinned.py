@@ -29,6 +29,12 @@ def source_digests(
     }
 
 
+def moved(pinned: dict[str, str], found: dict[str, str]) -> dict[str, str]:
+    """The functions whose source no longer hashes to its pinned digest (what a pin test
+    reports when a new release turns a patch off)."""
+    return {name: digest for name, digest in found.items() if pinned.get(name) != digest}
+
+
 def swap(owners: dict[str, Any], functions: dict[str, Any]) -> None:
     """Set each `Owner.attribute` to its function (a replacement, or the original back)."""
     for name, function in functions.items():

@@ -13,7 +13,7 @@ from botocore.validate import ParamValidator
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from leadwire_local import botocore_patches
+from leadwire_local import botocore_patches, pinned
 from tests.functional.test_moto_patches import ATTRIBUTE_VALUES, as_wire
 
 MODEL = botocore.session.get_session().get_service_model("dynamodb")
@@ -37,11 +37,7 @@ WIRE_ITEMS = st.dictionaries(
 def test_the_patches_are_pinned_to_the_botocore_they_were_written_for():
     # If this fails, botocore changed: re-read the functions whose digest moved, re-check the
     # patches, then update PINNED_BOTOCORE / PINNED_SOURCES.
-    changed = {
-        name: digest
-        for name, digest in botocore_patches.source_digests().items()
-        if botocore_patches.PINNED_SOURCES.get(name) != digest
-    }
+    changed = pinned.moved(botocore_patches.PINNED_SOURCES, botocore_patches.source_digests())
     assert botocore_patches.is_applicable(), changed
 
 

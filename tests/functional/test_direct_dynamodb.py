@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from moto.moto_server.werkzeug_app import create_backend_app
 
-from leadwire_local import direct_dynamodb, moto_server
+from leadwire_local import direct_dynamodb, moto_server, pinned
 from leadwire_local.journal import Journal
 
 KEYS = [f"p{n}" for n in range(4)]
@@ -26,11 +26,7 @@ KEYS = [f"p{n}" for n in range(4)]
 def test_the_direct_path_is_pinned_to_the_libraries_it_was_written_for():
     # If this fails, botocore or moto changed: re-read the functions whose digest moved,
     # re-check direct_dynamodb, then update its PINNED_* values.
-    changed = {
-        name: digest
-        for name, digest in direct_dynamodb.source_digests().items()
-        if direct_dynamodb.PINNED_SOURCES.get(name) != digest
-    }
+    changed = pinned.moved(direct_dynamodb.PINNED_SOURCES, direct_dynamodb.source_digests())
     assert direct_dynamodb.is_applicable(), changed
 
 

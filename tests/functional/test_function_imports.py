@@ -7,6 +7,7 @@ import json
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -64,19 +65,29 @@ FORBIDDEN = {
 }
 
 
-def modules_after_import(function: str) -> list[str]:
+def after_import(function: str, report: str, env: dict[str, str] | None = None) -> Any:
+    """What `report` (a JSON expression) says in a fresh interpreter that imported the
+    function's handler, as a cold Lambda does."""
     code = (
-        "import json, sys\n"
+        "import gc, json, sys\n"
         f"sys.path[:0] = [{str(ROOT / 'functions' / function)!r}, {str(LAYER_ROOT)!r}]\n"
         "import app\n"
-        "print(json.dumps(sorted(sys.modules)))\n"
+        f"print(json.dumps({report}))\n"
     )
-    env = {"AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_SERVICE_NAME": "leadwire"}
+    base = {"AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_SERVICE_NAME": "leadwire"}
     done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=env
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env={**base, **(env or {})},
     )
     assert done.returncode == 0, done.stderr
-    return list(json.loads(done.stdout))
+    return json.loads(done.stdout)
+
+
+def modules_after_import(function: str) -> list[str]:
+    return list(after_import(function, "sorted(sys.modules)"))
 
 
 @pytest.mark.parametrize("function", sorted(FORBIDDEN))
@@ -91,25 +102,14 @@ def test_a_cold_function_imports_only_what_it_uses(function):
     assert "leadwire.shell.runtime" in loaded  # (and it did import the layer)
 
 
-def cold_start_collector(function: str, lambda_runtime: bool) -> dict[str, object]:
+def cold_start_collector(function: str, lambda_runtime: bool) -> dict[str, Any]:
     """The collector's state as a fresh interpreter leaves it after importing the handler."""
-    code = (
-        "import gc, json, sys\n"
-        f"sys.path[:0] = [{str(ROOT / 'functions' / function)!r}, {str(LAYER_ROOT)!r}]\n"
-        "import app\n"
-        "print(json.dumps({'enabled': gc.isenabled(), 'frozen': gc.get_freeze_count(),"
-        " 'first': [m for m in sys.modules if m.startswith(('aws_lambda_powertools',"
-        " 'leadwire.shell.coldstart'))][0]}))\n"
+    report = (
+        "{'enabled': gc.isenabled(), 'frozen': gc.get_freeze_count(), 'first': [m for m in"
+        " sys.modules if m.startswith(('aws_lambda_powertools', 'leadwire.shell.coldstart'))][0]}"
     )
-    env = {"AWS_DEFAULT_REGION": "us-east-1", "POWERTOOLS_SERVICE_NAME": "leadwire"}
-    if lambda_runtime:
-        env["AWS_EXECUTION_ENV"] = "AWS_Lambda_python3.13"
-    done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, timeout=600, env=env
-    )
-    assert done.returncode == 0, done.stderr
-    state: dict[str, object] = json.loads(done.stdout)
-    return state
+    lambda_env = {"AWS_EXECUTION_ENV": "AWS_Lambda_python3.13"} if lambda_runtime else {}
+    return dict(after_import(function, report, lambda_env))
 
 
 @pytest.mark.parametrize("function", sorted(FORBIDDEN))
@@ -118,6 +118,6 @@ def test_in_lambda_a_function_freezes_what_it_loaded_and_collects_again(function
     # loaded objects frozen out of its walks
     in_lambda = cold_start_collector(function, lambda_runtime=True)
     assert in_lambda["first"] == "leadwire.shell.coldstart"
-    assert in_lambda["enabled"] is True and int(str(in_lambda["frozen"])) > 10_000
+    assert in_lambda["enabled"] is True and in_lambda["frozen"] > 10_000
     # Elsewhere (tests, the local stack load functions again and again): nothing is frozen
     assert cold_start_collector(function, lambda_runtime=False)["frozen"] == 0

@@ -31,7 +31,7 @@ from moto.moto_api._internal import mock_random
 
 from leadwire.domain.models import lead_id_for
 from leadwire.shell import runtime
-from leadwire_local import moto_patches, senders, snapshot
+from leadwire_local import moto_patches, pinned, senders, snapshot
 from leadwire_local.streams import StreamReader
 
 
@@ -54,11 +54,7 @@ def post(sandbox, form, email, delivery_id):
 def test_the_patches_are_pinned_to_the_moto_they_were_written_for():
     # If this fails, moto changed: re-read the functions whose digest moved, re-check the
     # patches, then update PINNED_MOTO / PINNED_SOURCES.
-    changed = {
-        name: digest
-        for name, digest in moto_patches.source_digests().items()
-        if moto_patches.PINNED_SOURCES.get(name) != digest
-    }
+    changed = pinned.moved(moto_patches.PINNED_SOURCES, moto_patches.source_digests())
     assert moto_patches.is_applicable(), changed
 
 
